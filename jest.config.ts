@@ -1,0 +1,39 @@
+/**
+ * @jest-config-loader ts-node
+ * @jest-config-loader-options {"transpileOnly": true, "swc": true}
+ */
+import type { Config } from 'jest';
+
+// Tests run against sources: each workspace package maps to its src/index.ts, and swc compiles
+// TypeScript plus the ESM-only dependencies (jose, NestJS) that Jest's loader cannot require().
+const swc = [
+  '@swc/jest',
+  {
+    jsc: {
+      parser: { syntax: 'typescript', decorators: true },
+      transform: { legacyDecorator: true, decoratorMetadata: true },
+      target: 'es2022',
+    },
+    module: { type: 'commonjs' },
+  },
+];
+
+const config: Config = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/packages', '<rootDir>/test'],
+  testMatch: ['**/*.test.ts', '**/*.e2e-spec.ts'],
+  moduleNameMapper: {
+    '^@tokenward/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
+  },
+  transform: { '^.+\\.(t|j|mj)s$': swc as [string, Record<string, unknown>] },
+  transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/)?(jose|@nestjs|oidc-provider)[@+/])'],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
+  collectCoverageFrom: ['packages/*/src/**/*.ts', '!**/index.ts'],
+  coverageReporters: ['text-summary', 'text'],
+  coverageThreshold: {
+    global: {},
+    './packages/core/src/': { lines: 95 },
+  },
+};
+
+export = config;

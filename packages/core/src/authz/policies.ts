@@ -1,0 +1,134 @@
+/**
+ * Authorization policies over a verified {@link AccessToken}. A policy returns when satisfied and
+ * throws {@link InsufficientScopeError} (403 `insufficient_scope`) otherwise.
+ */
+import type { AccessToken } from '../access-token';
+import { readClaim } from '../claims/claim-path';
+import { toSegments, type ClaimPath } from '../claims/presets';
+import { InsufficientScopeError, TokenwardError } from '../errors';
+
+/** A check run on every request after verification. */
+export type Policy = (token: AccessToken) => void | Promise<void>;
+
+function names(values: readonly string[], what: string): readonly string[] {
+  if (values.length === 0 || !values.every((v) => typeof v === 'string' && v !== '')) {
+    throw new TypeError(`${what}: expected at least one non-empty name`);
+  }
+  return values;
+}
+
+/**
+ * Requires every listed scope.
+ *
+ * @example `requireScopes('messages:read', 'messages:write')`
+ */
+export function requireScopes(...scopes: string[]): Policy {
+  const required = names(scopes, 'requireScopes');
+  return (token) => {
+    if (!required.every((scope) => token.scopes.has(scope))) {
+      throw new InsufficientScopeError(
+        'ERR_SCOPE_MISSING',
+        `the token lacks a required scope (needs all of: ${required.join(' ')})`,
+        required,
+      );
+    }
+  };
+}
+
+/** Requires at least one of the listed scopes. */
+export function requireAnyScope(...scopes: string[]): Policy {
+  const required = names(scopes, 'requireAnyScope');
+  return (token) => {
+    if (!required.some((scope) => token.scopes.has(scope))) {
+      throw new InsufficientScopeError(
+        'ERR_SCOPE_MISSING',
+        `the token lacks a required scope (needs one of: ${required.join(' ')})`,
+        required,
+      );
+    }
+  };
+}
+
+/** Requires every listed role. */
+export function requireRoles(...roles: string[]): Policy {
+  const required = names(roles, 'requireRoles');
+  return (token) => {
+    if (!required.every((role) => token.roles.has(role))) {
+      throw new InsufficientScopeError(
+        'ERR_ROLE_MISSING',
+        `the token lacks a required role (needs all of: ${required.join(' ')})`,
+      );
+    }
+  };
+}
+
+/** Requires at least one of the listed roles. */
+export function requireAnyRole(...roles: string[]): Policy {
+  const required = names(roles, 'requireAnyRole');
+  return (token) => {
+    if (!required.some((role) => token.roles.has(role))) {
+      throw new InsufficientScopeError(
+        'ERR_ROLE_MISSING',
+        `the token lacks a required role (needs one of: ${required.join(' ')})`,
+      );
+    }
+  };
+}
+
+/**
+ * Requires a claim to equal a value (strictly; for an array claim, to contain it) or to satisfy
+ * a predicate.
+ *
+ * @example `requireClaim('tenant', 'acme')`, `requireClaim(['https://example.com/tier'], (t) => t === 'gold')`
+ */
+export function requireClaim(
+  path: ClaimPath,
+  expected: unknown | ((value: unknown, token: AccessToken) => boolean),
+): Policy {
+  const segments = toSegments(path);
+  if (segments.length === 0 || segments.some((s) => typeof s !== 'string' || s === '')) {
+    throw new TypeError('requireClaim: expected a claim path');
+  }
+  const label = segments.join('.');
+  return (token) => {
+    const value = readClaim(token.claims as Record<string, unknown>, segments);
+    const ok =
+      typeof expected === 'function'
+        ? (expected as (value: unknown, token: AccessToken) => boolean)(value, token) === true
+        : value === expected || (Array.isArray(value) && value.includes(expected));
+    if (!ok) {
+      throw new InsufficientScopeError(
+        'ERR_CLAIM_MISMATCH',
+        `the token's ${label} claim does not satisfy this route's requirement`,
+        [],
+        { claim: label },
+      );
+    }
+  };
+}
+
+/** Requires every policy to pass (run in order; the first failure is thrown). */
+export function allOf(...policies: Policy[]): Policy {
+  if (policies.length === 0) throw new TypeError('allOf: expected at least one policy');
+  return async (token) => {
+    for (const policy of policies) await policy(token);
+  };
+}
+
+/** Requires at least one policy to pass; if none does, the first failure is thrown. */
+export function anyOf(...policies: Policy[]): Policy {
+  if (policies.length === 0) throw new TypeError('anyOf: expected at least one policy');
+  return async (token) => {
+    let first: unknown;
+    for (const policy of policies) {
+      try {
+        await policy(token);
+        return;
+      } catch (error) {
+        if (!(error instanceof TokenwardError)) throw error;
+        first ??= error;
+      }
+    }
+    throw first;
+  };
+}

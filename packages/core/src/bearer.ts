@@ -1,0 +1,157 @@
+/**
+ * Finds the access token in a request per RFC 6750 §2: the Authorization header by default, the
+ * `access_token` query parameter or form field only when enabled, and never more than one.
+ */
+import { InvalidRequestError, MissingTokenError } from './errors';
+
+/** The parts of an HTTP request tokenward reads; Express, Nest and node:http requests fit. */
+export interface RequestLike {
+  readonly method?: string;
+  readonly url?: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** Parsed query parameters, when the framework has them; otherwise `url` is parsed. */
+  readonly query?: unknown;
+  /** Parsed body, when the framework has parsed one. */
+  readonly body?: unknown;
+}
+
+/** Where, besides the Authorization header, a token may be sent. Both off by default. */
+export interface TokenSourcesOptions {
+  /** Accept `?access_token=` (RFC 6750 §2.3; discouraged: URLs end up in logs). Default false. */
+  query?: boolean;
+  /** Accept an `access_token` form field (RFC 6750 §2.2). Default false. */
+  body?: boolean;
+}
+
+// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+function header(request: RequestLike, name: string): string | string[] | undefined {
+  const direct = request.headers[name];
+  if (direct !== undefined) return direct;
+  for (const key of Object.keys(request.headers)) {
+    if (key.toLowerCase() === name) return request.headers[key];
+  }
+  return undefined;
+}
+
+function fromAuthorization(request: RequestLike): string | undefined {
+  const value = header(request, 'authorization');
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) {
+    if (value.length > 1) {
+      throw new InvalidRequestError(
+        'ERR_REQUEST_MULTIPLE_TOKENS',
+        'the request has more than one Authorization header',
+      );
+    }
+    return value.length === 1 ? fromCredentials(value[0] as string) : undefined;
+  }
+  return fromCredentials(value);
+}
+
+function fromCredentials(value: string): string | undefined {
+  const match = /^(\S+)(?: +(.*))?$/s.exec(value.trim());
+  if (!match) return undefined;
+  // RFC 7235 §2.1: the auth scheme is case-insensitive. Another scheme (Basic, DPoP, …) is not
+  // a bearer token; the request is then treated as carrying none.
+  if ((match[1] as string).toLowerCase() !== 'bearer') return undefined;
+  const credentials = (match[2] ?? '').trim();
+  if (!B64TOKEN.test(credentials)) {
+    throw new InvalidRequestError(
+      'ERR_REQUEST_MALFORMED',
+      'the Authorization header is not "Bearer <token>"',
+    );
+  }
+  return credentials;
+}
+
+function fromRecord(record: unknown, where: string): string | undefined {
+  if (typeof record !== 'object' || record === null) return undefined;
+  if (!Object.prototype.hasOwnProperty.call(record, 'access_token')) return undefined;
+  const value = (record as Record<string, unknown>).access_token;
+  if (typeof value === 'string') return value;
+  throw new InvalidRequestError(
+    'ERR_REQUEST_MULTIPLE_TOKENS',
+    `the ${where} has more than one access_token, or one that is not a string`,
+  );
+}
+
+function fromQuery(request: RequestLike): string | undefined {
+  if (request.query !== undefined) return fromRecord(request.query, 'query string');
+  const url = request.url;
+  const q = url?.indexOf('?') ?? -1;
+  if (url === undefined || q < 0) return undefined;
+  const all = new URLSearchParams(url.slice(q + 1)).getAll('access_token');
+  if (all.length > 1) {
+    throw new InvalidRequestError(
+      'ERR_REQUEST_MULTIPLE_TOKENS',
+      'the query string has more than one access_token',
+    );
+  }
+  return all[0];
+}
+
+function fromBody(request: RequestLike): string | undefined {
+  return fromRecord(request.body, 'request body');
+}
+
+/**
+ * Extracts the bearer token from a request.
+ *
+ * @throws MissingTokenError when there is none (401, bare challenge).
+ * @throws InvalidRequestError when the header is malformed, when the token is in more than one
+ *   place (even a place that is not enabled), or when it is only in a place that is not enabled.
+ */
+export function extractBearerToken(
+  request: RequestLike,
+  sources: TokenSourcesOptions = {},
+): string {
+  const found: { where: 'header' | 'query' | 'body'; token: string }[] = [];
+  const fromHeader = fromAuthorization(request);
+  if (fromHeader !== undefined) found.push({ where: 'header', token: fromHeader });
+  const fromQueryString = fromQuery(request);
+  if (fromQueryString !== undefined) found.push({ where: 'query', token: fromQueryString });
+  const fromForm = fromBody(request);
+  if (fromForm !== undefined) found.push({ where: 'body', token: fromForm });
+
+  if (found.length > 1) {
+    // RFC 6750 §2: clients MUST NOT use more than one method to transmit the token.
+    throw new InvalidRequestError(
+      'ERR_REQUEST_MULTIPLE_TOKENS',
+      'the request carries an access token in more than one place',
+    );
+  }
+  const [only] = found;
+  if (only === undefined) throw new MissingTokenError();
+  if (only.where === 'query' && !sources.query) {
+    throw new InvalidRequestError(
+      'ERR_REQUEST_TOKEN_LOCATION_DISABLED',
+      'access tokens in the query string are not accepted (option tokenSources.query)',
+    );
+  }
+  if (only.where === 'body' && !sources.body) {
+    throw new InvalidRequestError(
+      'ERR_REQUEST_TOKEN_LOCATION_DISABLED',
+      'access tokens in the request body are not accepted (option tokenSources.body)',
+    );
+  }
+  if (only.where === 'body') {
+    // RFC 6750 §2.2: only a form-encoded body of a request that has a body may carry the token.
+    const type = header(request, 'content-type');
+    if (
+      request.method === 'GET' ||
+      typeof type !== 'string' ||
+      !type.toLowerCase().startsWith('application/x-www-form-urlencoded')
+    ) {
+      throw new InvalidRequestError(
+        'ERR_REQUEST_MALFORMED',
+        'a token in the body needs an application/x-www-form-urlencoded request that is not GET',
+      );
+    }
+  }
+  if (only.token === '') {
+    throw new InvalidRequestError('ERR_REQUEST_MALFORMED', 'the access_token parameter is empty');
+  }
+  return only.token;
+}

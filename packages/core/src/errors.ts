@@ -1,0 +1,183 @@
+/**
+ * Errors raised by tokenward, one class per RFC 6750 outcome, each with a stable `code`.
+ *
+ * Adapters copy `status`, `headers` and `toJSON()` into the response; they never decide HTTP
+ * meaning themselves. Messages say what is wrong and which option changes it; they never contain
+ * the token or claim values.
+ */
+
+/**
+ * Every failure code tokenward produces. Codes are public API: they are never renamed, so code
+ * may `switch` on them.
+ */
+export type TokenwardErrorCode =
+  // 401 without an error attribute (RFC 6750 §3.1: the request carried no credentials)
+  | 'ERR_TOKEN_MISSING'
+  // 400 invalid_request
+  | 'ERR_REQUEST_MALFORMED'
+  | 'ERR_REQUEST_MULTIPLE_TOKENS'
+  | 'ERR_REQUEST_TOKEN_LOCATION_DISABLED'
+  // 401 invalid_token: shape of the token
+  | 'ERR_TOKEN_TOO_LONG'
+  | 'ERR_TOKEN_MALFORMED'
+  | 'ERR_TOKEN_DUPLICATE_MEMBER'
+  // 401 invalid_token: JWS
+  | 'ERR_JWS_ALG_NOT_ALLOWED'
+  | 'ERR_HEADER_KEY_NOT_ALLOWED'
+  | 'ERR_JWS_CRIT_UNSUPPORTED'
+  | 'ERR_JWS_KEY_NOT_FOUND'
+  | 'ERR_JWS_SIGNATURE_INVALID'
+  // 401 invalid_token: JWE
+  | 'ERR_JWE_NOT_ALLOWED'
+  | 'ERR_JWE_REQUIRED'
+  | 'ERR_JWE_ALG_NOT_ALLOWED'
+  | 'ERR_JWE_ENC_NOT_ALLOWED'
+  | 'ERR_JWE_ZIP_NOT_ALLOWED'
+  | 'ERR_JWE_CRIT_UNSUPPORTED'
+  | 'ERR_JWE_NOT_NESTED'
+  | 'ERR_JWE_INNER_NOT_JWS'
+  | 'ERR_JWE_KEY_NOT_FOUND'
+  | 'ERR_JWE_DECRYPTION_FAILED'
+  | 'ERR_JWE_HEADER_CLAIM_MISMATCH'
+  // 401 invalid_token: claims
+  | 'ERR_TOKEN_TYPE_INVALID'
+  | 'ERR_CLAIM_MISSING'
+  | 'ERR_CLAIM_INVALID'
+  | 'ERR_ISSUER_INVALID'
+  | 'ERR_AUDIENCE_INVALID'
+  | 'ERR_TOKEN_EXPIRED'
+  | 'ERR_TOKEN_NOT_YET_VALID'
+  | 'ERR_TOKEN_ISSUED_IN_FUTURE'
+  | 'ERR_TOKEN_TOO_OLD'
+  // 401 invalid_token: key sources (remote keys)
+  | 'ERR_KEYS_UNAVAILABLE'
+  // 403 insufficient_scope
+  | 'ERR_SCOPE_MISSING'
+  | 'ERR_ROLE_MISSING'
+  | 'ERR_CLAIM_MISMATCH';
+
+/** The RFC 6750 §3.1 `error` attribute values. */
+export type BearerErrorAttribute = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+
+/** Realm used in `WWW-Authenticate` until a verifier sets its own. */
+export const DEFAULT_REALM = 'api';
+
+/** Options accepted by every tokenward error constructor. */
+export interface TokenwardErrorOptions {
+  /** The underlying error (for example jose's), kept for logs and never shown to clients. */
+  cause?: unknown;
+  /** The claim a claim failure is about (a name, never a value). */
+  claim?: string;
+}
+
+// RFC 6750 §3: error_description and scope values are limited to %x20-21 / %x23-5B / %x5D-7E.
+// Anything else is replaced so a header can never be split or smuggled.
+const sanitizeAttribute = (value: string): string => value.replace(/[^\x20-\x7e]/g, '?');
+const quote = (value: string): string =>
+  `"${sanitizeAttribute(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+/**
+ * Base class of every error tokenward throws on a request: carries the HTTP status, the
+ * `WWW-Authenticate` challenge and a JSON body per RFC 6750.
+ *
+ * @example
+ * ```ts
+ * try { await verifier.verify(token) } catch (err) {
+ *   if (err instanceof TokenwardError) res.status(err.status).set(err.headers).json(err.toJSON())
+ * }
+ * ```
+ */
+export class TokenwardError extends Error {
+  /** Stable machine-readable code; see {@link TokenwardErrorCode}. */
+  readonly code: TokenwardErrorCode;
+  /** HTTP status to answer with (400, 401 or 403). */
+  readonly status: number;
+  /** RFC 6750 `error` attribute, absent when the request carried no token at all. */
+  readonly error: BearerErrorAttribute | undefined;
+  /** The claim this failure concerns, when there is one (name only). */
+  readonly claim: string | undefined;
+  /** Realm advertised in the challenge; set by the verifier that raised the error. */
+  realm: string = DEFAULT_REALM;
+
+  constructor(
+    status: number,
+    error: BearerErrorAttribute | undefined,
+    code: TokenwardErrorCode,
+    message: string,
+    options: TokenwardErrorOptions = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.status = status;
+    this.error = error;
+    this.code = code;
+    this.claim = options.claim;
+  }
+
+  /** Extra challenge attributes a subclass adds (the `scope` of a 403). */
+  protected challengeAttributes(): string[] {
+    return [];
+  }
+
+  /** The `WWW-Authenticate` header value (RFC 6750 §3). */
+  get challenge(): string {
+    const parts = [`realm=${quote(this.realm)}`];
+    if (this.error !== undefined) {
+      parts.push(`error=${quote(this.error)}`, `error_description=${quote(this.message)}`);
+    }
+    parts.push(...this.challengeAttributes());
+    return `Bearer ${parts.join(', ')}`;
+  }
+
+  /** Response headers to send with this error. */
+  get headers(): Record<string, string> {
+    return { 'WWW-Authenticate': this.challenge };
+  }
+
+  /** JSON body per RFC 6750 (`{ error, error_description }`); empty for a missing token. */
+  toJSON(): { error?: BearerErrorAttribute; error_description?: string } {
+    if (this.error === undefined) return {};
+    return { error: this.error, error_description: sanitizeAttribute(this.message) };
+  }
+}
+
+/** The request carried no access token: 401 with a bare `Bearer realm` challenge. */
+export class MissingTokenError extends TokenwardError {
+  constructor(message = 'no access token in the request') {
+    super(401, undefined, 'ERR_TOKEN_MISSING', message);
+  }
+}
+
+/** The request is malformed (RFC 6750 `invalid_request`, 400). */
+export class InvalidRequestError extends TokenwardError {
+  constructor(code: TokenwardErrorCode, message: string, options?: TokenwardErrorOptions) {
+    super(400, 'invalid_request', code, message, options);
+  }
+}
+
+/** The token is malformed, expired, forged or otherwise unacceptable (`invalid_token`, 401). */
+export class InvalidTokenError extends TokenwardError {
+  constructor(code: TokenwardErrorCode, message: string, options?: TokenwardErrorOptions) {
+    super(401, 'invalid_token', code, message, options);
+  }
+}
+
+/** The token is valid but lacks a scope, role or claim the route needs (403). */
+export class InsufficientScopeError extends TokenwardError {
+  /** Scopes the route requires, advertised in the challenge's `scope` attribute. */
+  readonly requiredScopes: readonly string[];
+
+  constructor(
+    code: TokenwardErrorCode,
+    message: string,
+    requiredScopes: readonly string[] = [],
+    options?: TokenwardErrorOptions,
+  ) {
+    super(403, 'insufficient_scope', code, message, options);
+    this.requiredScopes = requiredScopes;
+  }
+
+  protected override challengeAttributes(): string[] {
+    return this.requiredScopes.length > 0 ? [`scope=${quote(this.requiredScopes.join(' '))}`] : [];
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * @tokenward/core — framework-free decryption (JWE) and verification (JWS) of OAuth 2.0 / JWT
+ * access tokens, nested sign-then-encrypt tokens first of all.
+ */
+export { createVerifier } from './verifier';
+export type { Verifier, VerifyContext } from './verifier';
+export type { VerifierOptions, EncryptionMode } from './verifier-options';
+export {
+  DEFAULT_CLOCK_TOLERANCE,
+  DEFAULT_MAX_TOKEN_LENGTH,
+  MAX_CLOCK_TOLERANCE,
+} from './verifier-options';
+export type { AccessToken } from './access-token';
+export { extractBearerToken } from './bearer';
+export type { RequestLike, TokenSourcesOptions } from './bearer';
+export {
+  TokenwardError,
+  MissingTokenError,
+  InvalidRequestError,
+  InvalidTokenError,
+  InsufficientScopeError,
+  DEFAULT_REALM,
+} from './errors';
+export type { TokenwardErrorCode, BearerErrorAttribute, TokenwardErrorOptions } from './errors';
+export {
+  requireScopes,
+  requireAnyScope,
+  requireRoles,
+  requireAnyRole,
+  requireClaim,
+  allOf,
+  anyOf,
+} from './authz/policies';
+export type { Policy } from './authz/policies';
+export { PRESET_NAMES } from './claims/presets';
+export type { ClaimsPresetName, ClaimsMapping, ClaimPath } from './claims/presets';
+export { createIssuer } from './issuer';
+export type { Issuer, IssuerOptions, IssueClaims, IssueOptions } from './issuer';
+export type { PublicKeyInput } from './keys/local-keys';
+export type { DecryptionKeyInput } from './keys/decryption-keys';
+export { MAX_DECRYPTION_CANDIDATES } from './keys/decryption-keys';
+export { MAX_KEY_CANDIDATES } from './keys/key-source';
+export type { SigningKeySource, KeySelector } from './keys/key-source';
+export type { JSONWebKeySet, NamedKey } from './keys/key-input';
+export {
+  ASYMMETRIC_JWS_ALGORITHMS,
+  HMAC_JWS_ALGORITHMS,
+  KEY_MANAGEMENT_ALGORITHMS,
+  CONTENT_ENCRYPTION_ALGORITHMS,
+} from './lib/algorithms';
+export type {
+  JWSAlgorithm,
+  KeyManagementAlgorithm,
+  ContentEncryptionAlgorithm,
+} from './lib/algorithms';

@@ -1,0 +1,112 @@
+/**
+ * Decrypts the outer layer of a nested access token (RFC 7519 §11.2, RFC 7516) with the resource
+ * server's own keys, after the header checks of DESIGN.md security default 3.
+ */
+import { compactDecrypt } from 'jose';
+import { InvalidTokenError } from '../errors';
+import { selectDecryptionKeys } from '../keys/decryption-keys';
+import type { ImportedKey } from '../keys/key-input';
+import { FORBIDDEN_KEY_MANAGEMENT } from '../lib/algorithms';
+import { decodeJSONSegment } from '../lib/compact';
+import { normalizeMediaType } from '../claims/validate-claims';
+import { checkCommonHeader, readAlg } from './header-checks';
+
+/** What decryption needs from the verifier. */
+export interface JWEDecryptionContext {
+  readonly keyManagementAlgorithms: ReadonlySet<string>;
+  readonly contentEncryptionAlgorithms: ReadonlySet<string>;
+  readonly decryptionKeys: readonly ImportedKey[];
+  /** Whether a JWE with no `cty` may carry bare claims (symmetric key management only). */
+  readonly allowUnsigned: boolean;
+}
+
+/** The decrypted outer layer. */
+export interface DecryptedJWE {
+  /** The JWE protected header. */
+  readonly header: Record<string, unknown>;
+  /** The plaintext bytes. */
+  readonly plaintext: Uint8Array;
+  /** Whether the header announces a nested JWT (`cty` JWT or at+jwt). */
+  readonly nested: boolean;
+}
+
+// RFC 7519 §5.2 says `cty` is "JWT" for a nested JWT; authorization servers that encrypt RFC
+// 9068 tokens send the inner type, `at+jwt`, instead. Both mean "the payload is a JWT".
+const NESTED_CONTENT_TYPES = new Set(['jwt', 'at+jwt']);
+
+// The longest encrypted key we accept: an RSA-OAEP key wrapped with an 8192-bit modulus is
+// 1024 bytes (1366 base64url characters). Anything longer is rejected before any crypto.
+const MAX_ENCRYPTED_KEY_CHARS = 1366;
+
+/** Checks the JWE header and decrypts with the fitting keys (at most a bounded few). */
+export async function decryptJWE(
+  token: string,
+  segments: readonly string[],
+  context: JWEDecryptionContext,
+): Promise<DecryptedJWE> {
+  const header = decodeJSONSegment(segments[0] as string, 'JWE header');
+  const alg = readAlg(header, 'JWE');
+  const enc = header.enc;
+  if (FORBIDDEN_KEY_MANAGEMENT.test(alg) || !context.keyManagementAlgorithms.has(alg)) {
+    throw new InvalidTokenError(
+      'ERR_JWE_ALG_NOT_ALLOWED',
+      'the JWE key management algorithm is not allowed (option keyManagementAlgorithms)',
+    );
+  }
+  if (typeof enc !== 'string' || !context.contentEncryptionAlgorithms.has(enc)) {
+    throw new InvalidTokenError(
+      'ERR_JWE_ENC_NOT_ALLOWED',
+      'the JWE content encryption algorithm is not allowed (option contentEncryptionAlgorithms)',
+    );
+  }
+  // RFC 8725 §3.6: compression before encryption leaks plaintext and invites zip bombs.
+  if (header.zip !== undefined) {
+    throw new InvalidTokenError('ERR_JWE_ZIP_NOT_ALLOWED', 'compressed JWE (zip) is not accepted');
+  }
+  checkCommonHeader(header, 'JWE');
+  const cty = header.cty;
+  const nested = typeof cty === 'string' && NESTED_CONTENT_TYPES.has(normalizeMediaType(cty));
+  if (!nested && !context.allowUnsigned) {
+    throw new InvalidTokenError(
+      'ERR_JWE_NOT_NESTED',
+      'the JWE does not announce a signed JWT inside (cty must be "JWT"); an encrypted token must be signed by its issuer',
+    );
+  }
+  const encryptedKey = segments[1] as string;
+  if (encryptedKey.length > MAX_ENCRYPTED_KEY_CHARS) {
+    throw new InvalidTokenError(
+      'ERR_TOKEN_MALFORMED',
+      'the JWE encrypted key is longer than any supported key produces',
+    );
+  }
+  const epk = header.epk;
+  const crv = typeof epk === 'object' && epk !== null ? (epk as { crv?: unknown }).crv : undefined;
+  const candidates = selectDecryptionKeys(context.decryptionKeys, {
+    alg,
+    enc,
+    kid: header.kid as string | undefined,
+    crv: typeof crv === 'string' ? crv : undefined,
+  });
+  if (candidates.length === 0) {
+    throw new InvalidTokenError(
+      'ERR_JWE_KEY_NOT_FOUND',
+      'no configured decryption key fits this token (kid or algorithm); check option decryptionKeys',
+    );
+  }
+  let lastError: unknown;
+  for (const candidate of candidates) {
+    try {
+      const { plaintext } = await compactDecrypt(token, candidate.key, {
+        keyManagementAlgorithms: [alg as never],
+        contentEncryptionAlgorithms: [enc as never],
+        maxDecompressedLength: 0,
+      });
+      return { header, plaintext, nested };
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw new InvalidTokenError('ERR_JWE_DECRYPTION_FAILED', 'the token could not be decrypted', {
+    cause: lastError,
+  });
+}

@@ -1,0 +1,140 @@
+/**
+ * Turns the key forms users hold (JWK, JWK Set, PEM text, KeyObject) into node:crypto KeyObjects
+ * once, at construction, with a `TypeError` naming the option when a key is unusable.
+ */
+import {
+  createPrivateKey,
+  createPublicKey,
+  createSecretKey,
+  KeyObject,
+  X509Certificate,
+} from 'node:crypto';
+import type { JWK } from 'jose';
+
+/** A JSON Web Key Set (RFC 7517 §5). */
+export interface JSONWebKeySet {
+  keys: JWK[];
+}
+
+/** A key given with an explicit `kid`, for PEM text or KeyObjects that carry none. */
+export interface NamedKey<T> {
+  kid: string;
+  key: T;
+}
+
+/** A key as tokenward holds it after import: node:crypto material plus the JWK metadata. */
+export interface ImportedKey {
+  /** The JWK `kid`, when the key has one. */
+  readonly kid: string | undefined;
+  /** The JWK `alg`, when set: the only algorithm this key may be used with. */
+  readonly alg: string | undefined;
+  /** The key material, imported once. */
+  readonly key: KeyObject;
+}
+
+/** Minimum RSA modulus size, in bits (RFC 7518 §3.3, §4.2; RFC 8725 §3.5). */
+export const MIN_RSA_BITS = 2048;
+
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'] as const;
+
+/** Whether a value looks like a JWK Set. */
+export function isJWKSet(value: unknown): value is JSONWebKeySet {
+  return (
+    typeof value === 'object' && value !== null && Array.isArray((value as JSONWebKeySet).keys)
+  );
+}
+
+/** Whether a value is a node:crypto KeyObject. */
+export function isKeyObject(value: unknown): value is KeyObject {
+  return value instanceof KeyObject;
+}
+
+/** Whether a JWK carries private or symmetric key material. */
+export function hasPrivateMembers(jwk: JWK): boolean {
+  return PRIVATE_JWK_MEMBERS.some(
+    (member) => (jwk as Record<string, unknown>)[member] !== undefined,
+  );
+}
+
+/** Throws when an RSA key is shorter than {@link MIN_RSA_BITS}. */
+export function assertKeyStrength(key: KeyObject, option: string): void {
+  const bits = key.asymmetricKeyDetails?.modulusLength;
+  if (
+    (key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') &&
+    (bits ?? 0) < MIN_RSA_BITS
+  ) {
+    throw new TypeError(`${option}: RSA keys must be at least ${MIN_RSA_BITS} bits (got ${bits})`);
+  }
+}
+
+/** Imports a public verification key from a JWK, PEM SPKI or certificate text, or a KeyObject. */
+export function importPublicKey(input: JWK | string | KeyObject, option: string): ImportedKey {
+  let key: KeyObject;
+  let kid: string | undefined;
+  let alg: string | undefined;
+  try {
+    if (isKeyObject(input)) {
+      key = input;
+    } else if (typeof input === 'string') {
+      key = input.includes('-----BEGIN CERTIFICATE-----')
+        ? new X509Certificate(input).publicKey
+        : createPublicKey(input);
+    } else {
+      if (hasPrivateMembers(input)) {
+        throw new TypeError('a JWK with private or symmetric members; give the public key only');
+      }
+      kid = input.kid;
+      alg = input.alg;
+      key = createPublicKey({
+        key: input as Parameters<typeof createPublicKey>[0] & object,
+        format: 'jwk',
+      } as never);
+    }
+  } catch (cause) {
+    throw new TypeError(`${option}: not a usable public key (${(cause as Error).message})`, {
+      cause,
+    });
+  }
+  if (key.type !== 'public') {
+    throw new TypeError(`${option}: expected a public key, got a ${key.type} key`);
+  }
+  assertKeyStrength(key, option);
+  return { kid, alg, key };
+}
+
+/** Imports a private or secret decryption key from a JWK, PEM PKCS#8 text, bytes or a KeyObject. */
+export function importPrivateKey(
+  input: JWK | string | KeyObject | Uint8Array,
+  option: string,
+  kidOverride?: string,
+): ImportedKey {
+  let key: KeyObject;
+  let kid = kidOverride;
+  let alg: string | undefined;
+  try {
+    if (isKeyObject(input)) {
+      key = input;
+    } else if (input instanceof Uint8Array) {
+      key = createSecretKey(input);
+    } else if (typeof input === 'string') {
+      key = createPrivateKey(input);
+    } else {
+      kid ??= input.kid;
+      alg = input.alg;
+      const jwk = { key: input, format: 'jwk' } as never;
+      key =
+        input.kty === 'oct'
+          ? createSecretKey(Buffer.from(String(input.k), 'base64url'))
+          : createPrivateKey(jwk);
+    }
+  } catch (cause) {
+    throw new TypeError(`${option}: not a usable private key (${(cause as Error).message})`, {
+      cause,
+    });
+  }
+  if (key.type === 'public') {
+    throw new TypeError(`${option}: expected a private key, got a public key`);
+  }
+  assertKeyStrength(key, option);
+  return { kid, alg, key };
+}

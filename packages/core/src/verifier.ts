@@ -1,0 +1,222 @@
+/**
+ * `createVerifier`: decrypts (when encrypted) and verifies access tokens, then validates their
+ * claims, in the order DESIGN.md's security defaults require.
+ */
+import type { AccessToken } from './access-token';
+import { extractBearerToken, type RequestLike } from './bearer';
+import { mapClaims } from './claims/map-claims';
+import { checkTokenType, validateClaims } from './claims/validate-claims';
+import { InvalidTokenError, TokenwardError } from './errors';
+import { decryptJWE } from './jwt/decrypt-jwe';
+import { checkReplicatedClaims } from './jwt/replicated-claims';
+import { verifyJWS, type VerifiedJWS } from './jwt/verify-jws';
+import { isSymmetricKeyManagement } from './lib/algorithms';
+import { splitCompact } from './lib/compact';
+import { parseJSONObject } from './lib/json';
+import {
+  resolveVerifierOptions,
+  type ResolvedVerifierOptions,
+  type VerifierOptions,
+} from './verifier-options';
+
+/** Per-call verification context. */
+export interface VerifyContext {
+  /** The time to check `exp`/`nbf`/`iat` against. Default: now. */
+  currentDate?: Date;
+}
+
+/** A configured verifier; create one per API and reuse it. */
+export interface Verifier {
+  /**
+   * Decrypts (if encrypted) and verifies a compact access token.
+   *
+   * @throws TokenwardError (only): `InvalidTokenError` for a bad token.
+   */
+  verify(token: string, context?: VerifyContext): Promise<AccessToken>;
+  /**
+   * Extracts the bearer token from a request (RFC 6750 §2) and verifies it.
+   *
+   * @throws TokenwardError (only): `MissingTokenError`, `InvalidRequestError` or `InvalidTokenError`.
+   */
+  verifyRequest(request: RequestLike, context?: VerifyContext): Promise<AccessToken>;
+  /** The realm this verifier advertises in `WWW-Authenticate`. */
+  readonly realm: string;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+interface Layers {
+  readonly jws: VerifiedJWS;
+  readonly encryption: Record<string, unknown> | undefined;
+}
+
+async function openToken(token: string, options: ResolvedVerifierOptions): Promise<Layers> {
+  const compact = splitCompact(token, options.maxTokenLength);
+  if (compact.kind === 'JWS') {
+    if (options.encryption === 'required') {
+      throw new InvalidTokenError(
+        'ERR_JWE_REQUIRED',
+        'the token is not encrypted and this verifier requires encryption (option encryption)',
+      );
+    }
+    return { jws: await verifyJWS(token, compact.segments, options), encryption: undefined };
+  }
+  if (options.encryption === 'forbidden') {
+    throw new InvalidTokenError(
+      'ERR_JWE_NOT_ALLOWED',
+      'encrypted tokens are not accepted (options decryptionKeys and encryption)',
+    );
+  }
+  const outer = await decryptJWE(token, compact.segments, {
+    keyManagementAlgorithms: options.keyManagementAlgorithms,
+    contentEncryptionAlgorithms: options.contentEncryptionAlgorithms,
+    decryptionKeys: options.decryptionKeys,
+    allowUnsigned: options.allowUnsignedEncryptedTokens,
+  });
+  let jws: VerifiedJWS;
+  if (outer.nested) {
+    let inner: string;
+    try {
+      inner = utf8.decode(outer.plaintext);
+    } catch (cause) {
+      throw new InvalidTokenError(
+        'ERR_JWE_INNER_NOT_JWS',
+        'the decrypted payload is not a signed JWT',
+        { cause },
+      );
+    }
+    const innerCompact = (() => {
+      try {
+        return splitCompact(inner, options.maxTokenLength);
+      } catch (cause) {
+        throw new InvalidTokenError(
+          'ERR_JWE_INNER_NOT_JWS',
+          'the decrypted payload is not a signed JWT',
+          { cause },
+        );
+      }
+    })();
+    // A JWE inside a JWE would let anyone holding our public key wrap an unsigned payload twice.
+    if (innerCompact.kind !== 'JWS') {
+      throw new InvalidTokenError(
+        'ERR_JWE_INNER_NOT_JWS',
+        'the decrypted payload is another JWE, not a signed JWT',
+      );
+    }
+    jws = await verifyJWS(inner, innerCompact.segments, options);
+  } else {
+    // Reached only with allowUnsignedEncryptedTokens. With an asymmetric `alg` anyone holding
+    // our public key could have made this token, so it proves nothing (DESIGN.md default 3).
+    const alg = outer.header.alg as string;
+    if (!isSymmetricKeyManagement(alg)) {
+      throw new InvalidTokenError(
+        'ERR_JWE_NOT_NESTED',
+        'an encrypted token with public-key encryption must contain a signed JWT (cty "JWT")',
+      );
+    }
+    const claims = parseJSONObject(outer.plaintext, 'JWT claims');
+    if (options.keySourceFor(claims.iss) === undefined) {
+      throw new InvalidTokenError(
+        'ERR_ISSUER_INVALID',
+        'the token was issued by an issuer this verifier does not trust (option issuer)',
+        { claim: 'iss' },
+      );
+    }
+    jws = { header: outer.header, claims };
+  }
+  checkReplicatedClaims(outer.header, jws.claims);
+  return { jws, encryption: outer.header };
+}
+
+function buildAccessToken(
+  token: string,
+  layers: Layers,
+  options: ResolvedVerifierOptions,
+  now: number,
+): AccessToken {
+  const { header, claims } = layers.jws;
+  const rules = options.claimRules;
+  checkTokenType(header, claims, rules);
+  const validated = validateClaims(claims, rules, now);
+  const mapped = mapClaims(claims, rules.profile);
+  const cnf = claims.cnf;
+  return Object.freeze({
+    token,
+    claims: Object.freeze(claims),
+    header: Object.freeze(header),
+    ...(layers.encryption && { encryption: Object.freeze(layers.encryption) }),
+    issuer: validated.issuer,
+    ...(validated.subject !== undefined && { subject: validated.subject }),
+    ...(mapped.clientId !== undefined && { clientId: mapped.clientId }),
+    audience: Object.freeze([...validated.audience]),
+    scopes: mapped.scopes,
+    roles: mapped.roles,
+    expiresAt: validated.expiresAt,
+    ...(validated.issuedAt && { issuedAt: validated.issuedAt }),
+    ...(typeof cnf === 'object' &&
+      cnf !== null &&
+      !Array.isArray(cnf) && { confirmation: Object.freeze(cnf as Record<string, unknown>) }),
+  });
+}
+
+/**
+ * Creates a verifier for access tokens: signed JWTs, and nested JWTs (a signed JWT encrypted to
+ * this resource server) when `decryptionKeys` are given.
+ *
+ * @param options Validated once here; a `TypeError` names the offending option.
+ * @example
+ * ```ts
+ * const verifier = createVerifier({
+ *   issuer: 'https://auth.example.com/',
+ *   audience: 'https://api.example.com',
+ *   keys: issuerJwks,                // the issuer's public JWK Set
+ *   decryptionKeys: ourPrivateJwks,  // our private keys, selected by the JWE kid
+ *   encryption: 'required',
+ * })
+ * const accessToken = await verifier.verify(token)
+ * accessToken.scopes.has('messages:read')
+ * ```
+ */
+export function createVerifier(options: VerifierOptions): Verifier {
+  const resolved = resolveVerifierOptions(options);
+
+  const withRealm = (error: unknown): TokenwardError => {
+    // Anything that is not already ours is an unexpected failure while processing the token; it
+    // still becomes a 401 so no input can turn into a 500 (the original stays as `cause`).
+    const wrapped =
+      error instanceof TokenwardError
+        ? error
+        : new InvalidTokenError('ERR_TOKEN_MALFORMED', 'the token could not be processed', {
+            cause: error,
+          });
+    wrapped.realm = resolved.realm;
+    return wrapped;
+  };
+
+  const verify = async (token: string, context: VerifyContext = {}): Promise<AccessToken> => {
+    try {
+      if (typeof token !== 'string') {
+        throw new InvalidTokenError('ERR_TOKEN_MALFORMED', 'the token must be a string');
+      }
+      const layers = await openToken(token, resolved);
+      const now = Math.floor((context.currentDate ?? new Date()).getTime() / 1000);
+      return buildAccessToken(token, layers, resolved, now);
+    } catch (error) {
+      throw withRealm(error);
+    }
+  };
+
+  return {
+    realm: resolved.realm,
+    verify,
+    async verifyRequest(request, context) {
+      let token: string;
+      try {
+        token = extractBearerToken(request, resolved.tokenSources);
+      } catch (error) {
+        throw withRealm(error);
+      }
+      return verify(token, context);
+    },
+  };
+}
