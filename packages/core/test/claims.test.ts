@@ -300,6 +300,14 @@ describe('mistyped NumericDates', () => {
     expect((await failure(json)).code).toBe('ERR_CLAIM_INVALID');
   });
 
+  // A finite exp past the end of ECMAScript time (±8.64e15 ms) would resolve to an Invalid Date
+  // expiresAt, which downstream code (cache TTLs, logging) cannot handle.
+  it('rejects an exp beyond the representable date range', async () => {
+    const error = await failure(claims({ exp: 1e300 }));
+    expect(error.code).toBe('ERR_CLAIM_INVALID');
+    expect(error.claim).toBe('exp');
+  });
+
   it('accepts the largest representable exp', async () => {
     const token = await verifyWith(claims({ exp: 8.64e12 }));
     expect(token.expiresAt.getTime()).toBe(8.64e15);

@@ -72,11 +72,16 @@ export function checkTokenType(
   }
 }
 
+// ECMAScript time values span ±8.64e15 ms (ECMA-262 §21.4.1.1); a NumericDate beyond that
+// would become an Invalid Date in `expiresAt`/`issuedAt`.
+const MAX_NUMERIC_DATE = 8.64e12;
+
 function numericDate(claims: Record<string, unknown>, name: string): number | undefined {
   const value = claims[name];
   if (value === undefined) return undefined;
   // RFC 7519 §2: NumericDate is a JSON number; a string or boolean here is a malformed token.
-  if (typeof value !== 'number' || !Number.isFinite(value)) {
+  // JSON.parse turns a literal such as 1e400 into Infinity, which is no date either.
+  if (typeof value !== 'number' || !(Math.abs(value) <= MAX_NUMERIC_DATE)) {
     throw new InvalidTokenError(
       'ERR_CLAIM_INVALID',
       `the ${name} claim must be a NumericDate (a number)`,
