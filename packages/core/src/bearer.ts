@@ -93,6 +93,15 @@ function fromQuery(request: RequestLike): string | undefined {
 }
 
 function fromBody(request: RequestLike): string | undefined {
+  // RFC 6750 §2.2 defines the access_token parameter of form-encoded bodies only. In any other
+  // body (JSON, say) an access_token member is application data, not a token location: it must
+  // not clash with the Authorization header nor stand in for it.
+  const type = header(request, 'content-type');
+  if (
+    typeof type !== 'string' ||
+    !type.toLowerCase().startsWith('application/x-www-form-urlencoded')
+  )
+    return undefined;
   return fromRecord(request.body, 'request body');
 }
 
@@ -136,19 +145,12 @@ export function extractBearerToken(
       'access tokens in the request body are not accepted (option tokenSources.body)',
     );
   }
-  if (only.where === 'body') {
-    // RFC 6750 §2.2: only a form-encoded body of a request that has a body may carry the token.
-    const type = header(request, 'content-type');
-    if (
-      request.method === 'GET' ||
-      typeof type !== 'string' ||
-      !type.toLowerCase().startsWith('application/x-www-form-urlencoded')
-    ) {
-      throw new InvalidRequestError(
-        'ERR_REQUEST_MALFORMED',
-        'a token in the body needs an application/x-www-form-urlencoded request that is not GET',
-      );
-    }
+  // RFC 6750 §2.2: the form body must belong to a method whose body has semantics, never GET.
+  if (only.where === 'body' && request.method === 'GET') {
+    throw new InvalidRequestError(
+      'ERR_REQUEST_MALFORMED',
+      'a form body may carry the token only on a request method with a body, never GET',
+    );
   }
   if (only.token === '') {
     throw new InvalidRequestError('ERR_REQUEST_MALFORMED', 'the access_token parameter is empty');

@@ -234,6 +234,30 @@ describe('form body (RFC 6750 §2.2)', () => {
   });
 });
 
+describe('a body that is not form-encoded', () => {
+  // RFC 6750 §2.2 defines the access_token *form* parameter only. In a JSON body, an
+  // access_token member is application data (say, a third-party token the API stores), not a
+  // token location, so it must neither clash with the header nor stand in for it.
+  const json = (headers: RequestLike['headers']): RequestLike => ({
+    method: 'POST',
+    url: '/integrations',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: { access_token: 'third-party-token' },
+  });
+
+  it('does not clash with the Authorization header', () => {
+    const request = json({ authorization: `Bearer ${TOKEN}` });
+    expect(extractBearerToken(request)).toBe(TOKEN);
+    expect(extractBearerToken(request, { body: true })).toBe(TOKEN);
+  });
+
+  it('is no token at all without a header (401, not 400)', () => {
+    expectMissing(thrown(json({})));
+    expectMissing(thrown(json({}), { body: true }));
+    expectMissing(thrown({ ...json({}), headers: {} }, { body: true }));
+  });
+});
+
 describe('more than one place (RFC 6750 §2)', () => {
   const header = { authorization: `Bearer ${TOKEN}` };
 
