@@ -56,14 +56,18 @@ export function hasPrivateMembers(jwk: JWK): boolean {
   );
 }
 
-/** Throws when an RSA key is shorter than {@link MIN_RSA_BITS}. */
+/** Throws when an RSA key is shorter than {@link MIN_RSA_BITS} or has a degenerate exponent. */
 export function assertKeyStrength(key: KeyObject, option: string): void {
+  if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'rsa-pss') return;
   const bits = key.asymmetricKeyDetails?.modulusLength;
-  if (
-    (key.asymmetricKeyType === 'rsa' || key.asymmetricKeyType === 'rsa-pss') &&
-    (bits ?? 0) < MIN_RSA_BITS
-  ) {
+  if ((bits ?? 0) < MIN_RSA_BITS) {
     throw new TypeError(`${option}: RSA keys must be at least ${MIN_RSA_BITS} bits (got ${bits})`);
+  }
+  // RFC 8017 §3.1: e is odd and at least 3. With e = 1 a signature is the encoded message
+  // itself, so anyone can forge one (Wycheproof json_web_key_test "rejectsPublicExponent1").
+  const e = key.asymmetricKeyDetails?.publicExponent;
+  if (e !== undefined && (e < 3n || e % 2n === 0n)) {
+    throw new TypeError(`${option}: the RSA public exponent must be odd and at least 3`);
   }
 }
 

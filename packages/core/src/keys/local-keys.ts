@@ -61,6 +61,12 @@ export function importVerificationKeys(
             `${option}: the JWK has "use": "${jwk.use}"; signature keys need "use": "sig" or none`,
           );
         }
+        // RFC 7517 §4.3: key_ops lists what the key is for; a lone key is refused, as above.
+        if (Array.isArray(jwk.key_ops) && !jwk.key_ops.includes('verify')) {
+          throw new TypeError(
+            `${option}: the JWK has "key_ops" without "verify"; it is not a signature verification key`,
+          );
+        }
       }
       keys.push(importPublicKey(item as JWK | string | KeyObject, option));
     }

@@ -1,0 +1,89 @@
+/**
+ * Key hygiene rules that the Wycheproof JWK vectors exposed, checked directly on the importers and
+ * through `createVerifier` (a `TypeError` naming the option, at construction):
+ *
+ * - an RSA key with public exponent 1 (or an even one) is refused (RFC 8017 §3.1); with e = 1 a
+ *   PKCS#1 "signature" is the encoded message itself, so anyone could forge tokens;
+ * - a lone JWK whose `key_ops` does not include `verify` is not a signature key (RFC 7517 §4.3),
+ *   as JWK Set members with such `key_ops` already were not.
+ */
+import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { createVerifier } from '@tokenward/core';
+import { importDecryptionKeys } from '../../src/keys/decryption-keys';
+import { importPrivateKey, importPublicKey } from '../../src/keys/key-input';
+import { importVerificationKeys } from '../../src/keys/local-keys';
+import { loadWycheproof, publicJWK, type WycheproofSignatureTest } from '../helpers/vectors';
+
+let rsaPublic: JWK;
+
+beforeAll(async () => {
+  const { publicKey } = await generateKeyPair('RS256', { extractable: true });
+  rsaPublic = { ...(await exportJWK(publicKey)), alg: 'RS256', use: 'sig', kid: 'k1' };
+});
+
+const base = { issuer: 'https://issuer.example', audience: 'https://api.example' };
+
+describe('RSA public exponent', () => {
+  it('accepts the usual exponents 65537 and 3', () => {
+    expect(importPublicKey(rsaPublic, 'keys').key.asymmetricKeyDetails?.publicExponent).toBe(
+      65537n,
+    );
+    expect(importPublicKey({ ...rsaPublic, e: 'Aw' }, 'keys').kid).toBe('k1');
+  });
+
+  it.each([
+    ['1', 'AQ'],
+    ['2', 'Ag'],
+    ['65536', 'AQAA'],
+  ])('refuses e = %s in a public key', (_e, e) => {
+    expect(() => importPublicKey({ ...rsaPublic, e }, 'keys')).toThrow(
+      new TypeError('keys: the RSA public exponent must be odd and at least 3'),
+    );
+  });
+
+  it('refuses e = 1 through createVerifier, naming the option', () => {
+    expect(() => createVerifier({ ...base, keys: { ...rsaPublic, e: 'AQ' } })).toThrow(
+      /^keys: the RSA public exponent must be odd and at least 3$/,
+    );
+  });
+
+  it("refuses Wycheproof's exponentOne key pair as a public, private and decryption key", () => {
+    const file = loadWycheproof<WycheproofSignatureTest>('json_web_key_test.json');
+    const group = file.testGroups.find((g) => g.tests.some((t) => t.comment.includes('Exponent1')));
+    const [privateJwk] = (group?.private as { keys: JWK[] }).keys;
+    expect(privateJwk?.e).toBe('AQ');
+    const jwk = privateJwk as JWK;
+    expect(() => importPublicKey(publicJWK(jwk), 'keys')).toThrow(/public exponent/);
+    expect(() => importPrivateKey(jwk, 'decryptionKeys')).toThrow(
+      'decryptionKeys: the RSA public exponent must be odd and at least 3',
+    );
+    expect(() => importDecryptionKeys({ ...jwk, use: 'enc' })).toThrow(/public exponent/);
+  });
+});
+
+describe('key_ops on a lone JWK', () => {
+  it('accepts a key whose key_ops include verify', () => {
+    expect(importVerificationKeys({ ...rsaPublic, key_ops: ['verify'] })).toHaveLength(1);
+  });
+
+  it.each([[['encrypt']], [['sign']], [[]]])('refuses key_ops %j', (keyOps) => {
+    expect(() => importVerificationKeys({ ...rsaPublic, key_ops: keyOps })).toThrow(
+      new TypeError(
+        'keys: the JWK has "key_ops" without "verify"; it is not a signature verification key',
+      ),
+    );
+  });
+
+  it('refuses it through createVerifier, naming the list entry', () => {
+    expect(() =>
+      createVerifier({ ...base, keys: [rsaPublic, { ...rsaPublic, key_ops: ['encrypt'] }] }),
+    ).toThrow(/^keys\[1\]: the JWK has "key_ops" without "verify"/);
+  });
+
+  it('still skips such a member inside a JWK Set (unchanged)', () => {
+    const keys = importVerificationKeys({
+      keys: [rsaPublic, { ...rsaPublic, kid: 'k2', key_ops: ['encrypt'] }],
+    });
+    expect(keys.map((k) => k.kid)).toEqual(['k1']);
+  });
+});
