@@ -254,6 +254,12 @@ describe('configuration mistakes throw a TypeError when the policy is built', ()
     expect(build).toThrow(TypeError);
   });
 
+  // `requireClaim('tenant', process.env.TENANT)` with the variable unset must not become a
+  // policy that every token without a tenant claim passes (undefined === undefined).
+  it('refuses an undefined expected value, which would pass every token lacking the claim', async () => {
+    expect(() => requireClaim('tenant', undefined)).toThrow(/^requireClaim:/);
+  });
+
   it('names the function', () => {
     expect(() => requireScopes()).toThrow(/^requireScopes:/);
     expect(() => requireAnyRole()).toThrow(/^requireAnyRole:/);

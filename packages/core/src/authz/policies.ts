@@ -80,6 +80,7 @@ export function requireAnyRole(...roles: string[]): Policy {
  * a predicate.
  *
  * @example `requireClaim('tenant', 'acme')`, `requireClaim(['https://example.com/tier'], (t) => t === 'gold')`
+ * @throws TypeError when `path` is not a claim path or `expected` is undefined.
  */
 export function requireClaim(
   path: ClaimPath,
@@ -88,6 +89,11 @@ export function requireClaim(
   const segments = toSegments(path);
   if (segments.length === 0 || segments.some((s) => typeof s !== 'string' || s === '')) {
     throw new TypeError('requireClaim: expected a claim path');
+  }
+  // An unset value (`requireClaim('tenant', process.env.TENANT)`) would otherwise match every
+  // token that lacks the claim: fail at configuration time, not open at request time.
+  if (expected === undefined) {
+    throw new TypeError('requireClaim: expected a value or a predicate, got undefined');
   }
   const label = segments.join('.');
   return (token) => {
