@@ -1,1 +1,36 @@
-export {};
+/**
+ * @tokenward/nest — NestJS module, guard, decorators and passport strategy over @tokenward/core.
+ */
+export { TokenwardModule } from './tokenward.module';
+export {
+  TOKENWARD_MODULE_OPTIONS,
+  TOKENWARD_OPTIONS_TYPE,
+  TOKENWARD_ASYNC_OPTIONS_TYPE,
+} from './tokenward.module-definition';
+export type {
+  TokenwardModuleOptions,
+  TokenwardModuleExtras,
+  TokenwardVerifierInstanceOptions,
+} from './interfaces/tokenward-module-options.interface';
+export {
+  TOKENWARD_VERIFIER,
+  TOKENWARD_POLICIES_METADATA,
+  TOKENWARD_REQUEST_PROPERTY,
+  TOKENWARD_STRATEGY_NAME,
+} from './tokenward.constants';
+export { AccessTokenGuard } from './guards/access-token.guard';
+export { Public, OptionalAuth } from './decorators/public.decorator';
+export {
+  Scopes,
+  AnyScope,
+  Roles,
+  AnyRole,
+  RequireClaim,
+  UsePolicies,
+} from './decorators/requirements.decorator';
+export type { RequirementDecorator } from './decorators/requirements.decorator';
+export { Auth } from './decorators/auth.decorator';
+export { TokenwardHttpException, toHttpException } from './tokenward.exception';
+export { TokenwardExceptionFilter } from './filters/tokenward-exception.filter';
+export { TokenwardStrategy, TOKENWARD_STRATEGY_OPTIONS } from './strategies/tokenward.strategy';
+export type { TokenwardStrategyOptions, TokenExtractor } from './strategies/tokenward.strategy';

@@ -1,0 +1,83 @@
+/**
+ * Route requirements: each decorator builds a core policy when the class is defined (so a
+ * mistake such as `@Scopes()` with no scope throws a `TypeError` at start-up, not mid-request)
+ * and appends it to the controller's or handler's list.
+ *
+ * How requirements combine: **every requirement must hold**. The controller's requirements
+ * apply to each of its handlers, and a handler's add to them; a handler cannot weaken its
+ * controller (only `@Public()` on the handler lifts them). Repeating a decorator adds another
+ * requirement rather than replacing the first. This is stricter than the "handler overrides
+ * class" reading of `Reflector.getAllAndOverride`, on purpose: an `@Roles('admin')` on a
+ * controller should not silently stop applying because one handler also asks for a scope.
+ */
+import 'reflect-metadata';
+import {
+  requireAnyRole,
+  requireAnyScope,
+  requireClaim,
+  requireRoles,
+  requireScopes,
+  type AccessToken,
+  type ClaimPath,
+  type Policy,
+} from '@tokenward/core';
+import { TOKENWARD_POLICIES_METADATA } from '../tokenward.constants';
+
+/** A decorator usable on a controller class and on a handler method. */
+export type RequirementDecorator = ClassDecorator & MethodDecorator;
+
+/**
+ * Appends policies to the metadata of a class (class decorator) or of a method (method
+ * decorator). Decorators run bottom-up; prepending keeps the order they are written in.
+ */
+function appendPolicies(policies: readonly Policy[]): RequirementDecorator {
+  return ((target: object, _key?: string | symbol, descriptor?: PropertyDescriptor) => {
+    const holder: object = descriptor?.value ?? target;
+    const existing = (Reflect.getMetadata(TOKENWARD_POLICIES_METADATA, holder) ?? []) as Policy[];
+    Reflect.defineMetadata(TOKENWARD_POLICIES_METADATA, [...policies, ...existing], holder);
+    return descriptor;
+  }) as RequirementDecorator;
+}
+
+/**
+ * Requires every listed scope (403 `insufficient_scope` with `scope="…"` otherwise).
+ *
+ * @example `@Scopes('messages:read')`
+ */
+export const Scopes = (...scopes: string[]): RequirementDecorator =>
+  appendPolicies([requireScopes(...scopes)]);
+
+/** Requires at least one of the listed scopes. @example `@AnyScope('messages:read', 'admin')` */
+export const AnyScope = (...scopes: string[]): RequirementDecorator =>
+  appendPolicies([requireAnyScope(...scopes)]);
+
+/** Requires every listed role (from the claims profile's roles claim). @example `@Roles('admin')` */
+export const Roles = (...roles: string[]): RequirementDecorator =>
+  appendPolicies([requireRoles(...roles)]);
+
+/** Requires at least one of the listed roles. @example `@AnyRole('admin', 'moderator')` */
+export const AnyRole = (...roles: string[]): RequirementDecorator =>
+  appendPolicies([requireAnyRole(...roles)]);
+
+/**
+ * Requires a claim to equal a value (for an array claim: to contain it) or to satisfy a predicate.
+ *
+ * @param path A claim name, a dotted path, or a list of segments (for names containing dots).
+ * @example `@RequireClaim('tenant', 'acme')`, `@RequireClaim('email_verified', (v) => v === true)`
+ */
+export const RequireClaim = (
+  path: ClaimPath,
+  expected: unknown | ((value: unknown, token: AccessToken) => boolean),
+): RequirementDecorator => appendPolicies([requireClaim(path, expected)]);
+
+/**
+ * Requires arbitrary core policies, for combinations the other decorators cannot express.
+ *
+ * @example `@UsePolicies(anyOf(requireScopes('messages:admin'), requireRoles('admin')))`
+ */
+export const UsePolicies = (...policies: Policy[]): RequirementDecorator => {
+  if (policies.length === 0 || !policies.every((p) => typeof p === 'function')) {
+    throw new TypeError('UsePolicies: expected at least one policy function');
+  }
+  return appendPolicies(policies);
+};

@@ -1,0 +1,115 @@
+import {
+  Inject,
+  Injectable,
+  Optional,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import {
+  TokenwardError,
+  type AccessToken,
+  type Policy,
+  type RequestLike,
+  type Verifier,
+} from '@tokenward/core';
+import { OptionalAuth, Public } from '../decorators/public.decorator';
+import {
+  TOKENWARD_POLICIES_METADATA,
+  TOKENWARD_REQUEST_PROPERTY,
+  TOKENWARD_VERIFIER,
+} from '../tokenward.constants';
+import { toHttpException } from '../tokenward.exception';
+
+/**
+ * Authenticates requests with the module's verifier and enforces the route's requirements.
+ *
+ * Per route, in this order:
+ * 1. `@Public()` on the handler or its controller, and no requirement on the handler itself:
+ *    the request passes untouched.
+ * 2. The bearer token is extracted (RFC 6750 §2) and verified; the {@link AccessToken} is put on
+ *    `request.auth` (read it with `@Auth()`). Without a token, an `@OptionalAuth()` route with no
+ *    requirements passes; any other route answers 401.
+ * 3. Every requirement of the controller, then of the handler, must hold (403 otherwise).
+ *
+ * Failures are thrown as {@link TokenwardHttpException}; the `WWW-Authenticate` header is set on
+ * the response here, because Nest's default exception filter sends only status and body.
+ *
+ * @example
+ * ```ts
+ * @UseGuards(AccessTokenGuard)
+ * @Scopes('messages:read')
+ * @Controller('messages')
+ * export class MessagesController { ... }
+ * ```
+ */
+@Injectable()
+export class AccessTokenGuard implements CanActivate {
+  constructor(
+    @Inject(TOKENWARD_VERIFIER) private readonly verifier: Verifier,
+    private readonly reflector: Reflector,
+    @Optional() private readonly adapterHost?: HttpAdapterHost,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    const handlerPolicies = this.policiesOf(handler);
+    if (
+      handlerPolicies.length === 0 &&
+      this.reflector.getAllAndOverride(Public, [handler, controller]) === true
+    ) {
+      return true;
+    }
+    const policies = [...this.policiesOf(controller), ...handlerPolicies];
+    const optional =
+      policies.length === 0 &&
+      this.reflector.getAllAndOverride(OptionalAuth, [handler, controller]) === true;
+
+    const request = this.getRequest(context);
+    try {
+      let token: AccessToken;
+      try {
+        token = await this.verifier.verifyRequest(request);
+      } catch (error) {
+        if (optional && error instanceof TokenwardError && error.code === 'ERR_TOKEN_MISSING') {
+          return true;
+        }
+        throw error;
+      }
+      (request as unknown as Record<string, unknown>)[TOKENWARD_REQUEST_PROPERTY] = token;
+      for (const policy of policies) await policy(token);
+      return true;
+    } catch (error) {
+      if (error instanceof TokenwardError) this.setChallenge(context, error);
+      throw toHttpException(error);
+    }
+  }
+
+  /**
+   * The request to authenticate. Override for non-HTTP transports (GraphQL: take it from the
+   * GraphQL context), as with `AuthGuard.getRequest` of @nestjs/passport.
+   */
+  protected getRequest(context: ExecutionContext): RequestLike {
+    if (context.getType() !== 'http') {
+      throw new TypeError(
+        `AccessTokenGuard: ${context.getType()} contexts are not supported; extend the guard and override getRequest()`,
+      );
+    }
+    return context.switchToHttp().getRequest<RequestLike>();
+  }
+
+  private policiesOf(target: ReturnType<ExecutionContext['getHandler']>): readonly Policy[] {
+    return (this.reflector.get<Policy[] | undefined>(TOKENWARD_POLICIES_METADATA, target) ??
+      []) as readonly Policy[];
+  }
+
+  private setChallenge(context: ExecutionContext, error: TokenwardError): void {
+    const adapter = this.adapterHost?.httpAdapter;
+    if (adapter === undefined || context.getType() !== 'http') return;
+    const response: unknown = context.switchToHttp().getResponse();
+    for (const [name, value] of Object.entries(error.headers)) {
+      adapter.setHeader(response, name, value);
+    }
+  }
+}

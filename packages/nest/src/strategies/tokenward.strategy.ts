@@ -1,0 +1,171 @@
+/**
+ * A passport strategy for `@nestjs/passport` users: `AuthGuard('tokenward')` verifies the request
+ * with the module's verifier. It takes passport-jwt's `jwtFromRequest` extractors, so an app built
+ * on passport-jwt switches by replacing its strategy class and keeps its guards and `req.user`.
+ *
+ * `passport` is an optional peer dependency: it is loaded when a strategy is constructed, so
+ * applications that only use {@link AccessTokenGuard} do not need it installed.
+ */
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import {
+  MissingTokenError,
+  TokenwardError,
+  type AccessToken,
+  type Verifier,
+} from '@tokenward/core';
+import {
+  TOKENWARD_REQUEST_PROPERTY,
+  TOKENWARD_STRATEGY_NAME,
+  TOKENWARD_VERIFIER,
+} from '../tokenward.constants';
+import { toHttpException } from '../tokenward.exception';
+
+/** Injection token for the options of a {@link TokenwardStrategy} registered as a plain provider. */
+export const TOKENWARD_STRATEGY_OPTIONS = Symbol.for('tokenward:strategy-options');
+
+/** A passport-jwt style extractor, such as `ExtractJwt.fromAuthHeaderAsBearerToken()`. */
+export type TokenExtractor = (request: never) => string | null | undefined;
+
+/** Options of {@link TokenwardStrategy}. */
+export interface TokenwardStrategyOptions {
+  /**
+   * Where to read the token from, as passport-jwt's option of the same name (any `ExtractJwt`
+   * extractor works). Default: the verifier's own RFC 6750 extraction (Authorization header, plus
+   * the query or body when its `tokenSources` allow), which also rejects a request carrying
+   * several tokens (400).
+   */
+  jwtFromRequest?: TokenExtractor;
+  /** Call `validate(request, token)` instead of `validate(token)`, as passport-jwt does. Default false. */
+  passReqToCallback?: boolean;
+  /** Name to register with passport (`AuthGuard(name)`). Default `'tokenward'`. */
+  name?: string;
+}
+
+/** The methods passport adds to the per-request copy of a strategy. */
+interface PassportActions {
+  success(user: unknown, info?: unknown): void;
+  fail(challenge?: unknown, status?: number): void;
+  error(error: unknown): void;
+}
+
+interface PassportLike {
+  use(name: string, strategy: unknown): unknown;
+}
+
+interface RequestWithResponse {
+  res?: { headersSent?: boolean; setHeader?: (name: string, value: string) => unknown };
+  [key: string]: unknown;
+}
+
+function loadPassport(): PassportLike {
+  try {
+    // An optional peer dependency, so it is loaded here rather than imported at the top.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('passport') as PassportLike;
+  } catch (cause) {
+    throw new Error('TokenwardStrategy needs the "passport" package (and @nestjs/passport)', {
+      cause,
+    });
+  }
+}
+
+/**
+ * Passport strategy verifying access tokens with tokenward. Its `validate(token)` result becomes
+ * `request.user` (default: the {@link AccessToken} itself); the token is also put on
+ * `request.auth` for `@Auth()`.
+ *
+ * Every failure (no token, bad token, an error thrown by `validate`) is reported to passport as an
+ * error carrying a {@link TokenwardHttpException}, so `AuthGuard` answers per RFC 6750 (status,
+ * `{ error, error_description }`, and `WWW-Authenticate`, which is set on Express responses). The
+ * consequence: in a chain `AuthGuard(['tokenward', 'other'])` a request failing here does not
+ * fall through to `other`. A falsy `validate` result is a plain passport `fail` (Nest then answers
+ * a bare 401); throw a core error (e.g. `InsufficientScopeError`) from `validate` for a precise one.
+ *
+ * @example
+ * ```ts
+ * // Before (passport-jwt):
+ * //   class JwtStrategy extends PassportStrategy(Strategy) {
+ * //     constructor() { super({ jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(), secretOrKey }) }
+ * //     validate(payload) { return { userId: payload.sub } }
+ * //   }
+ * @Injectable()
+ * export class JwtStrategy extends TokenwardStrategy {
+ *   constructor(@Inject(TOKENWARD_VERIFIER) verifier: Verifier) {
+ *     super(verifier, { name: 'jwt', jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken() })
+ *   }
+ *   override validate(token: AccessToken) { return { userId: token.subject } }
+ * }
+ * ```
+ */
+@Injectable()
+export class TokenwardStrategy {
+  /** The passport strategy name. */
+  readonly name: string;
+  private readonly extractor: TokenExtractor | undefined;
+  private readonly passReqToCallback: boolean;
+
+  constructor(
+    @Inject(TOKENWARD_VERIFIER) private readonly verifier: Verifier,
+    @Optional() @Inject(TOKENWARD_STRATEGY_OPTIONS) options: TokenwardStrategyOptions = {},
+  ) {
+    if (typeof verifier?.verify !== 'function') {
+      throw new TypeError('TokenwardStrategy: expected a Verifier (import TokenwardModule)');
+    }
+    if (options.jwtFromRequest !== undefined && typeof options.jwtFromRequest !== 'function') {
+      throw new TypeError('jwtFromRequest: expected an extractor function');
+    }
+    this.name = options.name ?? TOKENWARD_STRATEGY_NAME;
+    this.extractor = options.jwtFromRequest;
+    this.passReqToCallback = options.passReqToCallback === true;
+    loadPassport().use(this.name, this);
+  }
+
+  /**
+   * Maps the verified token to `request.user`. Override it as you would passport-jwt's verify
+   * callback; nothing more is checked after it. Receives `(request, token)` when
+   * `passReqToCallback` is set.
+   */
+  validate(...args: unknown[]): unknown {
+    return args[args.length - 1] as AccessToken;
+  }
+
+  /** Passport's entry point; called on a per-request copy that has `success`/`fail`/`error`. */
+  authenticate(this: TokenwardStrategy & PassportActions, request: RequestWithResponse): void {
+    void this.run(request).then(
+      (user) => (user ? this.success(user) : this.fail(this.challenge(), 401)),
+      (error: unknown) => {
+        if (error instanceof TokenwardError) setHeaders(request, error.headers);
+        this.error(toHttpException(error));
+      },
+    );
+  }
+
+  private async run(request: RequestWithResponse): Promise<unknown> {
+    let token: AccessToken;
+    if (this.extractor === undefined) {
+      token = await this.verifier.verifyRequest(request as never);
+    } else {
+      const raw = this.extractor(request as never);
+      if (typeof raw !== 'string' || raw === '') {
+        const missing = new MissingTokenError();
+        missing.realm = this.verifier.realm;
+        throw missing;
+      }
+      token = await this.verifier.verify(raw);
+    }
+    request[TOKENWARD_REQUEST_PROPERTY] = token;
+    return this.passReqToCallback ? this.validate(request, token) : this.validate(token);
+  }
+
+  private challenge(): string {
+    const missing = new MissingTokenError();
+    missing.realm = this.verifier.realm;
+    return missing.challenge;
+  }
+}
+
+function setHeaders(request: RequestWithResponse, headers: Record<string, string>): void {
+  const response = request.res;
+  if (typeof response?.setHeader !== 'function' || response.headersSent === true) return;
+  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
+}

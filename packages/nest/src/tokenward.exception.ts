@@ -1,0 +1,48 @@
+/**
+ * The one place where a core {@link TokenwardError} becomes a Nest `HttpException`, so Nest's
+ * exception filters see RFC 6750 failures like any other HTTP error (throttler converts its own
+ * failures the same way in `throttler.exception.ts`).
+ */
+import { HttpException } from '@nestjs/common';
+import { TokenwardError } from '@tokenward/core';
+
+/**
+ * An RFC 6750 failure as a Nest `HttpException`: status 400, 401 or 403, JSON body
+ * `{ error, error_description }` (empty when the request carried no token, RFC 6750 §3.1), and the
+ * `WWW-Authenticate` challenge in {@link TokenwardHttpException.getHeaders}. The core error,
+ * with its stable `code`, is the `cause`.
+ *
+ * Nest's default exception filter sends the status and body but not the headers; the guard and
+ * the strategy therefore set `WWW-Authenticate` on the response themselves before throwing. Custom
+ * filters can read it from `getHeaders()`, or use {@link TokenwardExceptionFilter}.
+ */
+export class TokenwardHttpException extends HttpException {
+  /** The core error this exception carries (set by `HttpException` from the options). */
+  declare readonly cause: TokenwardError;
+
+  constructor(error: TokenwardError) {
+    super(error.toJSON(), error.status, { cause: error, errorCode: error.code });
+    // The body has no `message`, so HttpException would derive one from the class name.
+    this.message = error.message;
+  }
+
+  /** The stable core code (`ERR_TOKEN_EXPIRED`, …). */
+  get code(): TokenwardError['code'] {
+    return this.cause.code;
+  }
+
+  /** Headers to send with the response: `WWW-Authenticate` (RFC 6750 §3). */
+  getHeaders(): Record<string, string> {
+    return this.cause.headers;
+  }
+}
+
+/**
+ * Converts a failure raised while authenticating: a {@link TokenwardError} becomes a
+ * {@link TokenwardHttpException}; anything else is returned unchanged (a bug, not a client error).
+ */
+export function toHttpException(error: unknown): unknown {
+  if (error instanceof TokenwardHttpException) return error;
+  if (error instanceof TokenwardError) return new TokenwardHttpException(error);
+  return error;
+}
