@@ -504,6 +504,17 @@ describe('validateClaims (internal)', () => {
     );
   });
 
+  // Through verify() the issuer already chose the key source, so these paths are the second
+  // line of defence for key sources that serve several issuers.
+  it.each([['https://other.example.com/'], [[ISSUER]]])(
+    'reports an untrusted or mistyped iss %j as ERR_ISSUER_INVALID',
+    (iss) => {
+      expect(() => validateClaims(claims({ iss }), rules, NOW_S)).toThrow(
+        expect.objectContaining({ code: 'ERR_ISSUER_INVALID', claim: 'iss' }),
+      );
+    },
+  );
+
   it('returns the validated registered claims', () => {
     expect(validateClaims(claims({ sub: undefined }), rules, NOW_S)).toEqual({
       issuer: ISSUER,
