@@ -1,0 +1,231 @@
+/**
+ * Express 5 middleware over `@tokenward/core`: `authenticate` turns the request into core's
+ * `RequestLike`, verifies it and sets `req.auth`; the policy middlewares wrap core's policies.
+ * Core errors become RFC 6750 responses (or `next(err)`); no token logic lives here.
+ */
+import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
+import {
+  createVerifier,
+  DEFAULT_REALM,
+  MissingTokenError,
+  requireAnyRole as anyRolePolicy,
+  requireAnyScope as anyScopePolicy,
+  requireClaim as claimPolicy,
+  requireRoles as rolesPolicy,
+  requireScopes as scopesPolicy,
+  TokenwardError,
+  type AccessToken,
+  type ClaimPath,
+  type Policy,
+  type Verifier,
+  type VerifierOptions,
+} from '@tokenward/core';
+
+declare global {
+  // Declaration merging is how Express types request extensions (@types/express-serve-static-core).
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /**
+       * The verified access token, set by `authenticate()`. Absent when authentication is
+       * optional (`credentialsRequired: false`) and the request carried no token.
+       */
+      auth?: AccessToken;
+    }
+  }
+}
+
+/** What to do with a failure: answer it per RFC 6750, or hand it to Express error handlers. */
+export type ErrorHandling = 'respond' | 'next';
+
+/** Options of {@link authenticate}, beyond the verifier itself. */
+export interface AuthenticateOptions {
+  /**
+   * Whether a request must carry a token. Default true. With false, a request without a bearer
+   * token goes on without `req.auth`; a request with a bad token still fails (401 or 400).
+   */
+  credentialsRequired?: boolean;
+  /**
+   * `'respond'` (default): answer failures with the RFC 6750 status, `WWW-Authenticate` header
+   * and JSON body. `'next'`: call `next(err)` with the `TokenwardError` (it carries `status`,
+   * `headers` and `toJSON()`), for applications with their own error handler. The policy
+   * middlewares after this `authenticate` follow the same choice.
+   */
+  errorHandling?: ErrorHandling;
+}
+
+interface RequestState {
+  readonly realm: string;
+  readonly errorHandling: ErrorHandling;
+}
+
+// What authenticate() decided for a request, for the policy middlewares that follow it. A
+// WeakMap rather than a request property: nothing to collide with, nothing to serialise.
+const states = new WeakMap<Request, RequestState>();
+
+// A policy with no authenticate() before it answers like a request without a token (fail closed).
+const UNAUTHENTICATED: RequestState = { realm: DEFAULT_REALM, errorHandling: 'respond' };
+
+/**
+ * Answers a tokenward error per RFC 6750: its status, its `WWW-Authenticate` challenge and its
+ * JSON body (`{ error, error_description }`, or `{}` when the request carried no token, §3.1).
+ */
+function respond(res: Response, error: TokenwardError): void {
+  res.status(error.status).set(error.headers).json(error.toJSON());
+}
+
+function fail(error: unknown, state: RequestState, res: Response, next: NextFunction): void {
+  // Anything that is not a TokenwardError is a bug (a throwing claim predicate, a custom
+  // verifier): Express's error handling deals with it, never an RFC 6750 answer.
+  if (!(error instanceof TokenwardError) || state.errorHandling === 'next' || res.headersSent) {
+    next(error);
+    return;
+  }
+  respond(res, error);
+}
+
+function isVerifier(value: unknown): value is Verifier {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Verifier).verifyRequest === 'function'
+  );
+}
+
+/**
+ * Creates middleware that verifies the request's bearer token (RFC 6750 §2: the Authorization
+ * header by default) and sets `req.auth` to the verified {@link AccessToken}.
+ *
+ * @param verifier A core `Verifier`, or `VerifierOptions` to create one from (checked here, once:
+ *   a `TypeError` names a bad option when the app is set up, never mid-request).
+ * @param options See {@link AuthenticateOptions}.
+ * @example
+ * ```ts
+ * app.use(authenticate({ issuer, audience: 'https://api.example.com', keys: jwks, decryptionKeys }))
+ * app.get('/api/messages', requireScopes('messages:read'), (req, res) => res.json(req.auth!.subject))
+ * ```
+ */
+export function authenticate(
+  verifier: Verifier | VerifierOptions,
+  options: AuthenticateOptions = {},
+): RequestHandler {
+  if (typeof verifier !== 'object' || verifier === null) {
+    throw new TypeError('authenticate: expected a Verifier or VerifierOptions');
+  }
+  const credentialsRequired = options.credentialsRequired ?? true;
+  if (typeof credentialsRequired !== 'boolean') {
+    throw new TypeError('credentialsRequired: expected a boolean');
+  }
+  const errorHandling = options.errorHandling ?? 'respond';
+  if (errorHandling !== 'respond' && errorHandling !== 'next') {
+    throw new TypeError(`errorHandling: expected 'respond' or 'next'`);
+  }
+  const resolved = isVerifier(verifier) ? verifier : createVerifier(verifier);
+  const state: RequestState = { realm: resolved.realm, errorHandling };
+
+  return async (req, res, next) => {
+    states.set(req, state);
+    let auth: AccessToken;
+    try {
+      // Express's request already has the RequestLike shape: method, url, headers, and the
+      // parsed query and body (when a body parser ran) for the opt-in token locations.
+      auth = await resolved.verifyRequest(req);
+    } catch (error) {
+      if (!credentialsRequired && error instanceof MissingTokenError) {
+        delete req.auth;
+        next();
+        return;
+      }
+      fail(error, state, res, next);
+      return;
+    }
+    req.auth = auth;
+    next();
+  };
+}
+
+/**
+ * Creates middleware that runs a core policy on `req.auth` (`allOf`/`anyOf` compositions too).
+ * Without a token it fails with 401 and a bare challenge: when authentication was optional, or
+ * when no `authenticate()` ran before it (a setup mistake that fails closed; the error message,
+ * seen in `next` mode and logs, says so).
+ *
+ * @example `app.delete('/api/items/:id', authorize(anyOf(requireScopes('items:admin'), requireRoles('admin'))), handler)`
+ */
+export function authorize(policy: Policy): RequestHandler {
+  if (typeof policy !== 'function') throw new TypeError('authorize: expected a policy function');
+  return async (req, res, next) => {
+    const authenticated = states.get(req);
+    const state = authenticated ?? UNAUTHENTICATED;
+    try {
+      if (req.auth === undefined) {
+        throw new MissingTokenError(
+          authenticated === undefined
+            ? 'the request was not authenticated: mount authenticate() before this middleware'
+            : undefined,
+        );
+      }
+      await policy(req.auth);
+    } catch (error) {
+      // Policies are verifier-independent; the challenge names the verifier's realm.
+      if (error instanceof TokenwardError) error.realm = state.realm;
+      fail(error, state, res, next);
+      return;
+    }
+    next();
+  };
+}
+
+/**
+ * Requires every listed scope (403 `insufficient_scope` with `scope="…"` otherwise).
+ *
+ * @example `router.post('/messages', requireScopes('messages:write'), handler)`
+ */
+export function requireScopes(...scopes: string[]): RequestHandler {
+  return authorize(scopesPolicy(...scopes));
+}
+
+/** Requires at least one of the listed scopes (403 `insufficient_scope` otherwise). */
+export function requireAnyScope(...scopes: string[]): RequestHandler {
+  return authorize(anyScopePolicy(...scopes));
+}
+
+/** Requires every listed role (403 `insufficient_scope` otherwise). */
+export function requireRoles(...roles: string[]): RequestHandler {
+  return authorize(rolesPolicy(...roles));
+}
+
+/** Requires at least one of the listed roles (403 `insufficient_scope` otherwise). */
+export function requireAnyRole(...roles: string[]): RequestHandler {
+  return authorize(anyRolePolicy(...roles));
+}
+
+/**
+ * Requires a claim to equal a value (or, for an array claim, contain it) or to satisfy a
+ * predicate (403 `insufficient_scope` otherwise).
+ *
+ * @example `requireClaim('tenant', 'acme')`, `requireClaim('amr', (amr) => Array.isArray(amr) && amr.includes('mfa'))`
+ */
+export function requireClaim(
+  path: ClaimPath,
+  expected: unknown | ((value: unknown, token: AccessToken) => boolean),
+): RequestHandler {
+  return authorize(claimPolicy(path, expected));
+}
+
+/**
+ * An Express error handler for `errorHandling: 'next'` apps that answers tokenward errors per
+ * RFC 6750 and passes every other error on. Mount it after your routes, after any logging.
+ *
+ * @example
+ * ```ts
+ * app.use((err, req, res, next) => { log(err.code); next(err) })
+ * app.use(tokenwardErrorHandler())
+ * ```
+ */
+export function tokenwardErrorHandler(): ErrorRequestHandler {
+  return (error, _req, res, next) => {
+    if (error instanceof TokenwardError && !res.headersSent) respond(res, error);
+    else next(error);
+  };
+}
