@@ -49,7 +49,8 @@ export type TokenwardErrorCode =
   | 'ERR_TOKEN_NOT_YET_VALID'
   | 'ERR_TOKEN_ISSUED_IN_FUTURE'
   | 'ERR_TOKEN_TOO_OLD'
-  // 401 invalid_token: key sources (remote keys)
+  // 503 without an error attribute (KeysUnavailableError): the issuer's signing keys cannot be
+  // fetched and no cached key set is young enough to use
   | 'ERR_KEYS_UNAVAILABLE'
   // 403 insufficient_scope
   | 'ERR_SCOPE_MISSING'
@@ -90,7 +91,7 @@ const quote = (value: string): string =>
 export class TokenwardError extends Error {
   /** Stable machine-readable code; see {@link TokenwardErrorCode}. */
   readonly code: TokenwardErrorCode;
-  /** HTTP status to answer with (400, 401 or 403). */
+  /** HTTP status to answer with (400, 401 or 403; 503 for ERR_KEYS_UNAVAILABLE). */
   readonly status: number;
   /** RFC 6750 `error` attribute, absent when the request carried no token at all. */
   readonly error: BearerErrorAttribute | undefined;

@@ -3,8 +3,19 @@
  * access tokens, nested sign-then-encrypt tokens first of all.
  */
 export { createVerifier } from './verifier';
-export type { Verifier, VerifyContext } from './verifier';
-export type { VerifierOptions, EncryptionMode } from './verifier-options';
+export type { Verifier, VerifyContext, VerifierHealth } from './verifier';
+export type {
+  VerifierOptions,
+  EncryptionMode,
+  SignatureKeyOptions,
+  TrustedIssuerOptions,
+} from './verifier-options';
+export { KeysUnavailableError } from './keys/keys-unavailable-error';
+export { DEFAULT_REMOTE_KEYS, MAX_REMOTE_TIMEOUT } from './keys/remote-options';
+export type { RemoteKeysOptions, TokenwardLogger } from './keys/remote-options';
+export { MAX_REMOTE_JWKS_KEYS } from './keys/remote-jwks';
+export type { KeySourceHealth, KeySourceKind, KeySourceStatus } from './keys/remote-jwks';
+export { DISCOVERY_MAX_AGE_MS } from './keys/discovery';
 export {
   DEFAULT_CLOCK_TOLERANCE,
   DEFAULT_MAX_TOKEN_LENGTH,

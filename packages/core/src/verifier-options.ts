@@ -12,10 +12,23 @@ import {
 } from './claims/presets';
 import type { ClaimRules } from './claims/validate-claims';
 import { normalizeMediaType } from './claims/validate-claims';
-import { DEFAULT_REALM } from './errors';
+import { DEFAULT_REALM, InvalidTokenError } from './errors';
 import { importDecryptionKeys, type DecryptionKeyInput } from './keys/decryption-keys';
+import { discoveryLocator, parseDiscoveryIssuer } from './keys/discovery';
 import type { ImportedKey } from './keys/key-input';
 import type { SigningKeySource } from './keys/key-source';
+import {
+  createLocalHealth,
+  fixedLocator,
+  RemoteKeySource,
+  type MonitoredKeySource,
+} from './keys/remote-jwks';
+import {
+  resolveRemoteKeysSettings,
+  type RemoteKeysOptions,
+  type RemoteKeysSettings,
+  type TokenwardLogger,
+} from './keys/remote-options';
 import {
   createLocalKeySource,
   hmacAlgorithmsFor,
@@ -23,6 +36,7 @@ import {
   importVerificationKeys,
   type PublicKeyInput,
 } from './keys/local-keys';
+import { insecureURLReason } from './lib/fetch-json';
 import {
   ASYMMETRIC_JWS_ALGORITHMS,
   CONTENT_ENCRYPTION_ALGORITHMS,
@@ -35,12 +49,77 @@ import {
 /** Whether encrypted (JWE) access tokens are required, accepted, or refused. */
 export type EncryptionMode = 'required' | 'optional' | 'forbidden';
 
-/** Options of {@link createVerifier}. Exactly one signature key source (`keys` or `secret`). */
+/**
+ * The signature key source of one issuer: exactly one of `keys`, `secret`, `jwksUri` or
+ * `discovery`.
+ */
+export interface SignatureKeyOptions {
+  /**
+   * The issuer's public signature keys: a JWK, a JWK Set, PEM text (SPKI or an X.509
+   * certificate), a KeyObject, or a list of these.
+   */
+  keys?: PublicKeyInput | readonly PublicKeyInput[];
+  /** A shared HMAC secret (HS256/384/512) of at least 32 bytes. */
+  secret?: string | Uint8Array | KeyObject;
+  /**
+   * The URL of the issuer's JWK Set, fetched and cached (see `remoteKeys`): https, or http for
+   * 127.0.0.1, ::1 and localhost only. Members with private or symmetric material, RSA keys under
+   * 2048 bits and keys whose `use`/`key_ops`/`alg` rule out signature verification are ignored.
+   */
+  jwksUri?: string;
+  /**
+   * `true`: read the issuer's metadata (OpenID Connect Discovery `/.well-known/openid-configuration`,
+   * then RFC 8414 `/.well-known/oauth-authorization-server` with the path inserted after the
+   * host), require its `issuer` to equal the configured issuer exactly, and use its `jwks_uri` as
+   * `jwksUri`. With several issuers, each one is discovered on its own.
+   */
+  discovery?: boolean;
+  /** Allowed JWS algorithms for this issuer (defaults as for {@link VerifierOptions.algorithms}). */
+  algorithms?: readonly string[];
+}
+
+/** One trusted issuer of the `issuers` option, with its own key source and, optionally, audience. */
+export interface TrustedIssuerOptions extends SignatureKeyOptions {
+  /** The exact `iss` value of this issuer's tokens. */
+  issuer: string;
+  /** Accepted `aud` values for this issuer's tokens. Default: the top-level `audience`. */
+  audience?: string | readonly string[];
+}
+
+/**
+ * Options of {@link createVerifier}. Exactly one signature key source (`keys`, `secret`,
+ * `jwksUri` or `discovery`), or a list of `issuers` each with its own.
+ */
 export interface VerifierOptions {
-  /** Accepted `iss` values, compared exactly (no trailing-slash or case folding). Required. */
-  issuer: string | readonly string[];
-  /** Accepted `aud` values; a token must name at least one. Required. */
-  audience: string | readonly string[];
+  /**
+   * Accepted `iss` values, compared exactly (no trailing-slash or case folding). Required, unless
+   * `issuers` is given instead. With several issuers, `keys`, `secret` and `jwksUri` serve all of
+   * them, and `discovery: true` discovers each one's keys separately.
+   */
+  issuer?: string | readonly string[];
+  /**
+   * Accepted `aud` values; a token must name at least one. Required, unless every entry of
+   * `issuers` has its own `audience`.
+   */
+  audience?: string | readonly string[];
+  /**
+   * Several issuers, each with its own key source and optionally its own `audience` and
+   * `algorithms`; replaces `issuer`, `keys`, `secret`, `jwksUri` and `discovery`. A token is
+   * checked only against the keys of the issuer its `iss` names, and only when that issuer is
+   * listed here.
+   */
+  issuers?: readonly TrustedIssuerOptions[];
+  /** See {@link SignatureKeyOptions.jwksUri}. */
+  jwksUri?: string;
+  /** See {@link SignatureKeyOptions.discovery}. */
+  discovery?: boolean;
+  /** Caching, cooldown, stale window, timeout and size cap of remote key sources. */
+  remoteKeys?: RemoteKeysOptions;
+  /**
+   * Where remote key sources report failed fetches and ignored keys. Default: nowhere. Nothing
+   * secret (tokens, claims, key material) is ever logged.
+   */
+  logger?: TokenwardLogger;
   /**
    * The issuer's public signature keys: a JWK, a JWK Set, PEM text (SPKI or an X.509
    * certificate), a KeyObject, or a list of these. Members of a JWK Set with `use: "enc"` are
@@ -102,6 +181,10 @@ export interface ResolvedVerifierOptions {
   readonly claimRules: ClaimRules;
   readonly algorithms: ReadonlySet<string>;
   readonly keySourceFor: (issuer: unknown) => SigningKeySource | undefined;
+  /** The claim rules for a token naming `issuer` (its own audience when `issuers` sets one). */
+  readonly claimRulesFor: (issuer: unknown) => ClaimRules;
+  /** Every key source, for `verifier.health()`. */
+  readonly keySources: readonly MonitoredKeySource[];
   readonly encryption: EncryptionMode;
   readonly decryptionKeys: readonly ImportedKey[];
   readonly keyManagementAlgorithms: ReadonlySet<string>;
@@ -125,6 +208,11 @@ const KNOWN_OPTIONS = new Set<string>([
   'audience',
   'keys',
   'secret',
+  'jwksUri',
+  'discovery',
+  'issuers',
+  'remoteKeys',
+  'logger',
   'algorithms',
   'decryptionKeys',
   'encryption',
@@ -184,41 +272,226 @@ function seconds(value: unknown, option: string, max = Number.MAX_SAFE_INTEGER):
   return value;
 }
 
-function resolveAlgorithms(options: VerifierOptions, secret: ImportedKey | undefined): Set<string> {
+function resolveAlgorithms(
+  options: { algorithms?: readonly string[] },
+  secret: ImportedKey | undefined,
+  prefix = '',
+): Set<string> {
   if (secret) {
     const fitting = hmacAlgorithmsFor(secret.key.symmetricKeySize ?? 0);
     if (options.algorithms === undefined) return new Set(fitting);
-    const list = stringList(options.algorithms, 'algorithms');
+    const list = stringList(options.algorithms, `${prefix}algorithms`);
     for (const alg of list) {
       if (!(HMAC_JWS_ALGORITHMS as readonly string[]).includes(alg)) {
         throw new TypeError(
-          `algorithms: ${alg} cannot be used with a secret; only HS256, HS384, HS512 can`,
+          `${prefix}algorithms: ${alg} cannot be used with a secret; only HS256, HS384, HS512 can`,
         );
       }
       if (!fitting.includes(alg)) {
         const needed = HMAC_MIN_SECRET_BYTES[alg as keyof typeof HMAC_MIN_SECRET_BYTES];
         throw new TypeError(
-          `secret: ${alg} needs a secret of at least ${needed} bytes (RFC 7518 §3.2)`,
+          `${prefix}secret: ${alg} needs a secret of at least ${needed} bytes (RFC 7518 §3.2)`,
         );
       }
     }
     return new Set(list);
   }
   if (options.algorithms === undefined) return new Set(ASYMMETRIC_JWS_ALGORITHMS);
-  const list = stringList(options.algorithms, 'algorithms');
+  const list = stringList(options.algorithms, `${prefix}algorithms`);
   for (const alg of list) {
     if ((HMAC_JWS_ALGORITHMS as readonly string[]).includes(alg)) {
       throw new TypeError(
-        `algorithms: ${alg} is only allowed with the secret option, never with public keys`,
+        `${prefix}algorithms: ${alg} is only allowed with the secret option, never with public keys`,
       );
     }
     if (!(ASYMMETRIC_JWS_ALGORITHMS as readonly string[]).includes(alg)) {
       throw new TypeError(
-        `algorithms: unsupported algorithm ${JSON.stringify(alg)}; supported: ${ASYMMETRIC_JWS_ALGORITHMS.join(', ')}`,
+        `${prefix}algorithms: unsupported algorithm ${JSON.stringify(alg)}; supported: ${ASYMMETRIC_JWS_ALGORITHMS.join(', ')}`,
       );
     }
   }
   return new Set(list);
+}
+
+const KEY_SOURCE_OPTIONS = ['keys', 'secret', 'jwksUri', 'discovery'] as const;
+
+const TRUSTED_ISSUER_OPTIONS = new Set<string>([
+  'issuer',
+  'audience',
+  'algorithms',
+  ...KEY_SOURCE_OPTIONS,
+]);
+
+/** What a verifier trusts one issuer with. */
+interface IssuerTrust {
+  readonly source: SigningKeySource;
+  readonly algorithms: ReadonlySet<string>;
+  readonly audiences: readonly string[];
+}
+
+/** Key sources resolved from one {@link SignatureKeyOptions}, per issuer they serve. */
+interface ResolvedSignatureKeys {
+  readonly sourceFor: ReadonlyMap<string, SigningKeySource>;
+  readonly sources: readonly MonitoredKeySource[];
+  readonly algorithms: Set<string>;
+}
+
+/** Re-throws a key import `TypeError` with the `issuers[i].` prefix, so it names the option. */
+function prefixed<T>(prefix: string, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (prefix === '' || !(error instanceof TypeError)) throw error;
+    throw new TypeError(`${prefix}${error.message}`, { cause: error });
+  }
+}
+
+function parseJWKSURI(value: unknown, option: string): URL {
+  let url: URL;
+  try {
+    if (typeof value !== 'string') throw new TypeError('not a string');
+    url = new URL(value);
+  } catch {
+    throw new TypeError(`${option}: expected an absolute URL`);
+  }
+  const insecure = insecureURLReason(url);
+  if (insecure !== undefined) throw new TypeError(`${option}: ${insecure}`);
+  return url;
+}
+
+/** Resolves the one signature key source of `spec`, serving `issuers`. */
+function resolveSignatureKeys(
+  spec: SignatureKeyOptions,
+  issuers: readonly string[],
+  prefix: string,
+  remote: RemoteKeysSettings,
+): ResolvedSignatureKeys {
+  if (spec.discovery !== undefined && typeof spec.discovery !== 'boolean') {
+    throw new TypeError(`${prefix}discovery: expected true or false`);
+  }
+  const given = KEY_SOURCE_OPTIONS.filter((name) =>
+    name === 'discovery' ? spec.discovery === true : spec[name] !== undefined,
+  );
+  if (given.length !== 1) {
+    const names = KEY_SOURCE_OPTIONS.map((name) => `${prefix}${name}`).join(', ');
+    throw new TypeError(`${names}: give exactly one signature key source`);
+  }
+  const sourceFor = new Map<string, SigningKeySource>();
+  const serveAll = (source: MonitoredKeySource) => {
+    for (const issuer of issuers) sourceFor.set(issuer, source);
+    return [source];
+  };
+  if (spec.secret !== undefined || spec.keys !== undefined) {
+    const secret = prefixed(prefix, () =>
+      spec.secret === undefined ? undefined : importSecret(spec.secret),
+    );
+    const keys = prefixed(prefix, () =>
+      secret ? [secret] : importVerificationKeys(spec.keys as PublicKeyInput),
+    );
+    const kind = secret ? 'secret' : 'keys';
+    const local = createLocalHealth(kind, issuers, createLocalKeySource(keys), keys.length);
+    const algorithms = resolveAlgorithms(spec, secret, prefix);
+    return { sourceFor, sources: serveAll(local), algorithms };
+  }
+  // Remote keys are public keys: the HS algorithms are refused here like with `keys`.
+  const algorithms = resolveAlgorithms(spec, undefined, prefix);
+  if (spec.jwksUri !== undefined) {
+    const url = parseJWKSURI(spec.jwksUri, `${prefix}jwksUri`);
+    const source = new RemoteKeySource(fixedLocator(url), issuers, remote);
+    return { sourceFor, sources: serveAll(source), algorithms };
+  }
+  const sources = issuers.map((issuer) => {
+    const url = parseDiscoveryIssuer(issuer, `${prefix}issuer`);
+    const source = new RemoteKeySource(discoveryLocator(issuer, url, remote), [issuer], remote);
+    sourceFor.set(issuer, source);
+    return source;
+  });
+  return { sourceFor, sources, algorithms };
+}
+
+/**
+ * Limits a key source to an issuer's own algorithms, checked before any key is looked up (so a
+ * token naming a remote issuer with an HS algorithm never causes a fetch).
+ */
+function restrictAlgorithms(
+  source: SigningKeySource,
+  algorithms: ReadonlySet<string>,
+): SigningKeySource {
+  return {
+    getKeys(selector) {
+      if (!algorithms.has(selector.alg)) {
+        throw new InvalidTokenError(
+          'ERR_JWS_ALG_NOT_ALLOWED',
+          `the JWS algorithm is not allowed for this issuer (option issuers[].algorithms)`,
+        );
+      }
+      return source.getKeys(selector);
+    },
+  };
+}
+
+/** Resolves `issuers`, or `issuer` with the top-level key source, into per-issuer trust. */
+function resolveTrust(
+  options: VerifierOptions,
+  remote: RemoteKeysSettings,
+): { trust: Map<string, IssuerTrust>; sources: MonitoredKeySource[]; audiences: string[] } {
+  const trust = new Map<string, IssuerTrust>();
+  if (options.issuers === undefined) {
+    const issuers = stringList(options.issuer, 'issuer');
+    const audiences = stringList(options.audience, 'audience');
+    const resolved = resolveSignatureKeys(options, issuers, '', remote);
+    for (const issuer of issuers) {
+      const source = resolved.sourceFor.get(issuer) as SigningKeySource;
+      trust.set(issuer, { source, algorithms: resolved.algorithms, audiences });
+    }
+    return { trust, sources: [...resolved.sources], audiences };
+  }
+  for (const name of ['issuer', ...KEY_SOURCE_OPTIONS] as const) {
+    if (options[name] !== undefined) {
+      throw new TypeError(`${name}: not allowed with the issuers option; set it per issuer`);
+    }
+  }
+  if (!Array.isArray(options.issuers) || options.issuers.length === 0) {
+    throw new TypeError('issuers: expected a non-empty array of issuer options');
+  }
+  const defaultAudiences =
+    options.audience === undefined ? undefined : stringList(options.audience, 'audience');
+  const sources: MonitoredKeySource[] = [];
+  const allAudiences = new Set<string>(defaultAudiences);
+  options.issuers.forEach((entry: TrustedIssuerOptions, index) => {
+    const prefix = `issuers[${index}].`;
+    if (typeof entry !== 'object' || entry === null) {
+      throw new TypeError(`issuers[${index}]: expected an object`);
+    }
+    for (const key of Object.keys(entry)) {
+      if (!TRUSTED_ISSUER_OPTIONS.has(key)) throw new TypeError(`${prefix}${key}: unknown option`);
+    }
+    const [issuer] = stringList(entry.issuer, `${prefix}issuer`);
+    if (Array.isArray(entry.issuer) || issuer === undefined) {
+      throw new TypeError(`${prefix}issuer: expected one issuer identifier (a string)`);
+    }
+    if (trust.has(issuer)) throw new TypeError(`${prefix}issuer: listed twice in issuers`);
+    const audiences =
+      entry.audience === undefined
+        ? defaultAudiences
+        : stringList(entry.audience, `${prefix}audience`);
+    if (audiences === undefined) {
+      throw new TypeError(`${prefix}audience: required when the audience option is not given`);
+    }
+    audiences.forEach((a) => allAudiences.add(a));
+    const spec = { ...entry, algorithms: entry.algorithms ?? options.algorithms };
+    const resolved = resolveSignatureKeys(spec, [issuer], prefix, remote);
+    sources.push(...resolved.sources);
+    const source = resolved.sourceFor.get(issuer) as SigningKeySource;
+    trust.set(issuer, {
+      // The algorithm allowlist of the whole verifier is the union of the issuers' lists; each
+      // issuer is held to its own.
+      source: restrictAlgorithms(source, resolved.algorithms),
+      algorithms: resolved.algorithms,
+      audiences,
+    });
+  });
+  return { trust, sources, audiences: [...allAudiences] };
 }
 
 /** Validates and normalises {@link VerifierOptions}. */
@@ -228,16 +501,10 @@ export function resolveVerifierOptions(options: VerifierOptions): ResolvedVerifi
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`${key}: unknown option`);
   }
-  const issuers = stringList(options.issuer, 'issuer');
-  const audiences = stringList(options.audience, 'audience');
-
-  if ((options.keys === undefined) === (options.secret === undefined)) {
-    throw new TypeError('keys, secret: give exactly one signature key source');
-  }
-  const secret = options.secret === undefined ? undefined : importSecret(options.secret);
-  const keys = secret ? [secret] : importVerificationKeys(options.keys as PublicKeyInput);
-  const source = createLocalKeySource(keys);
-  const algorithms = resolveAlgorithms(options, secret);
+  const remote = resolveRemoteKeysSettings(options.remoteKeys, options.logger);
+  const { trust, sources: keySources, audiences } = resolveTrust(options, remote);
+  const issuers = [...trust.keys()];
+  const algorithms = new Set([...trust.values()].flatMap((t) => [...t.algorithms]));
 
   const decryptionKeys =
     options.decryptionKeys === undefined ? [] : importDecryptionKeys(options.decryptionKeys);
@@ -271,20 +538,33 @@ export function resolveVerifierOptions(options: VerifierOptions): ResolvedVerifi
   if (typeof realm !== 'string' || realm === '')
     throw new TypeError('realm: expected a non-empty string');
 
+  const claimRules: ClaimRules = {
+    issuers,
+    audiences,
+    clockTolerance,
+    maxTokenAge,
+    requiredClaims,
+    tokenTypes,
+    profile,
+  };
+  const rulesByIssuer = new Map<string, ClaimRules>();
+  for (const [issuer, t] of trust) {
+    rulesByIssuer.set(
+      issuer,
+      t.audiences === audiences ? claimRules : { ...claimRules, audiences: t.audiences },
+    );
+  }
+  const trustOf = (issuer: unknown) => (typeof issuer === 'string' ? trust.get(issuer) : undefined);
+
   return {
-    claimRules: {
-      issuers,
-      audiences,
-      clockTolerance,
-      maxTokenAge,
-      requiredClaims,
-      tokenTypes,
-      profile,
-    },
+    claimRules,
     algorithms,
-    // Local keys serve every configured issuer; remote sources are chosen per issuer.
-    keySourceFor: (issuer) =>
-      typeof issuer === 'string' && issuers.includes(issuer) ? source : undefined,
+    // The key source of the issuer the token names, and only of a configured one. The `iss` is
+    // read before verification only to make this choice (see verify-jws.ts).
+    keySourceFor: (issuer) => trustOf(issuer)?.source,
+    claimRulesFor: (issuer) =>
+      (typeof issuer === 'string' ? rulesByIssuer.get(issuer) : undefined) ?? claimRules,
+    keySources,
     encryption,
     decryptionKeys,
     keyManagementAlgorithms: allowlist(

@@ -10,6 +10,7 @@ import { InvalidTokenError, TokenwardError } from './errors';
 import { decryptJWE } from './jwt/decrypt-jwe';
 import { checkReplicatedClaims } from './jwt/replicated-claims';
 import { verifyJWS, type VerifiedJWS } from './jwt/verify-jws';
+import type { KeySourceHealth } from './keys/remote-jwks';
 import { isSymmetricKeyManagement } from './lib/algorithms';
 import { splitCompact } from './lib/compact';
 import { parseJSONObject } from './lib/json';
@@ -41,6 +42,29 @@ export interface Verifier {
   verifyRequest(request: RequestLike, context?: VerifyContext): Promise<AccessToken>;
   /** The realm this verifier advertises in `WWW-Authenticate`. */
   readonly realm: string;
+  /**
+   * The state of every signature key source (last successful fetch, age, last error), for
+   * readiness probes. A remote source that holds no key set yet is fetched first (once per
+   * cooldown, shared with concurrent verifications), so a cold instance can become ready without
+   * traffic. `ready` is true when every source can verify: `ok`, or `stale` within `maxStaleAge`.
+   *
+   * @example
+   * ```ts
+   * app.get('/readyz', async (_req, res) => {
+   *   const health = await verifier.health()
+   *   res.status(health.ready ? 200 : 503).json(health)
+   * })
+   * ```
+   */
+  health(): Promise<VerifierHealth>;
+}
+
+/** What {@link Verifier.health} reports. */
+export interface VerifierHealth {
+  /** Whether every key source can verify tokens now. */
+  readonly ready: boolean;
+  /** One entry per key source, in configuration order. */
+  readonly sources: readonly KeySourceHealth[];
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -135,7 +159,7 @@ function buildAccessToken(
   now: number,
 ): AccessToken {
   const { header, claims } = layers.jws;
-  const rules = options.claimRules;
+  const rules = options.claimRulesFor(claims.iss);
   checkTokenType(header, claims, rules);
   const validated = validateClaims(claims, rules, now);
   const mapped = mapClaims(claims, rules.profile);
@@ -208,6 +232,14 @@ export function createVerifier(options: VerifierOptions): Verifier {
 
   return {
     realm: resolved.realm,
+    async health() {
+      await Promise.all(resolved.keySources.map((source) => source.warm()));
+      const sources = resolved.keySources.map((source) => source.health());
+      return {
+        ready: sources.every((h) => h.status === 'ok' || h.status === 'stale'),
+        sources,
+      };
+    },
     verify,
     async verifyRequest(request, context) {
       let token: string;

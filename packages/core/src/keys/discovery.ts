@@ -1,0 +1,129 @@
+/**
+ * Finding an issuer's JWK Set from its metadata (`discovery: true`): OpenID Connect Discovery 1.0
+ * first, then RFC 8414 authorization server metadata.
+ */
+import { fetchJSON, FetchJSONError, insecureURLReason, isLoopbackURL } from '../lib/fetch-json';
+import type { JWKSLocator } from './remote-jwks';
+import { log, type RemoteKeysSettings } from './remote-options';
+
+/**
+ * How long discovered metadata is trusted before the next JWK Set fetch reads it again, in
+ * milliseconds (24 hours). A failed re-read keeps the previous `jwks_uri`.
+ */
+export const DISCOVERY_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The metadata URLs of an issuer, in the order they are tried:
+ *
+ * 1. OpenID Connect Discovery 1.0 §4: the issuer, any terminating `/` removed, followed by
+ *    `/.well-known/openid-configuration`;
+ * 2. RFC 8414 §3.1: `/.well-known/oauth-authorization-server` inserted between the host and the
+ *    path of the issuer (terminating `/` removed), so `https://as.example/tenant1` gives
+ *    `https://as.example/.well-known/oauth-authorization-server/tenant1`.
+ */
+export function discoveryURLs(issuer: URL): [URL, URL] {
+  const path = issuer.pathname.replace(/\/$/, '');
+  return [
+    new URL(`${issuer.origin}${path}/.well-known/openid-configuration`),
+    new URL(`${issuer.origin}/.well-known/oauth-authorization-server${path}`),
+  ];
+}
+
+/**
+ * Parses an issuer identifier for discovery, or throws a `TypeError` naming `option`: an https URL
+ * (http only on a loopback host) without query or fragment (RFC 8414 §2, OIDC Discovery §3).
+ */
+export function parseDiscoveryIssuer(issuer: string, option: string): URL {
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new TypeError(`${option}: discovery needs the issuer to be a URL`);
+  }
+  const insecure = insecureURLReason(url);
+  if (insecure !== undefined) throw new TypeError(`${option}: for discovery, ${insecure}`);
+  if (url.search !== '') throw new TypeError(`${option}: an issuer URL has no query component`);
+  return url;
+}
+
+/** Reads `jwks_uri` from a metadata document after checking its `issuer`. */
+function jwksURIFrom(metadata: Record<string, unknown>, issuer: string, issuerURL: URL): URL {
+  // RFC 8414 §3.3 and OIDC Discovery §4.3: the issuer in the document must be identical to the
+  // one we asked about, or the document must not be used (it may be another tenant's).
+  if (metadata.issuer !== issuer) {
+    throw new Error(`the metadata names another issuer than ${issuer} (issuer mismatch)`);
+  }
+  const value = metadata.jwks_uri;
+  if (typeof value !== 'string') throw new Error(`the metadata of ${issuer} has no jwks_uri`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error(`the jwks_uri of ${issuer} is not a URL`);
+  }
+  const insecure = insecureURLReason(url);
+  if (insecure !== undefined) throw new Error(`the jwks_uri of ${issuer} is refused: ${insecure}`);
+  // Metadata must not steer our fetches to plain http on this machine unless the issuer itself
+  // lives there (a development setup).
+  if (url.protocol === 'http:' && !(issuerURL.protocol === 'http:' && isLoopbackURL(issuerURL))) {
+    throw new Error(
+      `the jwks_uri of ${issuer} is refused: an https issuer needs an https jwks_uri`,
+    );
+  }
+  return url;
+}
+
+/** Fetches the metadata of `issuer` and returns its checked `jwks_uri`. */
+export async function discoverJWKSURI(
+  issuer: string,
+  issuerURL: URL,
+  settings: RemoteKeysSettings,
+): Promise<URL> {
+  const limits = { timeoutMs: settings.timeoutMs, maxBytes: settings.maxResponseSize };
+  const [openid, oauth] = discoveryURLs(issuerURL);
+  let metadata: Record<string, unknown>;
+  try {
+    metadata = await fetchJSON(openid, limits);
+  } catch (error) {
+    // Only a plain HTTP error status (404 from a pure OAuth server) moves on to RFC 8414; a
+    // timeout, redirect or garbage is an answer we do not second-guess.
+    if (!(error instanceof FetchJSONError && error.reason === 'status')) throw error;
+    metadata = await fetchJSON(oauth, limits);
+  }
+  return jwksURIFrom(metadata, issuer, issuerURL);
+}
+
+/**
+ * A locator that finds the JWK Set through discovery, remembers the `jwks_uri` for
+ * {@link DISCOVERY_MAX_AGE_MS}, and keeps the last one when a later re-discovery fails.
+ */
+export function discoveryLocator(
+  issuer: string,
+  issuerURL: URL,
+  settings: RemoteKeysSettings,
+): JWKSLocator {
+  let jwksURI: URL | undefined;
+  let discoveredAt = 0;
+  return {
+    kind: 'discovery',
+    current: () => jwksURI,
+    async locate() {
+      if (jwksURI !== undefined && settings.now() - discoveredAt < DISCOVERY_MAX_AGE_MS) {
+        return jwksURI;
+      }
+      try {
+        jwksURI = await discoverJWKSURI(issuer, issuerURL, settings);
+        discoveredAt = settings.now();
+        return jwksURI;
+      } catch (error) {
+        if (jwksURI === undefined) throw error;
+        log(settings.logger, 'warn', 'tokenward: re-reading issuer metadata failed', {
+          issuer,
+          error: (error as Error).message,
+          keptJwksUri: jwksURI.href,
+        });
+        return jwksURI;
+      }
+    },
+  };
+}

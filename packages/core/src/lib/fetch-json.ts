@@ -1,0 +1,183 @@
+/**
+ * A bounded HTTP GET for key material and metadata (DESIGN.md security default 5): https only
+ * (plain http only to a loopback host), no redirects, one deadline for the whole exchange, and a
+ * cap on the body size enforced while streaming. Internal: never public API.
+ *
+ * It uses node:http/https rather than `fetch` so that every limit is explicit and no global
+ * dispatcher (proxy, redirect policy, decompression) configured elsewhere in the process can widen
+ * them.
+ */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { findDuplicateMember } from './json';
+
+/** Why a fetch failed; `status` also covers every non-200 answer other than a redirect. */
+export type FetchFailure =
+  'status' | 'redirect' | 'timeout' | 'too-large' | 'network' | 'invalid-json' | 'insecure-url';
+
+/** A failed fetch. Its message names the URL and the reason, never a response body. */
+export class FetchJSONError extends Error {
+  /** Why the fetch failed. */
+  readonly reason: FetchFailure;
+  /** The HTTP status, when the server answered. */
+  readonly status: number | undefined;
+
+  constructor(reason: FetchFailure, message: string, status?: number, cause?: unknown) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = 'FetchJSONError';
+    this.reason = reason;
+    this.status = status;
+  }
+}
+
+/** Limits of one fetch. */
+export interface FetchJSONOptions {
+  /** Deadline for the whole exchange (connect, headers, body), in milliseconds. */
+  readonly timeoutMs: number;
+  /** Largest body accepted, in bytes. */
+  readonly maxBytes: number;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
+
+/** Whether a URL's host is a loopback host, the only place plain http is allowed to reach. */
+export function isLoopbackURL(url: URL): boolean {
+  return LOOPBACK_HOSTS.has(url.hostname.toLowerCase());
+}
+
+/**
+ * Why a URL may not be fetched, or undefined when it may: it must be https (http only for
+ * 127.0.0.1, ::1 or localhost) and carry no credentials or fragment.
+ */
+export function insecureURLReason(url: URL): string | undefined {
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackURL(url))) {
+    return 'it must use https (plain http is allowed only for 127.0.0.1, ::1 and localhost)';
+  }
+  if (url.username !== '' || url.password !== '') return 'it must not carry credentials';
+  if (url.hash !== '') return 'it must not have a fragment';
+  return undefined;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+function parseBody(url: URL, bytes: Buffer): Record<string, unknown> {
+  let text: string;
+  let value: unknown;
+  try {
+    text = utf8.decode(bytes);
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new FetchJSONError('invalid-json', `${url.href} did not answer UTF-8 JSON`, 200, cause);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new FetchJSONError('invalid-json', `${url.href} did not answer a JSON object`, 200);
+  }
+  // A duplicate member (two "keys" or two "issuer" members) means two parsers could read two
+  // different documents; refuse it as RFC 8725 §3.6 does for tokens.
+  if (findDuplicateMember(text) !== undefined) {
+    throw new FetchJSONError('invalid-json', `${url.href} answered JSON with duplicate members`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * GETs `url` and parses the body as a JSON object, within the limits of `options`.
+ *
+ * @throws FetchJSONError for every failure (never anything else).
+ */
+export function fetchJSON(url: URL, options: FetchJSONOptions): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const insecure = insecureURLReason(url);
+    if (insecure !== undefined) {
+      reject(new FetchJSONError('insecure-url', `refusing to fetch ${url.href}: ${insecure}`));
+      return;
+    }
+    let settled = false;
+    const finish = (error: FetchJSONError | undefined, value?: Record<string, unknown>) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (error) {
+        request.destroy();
+        reject(error);
+      } else resolve(value as Record<string, unknown>);
+    };
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    // No Accept-Encoding: the body arrives as sent, so the size cap is the size we parse.
+    const request = send(url, { method: 'GET', headers: { accept: 'application/json' } });
+    const timer = setTimeout(() => {
+      finish(
+        new FetchJSONError('timeout', `${url.href} did not answer within ${options.timeoutMs} ms`),
+      );
+    }, options.timeoutMs);
+
+    request.on('error', (cause) => {
+      finish(
+        new FetchJSONError(
+          'network',
+          `${url.href} could not be fetched (${(cause as NodeJS.ErrnoException).code ?? 'error'})`,
+          undefined,
+          cause,
+        ),
+      );
+    });
+    request.on('response', (response: IncomingMessage) => {
+      const status = response.statusCode ?? 0;
+      if (status >= 300 && status < 400) {
+        // Following a redirect would let whoever answers this URL point us anywhere.
+        finish(
+          new FetchJSONError(
+            'redirect',
+            `${url.href} answered a redirect (${status}); redirects are not followed, configure the final URL`,
+            status,
+          ),
+        );
+        return;
+      }
+      if (status !== 200) {
+        finish(new FetchJSONError('status', `${url.href} answered HTTP ${status}`, status));
+        return;
+      }
+      const encoding = response.headers['content-encoding'];
+      if (encoding !== undefined && encoding.toLowerCase() !== 'identity') {
+        finish(new FetchJSONError('invalid-json', `${url.href} answered an encoded body`, status));
+        return;
+      }
+      const tooLarge = () =>
+        new FetchJSONError(
+          'too-large',
+          `${url.href} answered more than ${options.maxBytes} bytes`,
+          status,
+        );
+      const declared = Number(response.headers['content-length']);
+      if (Number.isFinite(declared) && declared > options.maxBytes) {
+        finish(tooLarge());
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let received = 0;
+      response.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > options.maxBytes) finish(tooLarge());
+        else chunks.push(chunk);
+      });
+      response.on('error', (cause) => {
+        finish(new FetchJSONError('network', `${url.href} broke off its answer`, status, cause));
+      });
+      response.on('close', () => {
+        if (!response.complete) {
+          finish(new FetchJSONError('network', `${url.href} broke off its answer`, status));
+        }
+      });
+      response.on('end', () => {
+        if (settled) return;
+        try {
+          finish(undefined, parseBody(url, Buffer.concat(chunks)));
+        } catch (error) {
+          finish(error as FetchJSONError);
+        }
+      });
+    });
+    request.end();
+  });
+}
