@@ -202,14 +202,18 @@ export function requireAnyRole(...roles: string[]): RequestHandler {
 
 /**
  * Requires a claim to equal a value (or, for an array claim, contain it) or to satisfy a
- * predicate (403 `insufficient_scope` otherwise).
+ * predicate (403 `insufficient_scope` otherwise). A predicate that throws is an application
+ * error and goes to `next(err)`.
  *
  * @example `requireClaim('tenant', 'acme')`, `requireClaim('amr', (amr) => Array.isArray(amr) && amr.includes('mfa'))`
  */
 export function requireClaim(
   path: ClaimPath,
-  expected: unknown | ((value: unknown, token: AccessToken) => boolean),
-): RequestHandler {
+  predicate: (value: unknown, token: AccessToken) => boolean,
+): RequestHandler;
+export function requireClaim(path: ClaimPath, expected: unknown): RequestHandler;
+// The overloads exist so a predicate's parameters are typed: `unknown | Function` is `unknown`.
+export function requireClaim(path: ClaimPath, expected: unknown): RequestHandler {
   return authorize(claimPolicy(path, expected));
 }
 

@@ -512,8 +512,7 @@ describe('errors that are not tokenward errors', () => {
 
   it('a custom verifier that throws something else goes to next(err)', async () => {
     const broken: Verifier = {
-      realm: 'api',
-      verify: () => Promise.reject(new Error('unreachable')),
+      ...verifier,
       verifyRequest: () => Promise.reject(new RangeError('verifier bug')),
     };
     const app = express();
