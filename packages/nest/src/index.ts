@@ -2,10 +2,10 @@
  * @tokenward/nest — NestJS module, guard, decorators and passport strategy over @tokenward/core.
  */
 export { TokenwardModule } from './tokenward.module';
-export {
-  TOKENWARD_MODULE_OPTIONS,
-  TOKENWARD_OPTIONS_TYPE,
-  TOKENWARD_ASYNC_OPTIONS_TYPE,
+export { TOKENWARD_MODULE_OPTIONS } from './tokenward.module-definition';
+export type {
+  TokenwardModuleForRootOptions,
+  TokenwardModuleForRootAsyncOptions,
 } from './tokenward.module-definition';
 export type {
   TokenwardModuleOptions,
@@ -32,5 +32,5 @@ export type { RequirementDecorator } from './decorators/requirements.decorator';
 export { Auth } from './decorators/auth.decorator';
 export { TokenwardHttpException, toHttpException } from './tokenward.exception';
 export { TokenwardExceptionFilter } from './filters/tokenward-exception.filter';
-export { TokenwardStrategy, TOKENWARD_STRATEGY_OPTIONS } from './strategies/tokenward.strategy';
+export { TokenwardStrategy } from './strategies/tokenward.strategy';
 export type { TokenwardStrategyOptions, TokenExtractor } from './strategies/tokenward.strategy';

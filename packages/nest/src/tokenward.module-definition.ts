@@ -10,12 +10,9 @@ import type {
   TokenwardModuleOptions,
 } from './interfaces/tokenward-module-options.interface';
 
-export const {
-  ConfigurableModuleClass: ConfigurableTokenwardModule,
-  MODULE_OPTIONS_TOKEN: TOKENWARD_MODULE_OPTIONS,
-  OPTIONS_TYPE: TOKENWARD_OPTIONS_TYPE,
-  ASYNC_OPTIONS_TYPE: TOKENWARD_ASYNC_OPTIONS_TYPE,
-} = new ConfigurableModuleBuilder<TokenwardModuleOptions>({ moduleName: 'Tokenward' })
+const host = new ConfigurableModuleBuilder<TokenwardModuleOptions>({
+  moduleName: 'Tokenward',
+})
   .setClassMethodName('forRoot')
   .setExtras<TokenwardModuleExtras>({ global: false, isGlobal: true }, (definition, extras) => {
     const providers: Provider[] = [...(definition.providers ?? [])];
@@ -24,3 +21,13 @@ export const {
     return { ...definition, global: extras.isGlobal !== false, providers };
   })
   .build();
+
+/** The class `TokenwardModule` extends; it supplies `forRoot` and `forRootAsync`. */
+export const ConfigurableTokenwardModule = host.ConfigurableModuleClass;
+/** Injection token of the options given to `forRoot` (or returned by `useFactory`), extras removed. */
+export const TOKENWARD_MODULE_OPTIONS = host.MODULE_OPTIONS_TOKEN;
+
+/** What `TokenwardModule.forRoot` takes: the module options plus {@link TokenwardModuleExtras}. */
+export type TokenwardModuleForRootOptions = typeof host.OPTIONS_TYPE;
+/** What `TokenwardModule.forRootAsync` takes: `imports`, `inject`, `useFactory`, … plus extras. */
+export type TokenwardModuleForRootAsyncOptions = typeof host.ASYNC_OPTIONS_TYPE;

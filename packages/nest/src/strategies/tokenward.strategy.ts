@@ -20,9 +20,6 @@ import {
 } from '../tokenward.constants';
 import { toHttpException } from '../tokenward.exception';
 
-/** Injection token for the options of a {@link TokenwardStrategy} registered as a plain provider. */
-export const TOKENWARD_STRATEGY_OPTIONS = Symbol.for('tokenward:strategy-options');
-
 /** A passport-jwt style extractor, such as `ExtractJwt.fromAuthHeaderAsBearerToken()`. */
 export type TokenExtractor = (request: never) => string | null | undefined;
 
@@ -70,7 +67,9 @@ function loadPassport(): PassportLike {
 }
 
 /**
- * Passport strategy verifying access tokens with tokenward. Its `validate(token)` result becomes
+ * Passport strategy verifying access tokens with tokenward. Register it as a provider
+ * (`providers: [TokenwardStrategy]`) for the defaults, or extend it to pass options and a
+ * `validate`, as you would extend `PassportStrategy(Strategy)` for passport-jwt. Its `validate(token)` result becomes
  * `request.user` (default: the {@link AccessToken} itself); the token is also put on
  * `request.auth` for `@Auth()`.
  *
@@ -106,7 +105,10 @@ export class TokenwardStrategy {
 
   constructor(
     @Inject(TOKENWARD_VERIFIER) private readonly verifier: Verifier,
-    @Optional() @Inject(TOKENWARD_STRATEGY_OPTIONS) options: TokenwardStrategyOptions = {},
+    // Options come from a subclass's super() call, as with passport-jwt: a second injected
+    // token here would be inherited by every subclass's constructor metadata. @Optional lets
+    // Nest construct the base class itself with the defaults.
+    @Optional() options: TokenwardStrategyOptions = {},
   ) {
     if (typeof verifier?.verify !== 'function') {
       throw new TypeError('TokenwardStrategy: expected a Verifier (import TokenwardModule)');

@@ -1,0 +1,424 @@
+import {
+  Controller,
+  ForbiddenException,
+  Get,
+  UseGuards,
+  type ExecutionContext,
+  type INestApplication,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import {
+  anyOf,
+  createVerifier,
+  requireRoles,
+  requireScopes,
+  type AccessToken,
+} from '@tokenward/core';
+import {
+  AccessTokenGuard,
+  AnyRole,
+  AnyScope,
+  Auth,
+  OptionalAuth,
+  Public,
+  RequireClaim,
+  Roles,
+  Scopes,
+  TokenwardModule,
+  UsePolicies,
+} from '@tokenward/nest';
+import type { TestIssuer } from '@tokenward/testing';
+import request from 'supertest';
+import { BARE_CHALLENGE, startApp, testIssuer } from '../helpers';
+
+const summary = (auth: AccessToken | undefined) =>
+  auth && {
+    subject: auth.subject,
+    scopes: [...auth.scopes],
+    encrypted: auth.encryption !== undefined,
+  };
+
+@UseGuards(AccessTokenGuard)
+@Controller('plain')
+class PlainController {
+  @Get()
+  me(@Auth() auth: AccessToken) {
+    return summary(auth);
+  }
+
+  @Get('subject')
+  subject(@Auth('subject') subject: string) {
+    return { subject };
+  }
+
+  @Public()
+  @Get('public')
+  open(@Auth() auth: AccessToken | undefined) {
+    return { public: true, auth: auth === undefined ? null : 'set' };
+  }
+
+  @OptionalAuth()
+  @Get('optional')
+  optional(@Auth() auth: AccessToken | undefined) {
+    return { subject: auth?.subject ?? null };
+  }
+
+  @OptionalAuth()
+  @Scopes('read')
+  @Get('optional-with-scope')
+  optionalWithScope() {
+    return { ok: true };
+  }
+
+  @Scopes('read', 'write')
+  @Get('all-scopes')
+  allScopes() {
+    return { ok: true };
+  }
+
+  @AnyScope('read', 'write')
+  @Get('any-scope')
+  anyScope() {
+    return { ok: true };
+  }
+
+  @AnyRole('admin', 'moderator')
+  @Get('any-role')
+  anyRole() {
+    return { ok: true };
+  }
+
+  @RequireClaim('tenant', 'acme')
+  @Get('tenant')
+  tenant() {
+    return { ok: true };
+  }
+
+  @RequireClaim(['org', 'tier'], (value: unknown) => value === 'gold')
+  @Get('tier')
+  tier() {
+    return { ok: true };
+  }
+
+  @UsePolicies(anyOf(requireScopes('superuser'), requireRoles('admin')))
+  @Get('policy')
+  policy() {
+    return { ok: true };
+  }
+
+  @UsePolicies(() => {
+    throw new ForbiddenException('closed for maintenance');
+  })
+  @Get('custom-error')
+  customError() {
+    return { ok: true };
+  }
+
+  // Repeating a decorator adds a requirement; it does not replace the first.
+  @Roles('admin')
+  @Roles('auditor')
+  @Get('two-roles')
+  twoRoles() {
+    return { ok: true };
+  }
+}
+
+// Class and handler requirements combine: both must hold.
+@UseGuards(AccessTokenGuard)
+@Roles('admin')
+@Controller('admin')
+class AdminController {
+  @Get()
+  index() {
+    return { ok: true };
+  }
+
+  @Scopes('reports:read')
+  @Get('reports')
+  reports() {
+    return { ok: true };
+  }
+
+  // @Public on a handler lifts the controller's requirements for that route only.
+  @Public()
+  @Get('status')
+  status() {
+    return { ok: true };
+  }
+
+  // A handler with requirements of its own is never public: they win over @Public.
+  @Public()
+  @Scopes('read')
+  @Get('not-really-public')
+  notReallyPublic() {
+    return { ok: true };
+  }
+}
+
+@UseGuards(AccessTokenGuard)
+@Public()
+@Controller('open')
+class OpenController {
+  @Get()
+  index() {
+    return { ok: true };
+  }
+
+  @Scopes('read')
+  @Get('guarded')
+  guarded(@Auth('subject') subject: string) {
+    return { subject };
+  }
+}
+
+describe('AccessTokenGuard', () => {
+  let issuer: TestIssuer;
+  let app: INestApplication;
+  let url: string;
+
+  beforeAll(async () => {
+    issuer = await testIssuer();
+    ({ app, url } = await startApp({
+      imports: [TokenwardModule.forRoot(issuer.verifierOptions())],
+      controllers: [PlainController, AdminController, OpenController],
+    }));
+  });
+  afterAll(() => app.close());
+
+  const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+  describe('authentication', () => {
+    it('accepts a signed token and exposes it through @Auth()', async () => {
+      const token = await issuer.issueSigned({ sub: 'alice', scope: 'read' });
+      const res = await request(url).get('/plain').set(bearer(token)).expect(200);
+      expect(res.body).toEqual({ subject: 'alice', scopes: ['read'], encrypted: false });
+    });
+
+    it('accepts a nested (signed, then encrypted) token and marks it encrypted', async () => {
+      const token = await issuer.issueNested({ sub: 'bob' });
+      const res = await request(url).get('/plain').set(bearer(token)).expect(200);
+      expect(res.body).toEqual({ subject: 'bob', scopes: [], encrypted: true });
+    });
+
+    it('passes a property of the token with @Auth(property)', async () => {
+      const token = await issuer.issueSigned({ sub: 'carol' });
+      const res = await request(url).get('/plain/subject').set(bearer(token)).expect(200);
+      expect(res.body).toEqual({ subject: 'carol' });
+    });
+
+    it('answers 401 with a bare challenge and an empty body when there is no token', async () => {
+      const res = await request(url).get('/plain').expect(401);
+      expect(res.headers['www-authenticate']).toBe(BARE_CHALLENGE);
+      expect(res.body).toEqual({});
+    });
+
+    it('treats another auth scheme as no token', async () => {
+      const res = await request(url).get('/plain').set('Authorization', 'Basic dXNlcjpwdw==');
+      expect(res.status).toBe(401);
+      expect(res.headers['www-authenticate']).toBe(BARE_CHALLENGE);
+    });
+
+    it.each([
+      ['expired', 'ERR_TOKEN_EXPIRED'],
+      ['wrong-audience', 'ERR_AUDIENCE_INVALID'],
+      ['tampered-signature', 'ERR_JWS_SIGNATURE_INVALID'],
+      ['id-token', 'ERR_TOKEN_TYPE_INVALID'],
+      ['unsigned-jwe', 'ERR_JWE_NOT_NESTED'],
+    ] as const)('answers 401 invalid_token for a %s token', async (kind, code) => {
+      const token = await issuer.issueInvalid(kind);
+      const res = await request(url).get('/plain').set(bearer(token)).expect(401);
+      expect(res.body.error).toBe('invalid_token');
+      expect(typeof res.body.error_description).toBe('string');
+      expect(res.headers['www-authenticate']).toMatch(
+        /^Bearer realm="api", error="invalid_token", error_description="(?:[^"\\]|\\.)+"$/,
+      );
+      // The code is not sent to clients; it is checked through the verifier directly.
+      await expect(createVerifier(issuer.verifierOptions()).verify(token)).rejects.toMatchObject({
+        code,
+      });
+    });
+
+    it('never echoes the token in the response', async () => {
+      const token = await issuer.issueInvalid('tampered-signature');
+      const res = await request(url).get('/plain').set(bearer(token)).expect(401);
+      expect(res.text).not.toContain(token.split('.')[1]);
+      expect(res.headers['www-authenticate']).not.toContain(token.split('.')[1]);
+    });
+
+    it('answers 400 invalid_request for a malformed Authorization header', async () => {
+      const res = await request(url).get('/plain').set('Authorization', 'Bearer a b').expect(400);
+      expect(res.body.error).toBe('invalid_request');
+      expect(res.headers['www-authenticate']).toMatch(
+        /^Bearer realm="api", error="invalid_request"/,
+      );
+    });
+
+    it('answers 400 when the token is sent in a place that is not enabled', async () => {
+      const token = await issuer.issueSigned();
+      const res = await request(url).get(`/plain?access_token=${token}`).expect(400);
+      expect(res.body).toEqual({
+        error: 'invalid_request',
+        error_description: expect.stringContaining('query string'),
+      });
+    });
+  });
+
+  describe('@Public and @OptionalAuth', () => {
+    it('lets a public route through without a token, and without verifying one', async () => {
+      await request(url).get('/plain/public').expect(200, { public: true, auth: null });
+      await request(url)
+        .get('/plain/public')
+        .set('Authorization', 'Bearer not-a-jwt')
+        .expect(200, { public: true, auth: null });
+    });
+
+    it('lets an optional route through without a token', async () => {
+      await request(url).get('/plain/optional').expect(200, { subject: null });
+    });
+
+    it('verifies a token sent to an optional route', async () => {
+      const token = await issuer.issueSigned({ sub: 'dave' });
+      await request(url).get('/plain/optional').set(bearer(token)).expect(200, { subject: 'dave' });
+      const bad = await issuer.issueInvalid('expired');
+      const res = await request(url).get('/plain/optional').set(bearer(bad)).expect(401);
+      expect(res.body.error).toBe('invalid_token');
+    });
+
+    it('requires a token on an optional route that has requirements', async () => {
+      const res = await request(url).get('/plain/optional-with-scope').expect(401);
+      expect(res.headers['www-authenticate']).toBe(BARE_CHALLENGE);
+    });
+  });
+
+  describe('requirements', () => {
+    it('requires every scope of @Scopes and names them in the challenge', async () => {
+      const ok = await issuer.issueSigned({ scope: 'read write' });
+      await request(url).get('/plain/all-scopes').set(bearer(ok)).expect(200);
+      const partial = await issuer.issueSigned({ scope: 'read' });
+      const res = await request(url).get('/plain/all-scopes').set(bearer(partial)).expect(403);
+      expect(res.body.error).toBe('insufficient_scope');
+      expect(res.headers['www-authenticate']).toMatch(
+        /^Bearer realm="api", error="insufficient_scope", error_description="[^"]+", scope="read write"$/,
+      );
+    });
+
+    it('requires one scope of @AnyScope', async () => {
+      const write = await issuer.issueSigned({ scope: 'write' });
+      await request(url).get('/plain/any-scope').set(bearer(write)).expect(200);
+      const none = await issuer.issueSigned({ scope: 'other' });
+      await request(url).get('/plain/any-scope').set(bearer(none)).expect(403);
+    });
+
+    it('requires one role of @AnyRole', async () => {
+      const mod = await issuer.issueSigned({ roles: ['moderator'] });
+      await request(url).get('/plain/any-role').set(bearer(mod)).expect(200);
+      const user = await issuer.issueSigned({ roles: ['user'] });
+      const res = await request(url).get('/plain/any-role').set(bearer(user)).expect(403);
+      expect(res.body.error).toBe('insufficient_scope');
+      // A role is not an OAuth scope: the challenge names none.
+      expect(res.headers['www-authenticate']).not.toContain('scope="');
+    });
+
+    it('checks a claim value with @RequireClaim', async () => {
+      const acme = await issuer.issueSigned({ tenant: 'acme' });
+      await request(url).get('/plain/tenant').set(bearer(acme)).expect(200);
+      const other = await issuer.issueSigned({ tenant: 'globex' });
+      await request(url).get('/plain/tenant').set(bearer(other)).expect(403);
+    });
+
+    it('checks a nested claim with a predicate', async () => {
+      const gold = await issuer.issueSigned({ org: { tier: 'gold' } });
+      await request(url).get('/plain/tier').set(bearer(gold)).expect(200);
+      const silver = await issuer.issueSigned({ org: { tier: 'silver' } });
+      await request(url).get('/plain/tier').set(bearer(silver)).expect(403);
+    });
+
+    it('runs arbitrary policies with @UsePolicies', async () => {
+      const admin = await issuer.issueSigned({ roles: ['admin'] });
+      await request(url).get('/plain/policy').set(bearer(admin)).expect(200);
+      const su = await issuer.issueSigned({ scope: 'superuser' });
+      await request(url).get('/plain/policy').set(bearer(su)).expect(200);
+      const neither = await issuer.issueSigned({ scope: 'read' });
+      await request(url).get('/plain/policy').set(bearer(neither)).expect(403);
+    });
+
+    it('lets an application error thrown by a policy through unchanged', async () => {
+      const token = await issuer.issueSigned();
+      const res = await request(url).get('/plain/custom-error').set(bearer(token)).expect(403);
+      expect(res.body.message).toBe('closed for maintenance');
+      expect(res.headers['www-authenticate']).toBeUndefined();
+    });
+
+    it('keeps both requirements when a decorator is repeated', async () => {
+      const both = await issuer.issueSigned({ roles: ['admin', 'auditor'] });
+      await request(url).get('/plain/two-roles').set(bearer(both)).expect(200);
+      for (const roles of [['admin'], ['auditor']]) {
+        const one = await issuer.issueSigned({ roles });
+        await request(url).get('/plain/two-roles').set(bearer(one)).expect(403);
+      }
+    });
+  });
+
+  describe('class and handler requirements combine (both must hold)', () => {
+    it('applies the controller requirement to a handler without its own', async () => {
+      const admin = await issuer.issueSigned({ roles: ['admin'] });
+      await request(url).get('/admin').set(bearer(admin)).expect(200);
+      const user = await issuer.issueSigned({ roles: ['user'] });
+      await request(url).get('/admin').set(bearer(user)).expect(403);
+    });
+
+    it('requires the controller role and the handler scope together', async () => {
+      const both = await issuer.issueSigned({ roles: ['admin'], scope: 'reports:read' });
+      await request(url).get('/admin/reports').set(bearer(both)).expect(200);
+      const scopeOnly = await issuer.issueSigned({ scope: 'reports:read' });
+      await request(url).get('/admin/reports').set(bearer(scopeOnly)).expect(403);
+      const roleOnly = await issuer.issueSigned({ roles: ['admin'] });
+      const res = await request(url).get('/admin/reports').set(bearer(roleOnly)).expect(403);
+      expect(res.headers['www-authenticate']).toContain('scope="reports:read"');
+    });
+
+    it('lifts the controller requirements for a @Public handler', async () => {
+      await request(url).get('/admin/status').expect(200);
+    });
+
+    it('ignores @Public on a handler that has its own requirements', async () => {
+      await request(url).get('/admin/not-really-public').expect(401);
+      const read = await issuer.issueSigned({ scope: 'read' });
+      // The controller's role requirement applies too.
+      await request(url).get('/admin/not-really-public').set(bearer(read)).expect(403);
+      const adminRead = await issuer.issueSigned({ scope: 'read', roles: ['admin'] });
+      await request(url).get('/admin/not-really-public').set(bearer(adminRead)).expect(200);
+    });
+
+    it('keeps a handler with requirements protected inside a @Public controller', async () => {
+      await request(url).get('/open').expect(200);
+      await request(url).get('/open/guarded').expect(401);
+      const read = await issuer.issueSigned({ sub: 'erin', scope: 'read' });
+      await request(url).get('/open/guarded').set(bearer(read)).expect(200, { subject: 'erin' });
+    });
+  });
+
+  it('still throws the RFC 6750 exception when built without an HTTP adapter', async () => {
+    const guard = new AccessTokenGuard(createVerifier(issuer.verifierOptions()), new Reflector());
+    const context = {
+      getHandler: () => PlainController.prototype.me,
+      getClass: () => PlainController,
+      getType: () => 'http',
+      switchToHttp: () => ({ getRequest: () => ({ method: 'GET', url: '/', headers: {} }) }),
+    } as unknown as ExecutionContext;
+    await expect(guard.canActivate(context)).rejects.toMatchObject({
+      status: 401,
+      cause: expect.objectContaining({ code: 'ERR_TOKEN_MISSING' }),
+    });
+  });
+
+  it('refuses to guard a non-HTTP context instead of letting it through', async () => {
+    const guard = new AccessTokenGuard(createVerifier(issuer.verifierOptions()), new Reflector());
+    const context = {
+      getHandler: () => PlainController.prototype.me,
+      getClass: () => PlainController,
+      getType: () => 'rpc',
+    } as unknown as ExecutionContext;
+    await expect(guard.canActivate(context)).rejects.toThrow(/rpc contexts are not supported/);
+  });
+});

@@ -1,0 +1,176 @@
+import { Controller, Get, Inject, Injectable, Module, type INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { createVerifier, type Verifier } from '@tokenward/core';
+import { AccessTokenGuard, Public, TOKENWARD_VERIFIER, TokenwardModule } from '@tokenward/nest';
+import type { TestIssuer } from '@tokenward/testing';
+import request from 'supertest';
+import { BARE_CHALLENGE, startApp, testIssuer } from './helpers';
+
+@Controller()
+class RoutesController {
+  @Get('private')
+  private() {
+    return { ok: true };
+  }
+
+  @Public()
+  @Get('public')
+  public() {
+    return { ok: true };
+  }
+}
+
+@Injectable()
+class Settings {
+  constructor(readonly options: ReturnType<TestIssuer['verifierOptions']>) {}
+}
+
+describe('TokenwardModule', () => {
+  let issuer: TestIssuer;
+  const apps: INestApplication[] = [];
+
+  beforeAll(async () => {
+    issuer = await testIssuer();
+  });
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+  });
+
+  const start = async (...args: Parameters<typeof startApp>) => {
+    const started = await startApp(...args);
+    apps.push(started.app);
+    return started;
+  };
+
+  it('forRoot provides a verifier built from the options, and the guard', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [TokenwardModule.forRoot({ ...issuer.verifierOptions(), realm: 'messages' })],
+    }).compile();
+    const verifier = moduleRef.get<Verifier>(TOKENWARD_VERIFIER);
+    expect(verifier.realm).toBe('messages');
+    const token = await verifier.verify(await issuer.issueNested({ sub: 'alice' }));
+    expect(token.subject).toBe('alice');
+    expect(moduleRef.get(AccessTokenGuard)).toBeInstanceOf(AccessTokenGuard);
+    await moduleRef.close();
+  });
+
+  it('forRoot accepts a ready verifier', async () => {
+    const verifier = createVerifier(issuer.verifierOptions());
+    const moduleRef = await Test.createTestingModule({
+      imports: [TokenwardModule.forRoot({ verifier })],
+    }).compile();
+    expect(moduleRef.get(TOKENWARD_VERIFIER)).toBe(verifier);
+    await moduleRef.close();
+  });
+
+  it('forRootAsync builds the options with imports, inject and useFactory', async () => {
+    @Module({
+      providers: [{ provide: Settings, useFactory: () => new Settings(issuer.verifierOptions()) }],
+      exports: [Settings],
+    })
+    class SettingsModule {}
+
+    const factory = jest.fn((settings: Settings) => settings.options);
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TokenwardModule.forRootAsync({
+          imports: [SettingsModule],
+          inject: [Settings],
+          useFactory: factory,
+        }),
+      ],
+    }).compile();
+    expect(factory).toHaveBeenCalledTimes(1);
+    expect(factory.mock.calls[0]?.[0]).toBeInstanceOf(Settings);
+    const verifier = moduleRef.get<Verifier>(TOKENWARD_VERIFIER);
+    await expect(verifier.verify(await issuer.issueSigned({ sub: 'bob' }))).resolves.toMatchObject({
+      subject: 'bob',
+    });
+    await moduleRef.close();
+  });
+
+  it('forRootAsync accepts an async factory', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [TokenwardModule.forRootAsync({ useFactory: async () => issuer.verifierOptions() })],
+    }).compile();
+    expect(typeof moduleRef.get<Verifier>(TOKENWARD_VERIFIER).verify).toBe('function');
+    await moduleRef.close();
+  });
+
+  it('fails at start-up with a TypeError naming a bad option', async () => {
+    const build = Test.createTestingModule({
+      imports: [
+        TokenwardModule.forRoot({ ...issuer.verifierOptions(), encryption: 'sometimes' as never }),
+      ],
+    }).compile();
+    await expect(build).rejects.toThrow(TypeError);
+    await expect(build).rejects.toThrow(/^encryption: /);
+  });
+
+  it('fails at start-up on something that is not a verifier', async () => {
+    await expect(
+      Test.createTestingModule({
+        imports: [TokenwardModule.forRoot({ verifier: {} as Verifier })],
+      }).compile(),
+    ).rejects.toThrow(/verifier: expected a Verifier/);
+    await expect(
+      Test.createTestingModule({
+        imports: [TokenwardModule.forRootAsync({ useFactory: () => null as never })],
+      }).compile(),
+    ).rejects.toThrow(/expected verifier options/);
+  });
+
+  it('global: true guards every route, leaving @Public ones open', async () => {
+    const { url } = await start({
+      imports: [TokenwardModule.forRoot({ ...issuer.verifierOptions(), global: true })],
+      controllers: [RoutesController],
+    });
+    const res = await request(url).get('/private').expect(401);
+    expect(res.headers['www-authenticate']).toBe(BARE_CHALLENGE);
+    await request(url).get('/public').expect(200);
+    const token = await issuer.issueNested();
+    await request(url).get('/private').set('Authorization', `Bearer ${token}`).expect(200);
+  });
+
+  it('forRootAsync takes global: true too', async () => {
+    const { url } = await start({
+      imports: [
+        TokenwardModule.forRootAsync({ useFactory: () => issuer.verifierOptions(), global: true }),
+      ],
+      controllers: [RoutesController],
+    });
+    await request(url).get('/private').expect(401);
+  });
+
+  it('without global, routes are not guarded', async () => {
+    const { url } = await start({
+      imports: [TokenwardModule.forRoot(issuer.verifierOptions())],
+      controllers: [RoutesController],
+    });
+    await request(url).get('/private').expect(200);
+  });
+
+  it('is visible to other modules by default, and not with isGlobal: false', async () => {
+    @Injectable()
+    class NeedsVerifier {
+      constructor(@Inject(TOKENWARD_VERIFIER) readonly verifier: Verifier) {}
+    }
+    @Module({ providers: [NeedsVerifier] })
+    class FeatureModule {}
+
+    const visible = await Test.createTestingModule({
+      imports: [TokenwardModule.forRoot(issuer.verifierOptions()), FeatureModule],
+    }).compile();
+    expect(typeof visible.get(NeedsVerifier).verifier.verify).toBe('function');
+    await visible.close();
+
+    await expect(
+      Test.createTestingModule({
+        imports: [
+          TokenwardModule.forRoot({ ...issuer.verifierOptions(), isGlobal: false }),
+          FeatureModule,
+        ],
+      }).compile(),
+    ).rejects.toThrow(/NeedsVerifier/);
+  });
+});
