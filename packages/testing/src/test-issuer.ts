@@ -161,7 +161,7 @@ export interface TestIssuer {
    * `createVerifier` options that accept this issuer's tokens with local keys: `issuer`,
    * `audience`, `keys` (or `secret`) and `decryptionKeys`. `overrides` are merged over them;
    * when they name another key source (`keys`, `secret`, `jwksUri`, `discovery`), the local one is
-   * dropped. Read it after {@link start} when the issuer URL comes from the server.
+   * dropped, and `issuers` replaces both `issuer` and the key source. Read it after {@link start} when the issuer URL comes from the server.
    *
    * @example `const verifier = createVerifier(testIssuer.verifierOptions({ encryption: 'required' }))`
    */
@@ -181,7 +181,7 @@ export interface TestIssuer {
   stop(): Promise<void>;
 }
 
-const CLAIM_KEY_SOURCES = ['keys', 'secret', 'jwksUri', 'discovery'] as const;
+const KEY_SOURCE_OPTIONS = ['keys', 'secret', 'jwksUri', 'discovery'] as const;
 
 function flipSignatureByte(jws: string): string {
   const [header, payload, signature] = jws.split('.') as [string, string, string];
@@ -403,9 +403,11 @@ export async function createTestIssuer(options: TestIssuerOptions = {}): Promise
       return encrypt(token, 'JWT');
     },
     verifierOptions(overrides = {}) {
-      const ownKeySource = !CLAIM_KEY_SOURCES.some((name) => name in overrides);
+      // `issuers` (several issuers, each with its key source) replaces issuer and key source.
+      const ownIssuer = !('issuers' in overrides);
+      const ownKeySource = ownIssuer && !KEY_SOURCE_OPTIONS.some((name) => name in overrides);
       const base: VerifierOptions = {
-        issuer: currentIssuer(),
+        ...(ownIssuer && { issuer: currentIssuer() }),
         audience,
         ...(ownKeySource && (secret !== undefined ? { secret } : { keys: publicJwks() })),
         ...(encryptionPair && { decryptionKeys: { keys: [encryptionPair.privateJwk] } }),

@@ -205,6 +205,10 @@ describe('createTestIssuer (defaults: RS256, RSA-OAEP-256, A256GCM)', () => {
     const remote = testIssuer.verifierOptions({ jwksUri: 'http://127.0.0.1:1/jwks' });
     expect(remote).not.toHaveProperty('keys');
     expect(remote).toHaveProperty('decryptionKeys');
+    const several = testIssuer.verifierOptions({ issuers: [] } as never);
+    expect(several).not.toHaveProperty('issuer');
+    expect(several).not.toHaveProperty('keys');
+    expect(several).toHaveProperty('audience', DEFAULT_TEST_AUDIENCE);
   });
 
   it('rotateSigningKey: new tokens use the new kid, old keys stay published until dropped', async () => {
