@@ -31,7 +31,7 @@ export const MAX_REMOTE_JWKS_KEYS = 100;
 export type KeySourceKind = 'jwks' | 'discovery' | 'keys' | 'secret';
 
 /** State of one key source, as {@link KeySourceHealth} reports it. */
-export type KeySourceStatus = 'ok' | 'stale' | 'unavailable' | 'pending';
+export type KeySourceStatus = 'ok' | 'stale' | 'unavailable';
 
 /** The health of one key source, for readiness probes and dashboards. */
 export interface KeySourceHealth {
@@ -44,7 +44,7 @@ export interface KeySourceHealth {
   /**
    * `ok`: a key set is held and the last fetch succeeded. `stale`: fetches fail but the last good
    * set is still within `maxStaleAge` and in use. `unavailable`: no usable key set, verification
-   * answers 503. `pending`: nothing fetched yet and no failure either.
+   * answers 503 (also before the first fetch).
    */
   readonly status: KeySourceStatus;
   /** When the key set in use was fetched. */
@@ -105,17 +105,18 @@ function importMember(
   if (jwk.kid !== undefined && typeof jwk.kid !== 'string') {
     return ignore(logger, url, undefined, 'kid is not a string');
   }
+  // A published private or symmetric key is a leak at the issuer (whatever its `use`), and a
+  // symmetric key from a URL would let anyone who can read that URL mint tokens: never use one,
+  // and say so (RFC 8725 §3.2).
+  if (jwk.kty === 'oct' || hasPrivateMembers(jwk)) {
+    return ignore(logger, url, jwk.kid, 'it carries private or symmetric key material');
+  }
   // Encryption keys are routinely published beside signature keys (RFC 7517 §4.2, §4.3): skip
   // them quietly.
   if (jwk.use !== undefined && jwk.use !== 'sig') return undefined;
   if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify')))
     return undefined;
   if (jwk.alg !== undefined && !ASYMMETRIC.has(jwk.alg)) return undefined;
-  // A published private or symmetric key is a leak at the issuer, and a symmetric key from a URL
-  // would let anyone who can read that URL mint tokens: never use one (RFC 8725 §3.2).
-  if (jwk.kty === 'oct' || hasPrivateMembers(jwk)) {
-    return ignore(logger, url, jwk.kid, 'it carries private or symmetric key material');
-  }
   try {
     // importPublicKey enforces RSA >= 2048 bits and a sane exponent.
     return importPublicKey(jwk, 'remote JWK');
@@ -209,10 +210,8 @@ export class RemoteKeySource implements MonitoredKeySource {
   health(): KeySourceHealth {
     const now = this.settings.now();
     const age = this.keys === undefined ? undefined : Math.max(0, now - this.fetchedAt);
-    let status: KeySourceStatus;
-    if (this.usableKeys() === undefined) {
-      status = this.lastError === undefined ? 'pending' : 'unavailable';
-    } else status = this.failing() ? 'stale' : 'ok';
+    let status: KeySourceStatus = 'unavailable';
+    if (this.usableKeys() !== undefined) status = this.failing() ? 'stale' : 'ok';
     return {
       kind: this.locator.kind,
       issuers: this.issuers,
