@@ -1,7 +1,21 @@
-import { Controller, Get, Inject, Injectable, Module, type INestApplication } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  Inject,
+  Injectable,
+  Module,
+  UseGuards,
+  type INestApplication,
+} from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { createVerifier, type Verifier } from '@tokenward/core';
-import { AccessTokenGuard, Public, TOKENWARD_VERIFIER, TokenwardModule } from '@tokenward/nest';
+import {
+  AccessTokenGuard,
+  Public,
+  Scopes,
+  TOKENWARD_VERIFIER,
+  TokenwardModule,
+} from '@tokenward/nest';
 import type { TestIssuer } from '@tokenward/testing';
 import request from 'supertest';
 import { BARE_CHALLENGE, startApp, testIssuer } from './helpers';
@@ -52,6 +66,32 @@ describe('TokenwardModule', () => {
     expect(token.subject).toBe('alice');
     expect(moduleRef.get(AccessTokenGuard)).toBeInstanceOf(AccessTokenGuard);
     await moduleRef.close();
+  });
+
+  it("names the verifier's realm in every challenge, 403s from requirements included", async () => {
+    @UseGuards(AccessTokenGuard)
+    @Controller()
+    class RealmController {
+      @Scopes('write')
+      @Get('write')
+      write() {
+        return { ok: true };
+      }
+    }
+    const { url } = await start({
+      imports: [TokenwardModule.forRoot({ ...issuer.verifierOptions(), realm: 'messages' })],
+      controllers: [RealmController],
+    });
+    const token = await issuer.issueSigned({ scope: 'read' });
+    const res = await request(url)
+      .get('/write')
+      .set('Authorization', `Bearer ${token}`)
+      .expect(403);
+    expect(res.headers['www-authenticate']).toMatch(
+      /^Bearer realm="messages", error="insufficient_scope"/,
+    );
+    const missing = await request(url).get('/write').expect(401);
+    expect(missing.headers['www-authenticate']).toBe('Bearer realm="messages"');
   });
 
   it('forRoot accepts a ready verifier', async () => {

@@ -81,7 +81,11 @@ export class AccessTokenGuard implements CanActivate {
       for (const policy of policies) await policy(token);
       return true;
     } catch (error) {
-      if (error instanceof TokenwardError) this.setChallenge(context, error);
+      if (error instanceof TokenwardError) {
+        // Policies raise errors without knowing the verifier; the challenge names its realm.
+        error.realm = this.verifier.realm;
+        this.setChallenge(context, error);
+      }
       throw toHttpException(error);
     }
   }

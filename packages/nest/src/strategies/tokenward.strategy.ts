@@ -136,7 +136,11 @@ export class TokenwardStrategy {
     void this.run(request).then(
       (user) => (user ? this.success(user) : this.fail(this.challenge(), 401)),
       (error: unknown) => {
-        if (error instanceof TokenwardError) setHeaders(request, error.headers);
+        if (error instanceof TokenwardError) {
+          // Errors thrown by validate() do not know the verifier's realm.
+          error.realm = this.verifier.realm;
+          setHeaders(request, error.headers);
+        }
         this.error(toHttpException(error));
       },
     );

@@ -224,7 +224,9 @@ describe('TokenwardStrategy', () => {
         .set('Authorization', `Bearer ${token}`)
         .expect(403);
       expect(res.body).toEqual({ error: 'insufficient_scope', error_description: 'needs profile' });
-      expect(res.headers['www-authenticate']).toContain('scope="profile"');
+      expect(res.headers['www-authenticate']).toBe(
+        'Bearer realm="profiles", error="insufficient_scope", error_description="needs profile", scope="profile"',
+      );
     });
 
     it('lets a Nest HttpException thrown by validate through unchanged', async () => {

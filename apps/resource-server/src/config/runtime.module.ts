@@ -1,0 +1,71 @@
+/**
+ * Turns the validated {@link AppConfig} into what the app runs with: the verifier options and,
+ * in dev mode, the embedded dev issuer.
+ */
+import { Logger, Module, type DynamicModule } from '@nestjs/common';
+import type { TokenwardLogger, VerifierOptions } from '@tokenward/core';
+import type { AppConfig } from './app-config';
+import { createDevIssuer, type DevIssuer } from '../dev/dev-issuer';
+
+/** Injection token of the {@link AppConfig}. */
+export const APP_CONFIG = Symbol('APP_CONFIG');
+/** Injection token of the dev issuer (`undefined` outside dev mode). */
+export const DEV_ISSUER = Symbol('DEV_ISSUER');
+/** Injection token of the verifier options handed to `TokenwardModule.forRootAsync`. */
+export const VERIFIER_OPTIONS = Symbol('VERIFIER_OPTIONS');
+
+// Remote key sources report failed fetches and ignored keys here (never tokens or claims).
+const keysLogger = (): TokenwardLogger => {
+  const logger = new Logger('tokenward');
+  return {
+    warn: (message, details) =>
+      logger.warn(details ? `${message} ${JSON.stringify(details)}` : message),
+    info: (message) => logger.log(message),
+  };
+};
+
+/** Builds the `createVerifier` options for a configuration. */
+export function verifierOptionsFor(
+  config: AppConfig,
+  devIssuer: DevIssuer | undefined,
+): VerifierOptions {
+  if (config.mode === 'dev') return (devIssuer as DevIssuer).verifierOptions;
+  const { settings } = config;
+  return {
+    issuer: settings.issuer,
+    audience: settings.audience,
+    // An explicit JWKS URI wins; otherwise the issuer's metadata names it (OIDC / RFC 8414).
+    ...(settings.jwksUri !== undefined ? { jwksUri: settings.jwksUri } : { discovery: true }),
+    ...(settings.decryptionKeys !== undefined && {
+      decryptionKeys: settings.decryptionKeys as VerifierOptions['decryptionKeys'],
+    }),
+    ...(settings.encryption !== undefined && { encryption: settings.encryption }),
+    ...(settings.claims !== undefined && { claims: settings.claims }),
+    realm: 'messages',
+    logger: keysLogger(),
+  };
+}
+
+@Module({})
+export class RuntimeModule {
+  /** Provides {@link APP_CONFIG}, {@link DEV_ISSUER} and {@link VERIFIER_OPTIONS}. */
+  static forConfig(config: AppConfig): DynamicModule {
+    return {
+      module: RuntimeModule,
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        {
+          provide: DEV_ISSUER,
+          // Keys are generated at start-up and live only in memory.
+          useFactory: () => (config.mode === 'dev' ? createDevIssuer() : undefined),
+        },
+        {
+          provide: VERIFIER_OPTIONS,
+          useFactory: (devIssuer: DevIssuer | undefined) => verifierOptionsFor(config, devIssuer),
+          inject: [DEV_ISSUER],
+        },
+      ],
+      exports: [APP_CONFIG, DEV_ISSUER, VERIFIER_OPTIONS],
+    };
+  }
+}
