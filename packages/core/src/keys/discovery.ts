@@ -47,7 +47,11 @@ export function parseDiscoveryIssuer(issuer: string, option: string): URL {
 }
 
 /** Reads `jwks_uri` from a metadata document after checking its `issuer`. */
-function jwksURIFrom(metadata: Record<string, unknown>, issuer: string, issuerURL: URL): URL {
+export function jwksURIFrom(
+  metadata: Record<string, unknown>,
+  issuer: string,
+  issuerURL: URL,
+): URL {
   // RFC 8414 §3.3 and OIDC Discovery §4.3: the issuer in the document must be identical to the
   // one we asked about, or the document must not be used (it may be another tenant's).
   if (metadata.issuer !== issuer) {
