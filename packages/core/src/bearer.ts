@@ -60,7 +60,7 @@ function fromCredentials(value: string): string | undefined {
   if (!B64TOKEN.test(credentials)) {
     throw new InvalidRequestError(
       'ERR_REQUEST_MALFORMED',
-      'the Authorization header is not "Bearer <token>"',
+      "the Authorization header is not 'Bearer <token>'",
     );
   }
   return credentials;

@@ -71,11 +71,21 @@ export interface TokenwardErrorOptions {
   claim?: string;
 }
 
-// RFC 6750 §3: error_description and scope values are limited to %x20-21 / %x23-5B / %x5D-7E.
-// Anything else is replaced so a header can never be split or smuggled.
-const sanitizeAttribute = (value: string): string => value.replace(/[^\x20-\x7e]/g, '?');
-const quote = (value: string): string =>
-  `"${sanitizeAttribute(value).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+// RFC 6750 §3 and RFC 6749 §5.2 limit error_description and scope to %x20-21 / %x23-5B /
+// %x5D-7E: no controls (so a header can never be split), and no `"` or `\` at all, which become
+// `'` and `/` rather than escapes a client might not undo.
+const sanitizeAttribute = (value: string): string =>
+  value
+    .replace(/"/g, "'")
+    .replace(/\\/g, '/')
+    .replace(/[^\x20-\x7e]/g, '?');
+// The realm is an RFC 7235 quoted-string, where `"` and `\` may be escaped.
+const quoteRealm = (value: string): string =>
+  `"${value
+    .replace(/[^\x20-\x7e]/g, '?')
+    .replace(/\\/g, '\\\\')
+    .replace(/"/g, '\\"')}"`;
+const quote = (value: string): string => `"${sanitizeAttribute(value)}"`;
 
 /**
  * Base class of every error tokenward throws on a request: carries the HTTP status, the
@@ -122,7 +132,7 @@ export class TokenwardError extends Error {
 
   /** The `WWW-Authenticate` header value (RFC 6750 §3). */
   get challenge(): string {
-    const parts = [`realm=${quote(this.realm)}`];
+    const parts = [`realm=${quoteRealm(this.realm)}`];
     if (this.error !== undefined) {
       parts.push(`error=${quote(this.error)}`, `error_description=${quote(this.message)}`);
     }

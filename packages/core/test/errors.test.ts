@@ -169,15 +169,15 @@ describe('realm', () => {
 });
 
 describe('WWW-Authenticate escaping (RFC 7230 §3.2.6 quoted-string)', () => {
-  it('escapes quotes and backslashes in the description', () => {
+  it('keeps " and \\ out of the description, which RFC 6750 §3 forbids there', () => {
     const error = new InvalidRequestError('ERR_REQUEST_MALFORMED', 'not "Bearer <token>" \\ x');
     expect(error.challenge).toBe(
       'Bearer realm="api", error="invalid_request", ' +
-        'error_description="not \\"Bearer <token>\\" \\\\ x"',
+        'error_description="not \'Bearer <token>\' / x"',
     );
     expect(error.challenge).toMatch(CHALLENGE);
-    // The JSON body keeps the quotes; JSON has its own escaping.
-    expect(error.toJSON().error_description).toBe('not "Bearer <token>" \\ x');
+    // RFC 6749 §5.2 limits the JSON body's error_description to the same characters.
+    expect(error.toJSON().error_description).toBe("not 'Bearer <token>' / x");
   });
 
   it('escapes quotes and backslashes in the realm', () => {
