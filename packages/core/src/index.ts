@@ -42,7 +42,7 @@ export {
   allOf,
   anyOf,
 } from './authz/policies';
-export type { Policy } from './authz/policies';
+export type { Policy, ClaimPredicate } from './authz/policies';
 export { PRESET_NAMES } from './claims/presets';
 export type { ClaimsPresetName, ClaimsMapping, ClaimPath } from './claims/presets';
 export { createIssuer } from './issuer';

@@ -10,6 +10,9 @@ import { InsufficientScopeError, TokenwardError } from '../errors';
 /** A check run on every request after verification. */
 export type Policy = (token: AccessToken) => void | Promise<void>;
 
+/** Decides whether a claim value (undefined when absent) satisfies a route; `true` passes. */
+export type ClaimPredicate = (value: unknown, token: AccessToken) => boolean;
+
 function names(values: readonly string[], what: string): readonly string[] {
   if (values.length === 0 || !values.every((v) => typeof v === 'string' && v !== '')) {
     throw new TypeError(`${what}: expected at least one non-empty name`);
@@ -82,10 +85,9 @@ export function requireAnyRole(...roles: string[]): Policy {
  * @example `requireClaim('tenant', 'acme')`, `requireClaim(['https://example.com/tier'], (t) => t === 'gold')`
  * @throws TypeError when `path` is not a claim path or `expected` is undefined.
  */
-export function requireClaim(
-  path: ClaimPath,
-  expected: unknown | ((value: unknown, token: AccessToken) => boolean),
-): Policy {
+export function requireClaim(path: ClaimPath, predicate: ClaimPredicate): Policy;
+export function requireClaim(path: ClaimPath, value: unknown): Policy;
+export function requireClaim(path: ClaimPath, expected: unknown): Policy {
   const segments = toSegments(path);
   if (segments.length === 0 || segments.some((s) => typeof s !== 'string' || s === '')) {
     throw new TypeError('requireClaim: expected a claim path');
@@ -100,7 +102,7 @@ export function requireClaim(
     const value = readClaim(token.claims as Record<string, unknown>, segments);
     const ok =
       typeof expected === 'function'
-        ? (expected as (value: unknown, token: AccessToken) => boolean)(value, token) === true
+        ? (expected as ClaimPredicate)(value, token) === true
         : value === expected || (Array.isArray(value) && value.includes(expected));
     if (!ok) {
       throw new InsufficientScopeError(
