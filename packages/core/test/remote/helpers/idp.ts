@@ -7,7 +7,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
-import type { KeyObject } from 'node:crypto';
 
 /** Answers one request. */
 export type Behaviour = (request: IncomingMessage, response: ServerResponse) => void;
@@ -119,7 +118,7 @@ export async function startIdP(): Promise<FakeIdP> {
 export interface SigningKey {
   readonly kid: string;
   readonly alg: string;
-  readonly privateKey: KeyObject | CryptoKey;
+  readonly privateKey: Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
   readonly publicJwk: JWK;
 }
 
