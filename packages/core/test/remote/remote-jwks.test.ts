@@ -370,6 +370,7 @@ describe('key hygiene on what arrives', () => {
           { ...encOnly.publicJwk, use: 'enc' },
           { ...opsEncrypt.publicJwk, use: undefined, key_ops: ['encrypt'] },
           { kty: 'RSA', kid: 'broken', n: 'AQAB', e: 'AQAB' },
+          { ...k2.publicJwk, kid: 42 },
         ],
       }),
     );
@@ -411,6 +412,7 @@ describe('key hygiene on what arrives', () => {
     expect(text).toContain('"kid":"hmac","reason":"it carries private or symmetric key material"');
     expect(text).toMatch(/"kid":"short","reason":"[^"]*at least 2048 bits/);
     expect(text).toContain('"kid":"broken"');
+    expect(text).toContain('"kid":null,"reason":"kid is not a string"');
     expect(text).not.toContain('"enc"'); // encryption keys are skipped quietly
     expect(text).not.toContain(String(leakedPrivate.d));
     expect(text).not.toContain(secret.toString('base64url'));
