@@ -31,9 +31,9 @@ export interface IssuerOptions {
    * (Uint8Array) for `dir` / `A*KW`. When set, tokens are nested (sign, then encrypt).
    */
   encryptionKey?: JWK | string | KeyObject | Uint8Array;
-  /** JWE `alg`. Default by key: RSA → RSA-OAEP-256, EC/X25519 → ECDH-ES+A256KW, secret → A256KW (or A128KW/A192KW by length). */
+  /** JWE `alg`. Default by key: RSA → RSA-OAEP-256, EC/X25519 → ECDH-ES+A256KW, a 16/24/32-byte secret → A128KW/A192KW/A256KW, a 48/64-byte secret → dir. */
   keyManagementAlgorithm?: string;
-  /** JWE `enc`. Default A256GCM. */
+  /** JWE `enc`. Default A256GCM; with `dir`, the one the secret's length fits (48 bytes → A192CBC-HS384, 64 → A256CBC-HS512). */
   contentEncryptionAlgorithm?: string;
   /** JWE `kid`. Default: the JWK's `kid`, else its RFC 7638 thumbprint. */
   encryptionKid?: string;
@@ -99,9 +99,25 @@ function defaultSigningAlg(key: KeyObject): string {
   }
 }
 
+// With `dir` the shared secret is the content key itself, so its length decides `enc`
+// (RFC 7518 §5.2.2, §5.3): 48 and 64 bytes only fit the CBC-HMAC algorithms.
+const DIR_ENC_BY_BYTES: Record<number, string> = {
+  16: 'A128GCM',
+  24: 'A192GCM',
+  32: 'A256GCM',
+  48: 'A192CBC-HS384',
+  64: 'A256CBC-HS512',
+};
+
 function defaultKeyManagementAlg(key: KeyObject): string {
   if (key.type === 'secret') {
-    return { 16: 'A128KW', 24: 'A192KW', 32: 'A256KW' }[key.symmetricKeySize ?? 0] ?? 'dir';
+    const bytes = key.symmetricKeySize ?? 0;
+    if (DIR_ENC_BY_BYTES[bytes] === undefined) {
+      throw new TypeError(
+        `encryptionKey: a shared secret must be 16, 24, 32, 48 or 64 bytes (got ${bytes})`,
+      );
+    }
+    return { 16: 'A128KW', 24: 'A192KW', 32: 'A256KW' }[bytes] ?? 'dir';
   }
   return key.asymmetricKeyType === 'rsa' ? 'RSA-OAEP-256' : 'ECDH-ES+A256KW';
 }
@@ -161,7 +177,11 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
         ? (input as JWK).kid
         : undefined) ??
       (key.type === 'public' ? await thumbprintOf(key) : undefined);
-    encryption = { key, alg, enc: options.contentEncryptionAlgorithm ?? 'A256GCM', kid: encKid };
+    const enc =
+      options.contentEncryptionAlgorithm ??
+      (alg === 'dir' ? DIR_ENC_BY_BYTES[key.symmetricKeySize ?? 0] : undefined) ??
+      'A256GCM';
+    encryption = { key, alg, enc, kid: encKid };
   }
   const defaultLifetime = options.expiresIn ?? 300;
 

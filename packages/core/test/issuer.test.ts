@@ -238,6 +238,51 @@ describe('issuer defaults', () => {
     expect(token.encryption).toEqual({ alg, enc: 'A256GCM', cty: 'JWT' });
   });
 
+  test.each([
+    [48, 'A192CBC-HS384'],
+    [64, 'A256CBC-HS512'],
+  ])(
+    'a %i-byte shared secret defaults to dir with %s, the enc its length fits',
+    async (bytes, enc) => {
+      const shared = secret(bytes);
+      const issuer = await makeIssuer({ encryptionKey: shared });
+      const verifier = createVerifier({
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        keys: issuer.jwks,
+        decryptionKeys: shared,
+      });
+      const token = await verifier.verify(await issuer.issue({}, at), at);
+      expect(token.encryption).toEqual({ alg: 'dir', enc, cty: 'JWT' });
+    },
+  );
+
+  test.each([
+    [16, 'A128GCM'],
+    [32, 'A256GCM'],
+    [48, 'A192CBC-HS384'],
+  ])('dir with a %i-byte secret defaults to %s', async (bytes, enc) => {
+    const shared = secret(bytes);
+    const issuer = await makeIssuer({ encryptionKey: shared, keyManagementAlgorithm: 'dir' });
+    const verifier = createVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      keys: issuer.jwks,
+      decryptionKeys: shared,
+    });
+    const token = await verifier.verify(await issuer.issue({}, at), at);
+    expect(token.encryption).toEqual({ alg: 'dir', enc, cty: 'JWT' });
+  });
+
+  test.each([8, 20, 33, 128])(
+    'a %i-byte shared secret fits no algorithm: a TypeError at creation',
+    async (bytes) => {
+      await expect(makeIssuer({ encryptionKey: secret(bytes) })).rejects.toThrow(
+        /^encryptionKey: a shared secret must be 16, 24, 32, 48 or 64 bytes/,
+      );
+    },
+  );
+
   test('kids: explicit options win over the JWK kid, which wins over the thumbprint', async () => {
     const key = await keyPair('p256');
     const api = await keyPair('p256', 'api');
