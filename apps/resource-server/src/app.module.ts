@@ -6,6 +6,7 @@ import { DevTokenController } from './dev/dev-token.controller';
 import { HealthController } from './health/health.controller';
 import { MessagesController } from './messages/messages.controller';
 import { MessagesService } from './messages/messages.service';
+import { GreetingController } from './profile/greeting.controller';
 import { MeController } from './profile/me.controller';
 
 /** The sample app's root module. */
@@ -31,6 +32,7 @@ export class AppModule {
       controllers: [
         HealthController,
         MeController,
+        GreetingController,
         MessagesController,
         ...(config.mode === 'dev' ? [DevTokenController] : []),
       ],

@@ -55,6 +55,7 @@ export function startupMessage(config: AppConfig, url: string): string {
     'Call the routes:',
     `  curl -i ${url}/health`,
     `  curl -i -H "Authorization: Bearer $READER" ${url}/api/me`,
+    `  curl -i ${url}/api/greeting   (token optional)`,
     `  curl -i -H "Authorization: Bearer $READER" ${url}/api/messages`,
     `  curl -i -H "Authorization: Bearer $WRITER" -H 'Content-Type: application/json' -d '{"text":"hello"}' ${url}/api/messages`,
     `  curl -i -X DELETE -H "Authorization: Bearer $ADMIN" ${url}/api/messages/<id>`,

@@ -22,3 +22,9 @@ export async function startApp(
 
 /** The bare challenge of a request without a token (RFC 6750 §3.1). */
 export const BARE_CHALLENGE = 'Bearer realm="api"';
+
+/**
+ * passport-jwt's extractors, re-exported from here because its types are a dev dependency of
+ * this package (cross-package tests under test/ import them through this file).
+ */
+export { ExtractJwt } from 'passport-jwt';
