@@ -437,6 +437,22 @@ describe('keys: signature key inputs', () => {
     typeError({ keys: input() }, message);
   });
 
+  test.each([
+    ['PKCS#8', () => rsa.privateKey.export({ type: 'pkcs8', format: 'pem' })],
+    ['PKCS#1', () => rsa.privateKey.export({ type: 'pkcs1', format: 'pem' })],
+    ['SEC1', () => ec.privateKey.export({ type: 'sec1', format: 'pem' })],
+  ])('a %s private key PEM is a TypeError: public keys only', (_name, pem) => {
+    // node:crypto would quietly derive the public key; a private key must not sit in verifier config.
+    typeError({ keys: pem() }, /^keys: not a usable public key \(.*private key/);
+    typeError({ keys: [rsa.publicJwk, pem()] }, /^keys\[1\]: not a usable public key/);
+  });
+
+  test('an RSASSA-PSS-only key (id-RSASSA-PSS SPKI) is a TypeError, not a key that fails every token', () => {
+    const { publicKey } = generateKeyPairSync('rsa-pss', { modulusLength: 2048 });
+    typeError({ keys: publicKey }, /^keys: RSASSA-PSS-only keys .* are not supported/);
+    typeError({ keys: publicKey.export({ type: 'spki', format: 'pem' }) }, /RSASSA-PSS-only keys/);
+  });
+
   test('a private member in a JWK Set is a TypeError naming the kid', () => {
     typeError(
       { keys: { keys: [{ ...rsa.privateJwk, kid: 'leaked' }] } },

@@ -80,6 +80,11 @@ export function importPublicKey(input: JWK | string | KeyObject, option: string)
     if (isKeyObject(input)) {
       key = input;
     } else if (typeof input === 'string') {
+      // createPublicKey() would quietly derive the public key from private key text; verifier
+      // configuration holds public keys only (DESIGN.md security default 5).
+      if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(input)) {
+        throw new TypeError('the PEM text is a private key; give the public key (SPKI) only');
+      }
       key = input.includes('-----BEGIN CERTIFICATE-----')
         ? new X509Certificate(input).publicKey
         : createPublicKey(input);
@@ -101,6 +106,13 @@ export function importPublicKey(input: JWK | string | KeyObject, option: string)
   }
   if (key.type !== 'public') {
     throw new TypeError(`${option}: expected a public key, got a ${key.type} key`);
+  }
+  // jose cannot verify with an RSASSA-PSS-only key (id-RSASSA-PSS SPKI), so every token would
+  // fail; the same key as an ordinary RSA key (rsaEncryption) verifies PS256/384/512.
+  if (key.asymmetricKeyType === 'rsa-pss') {
+    throw new TypeError(
+      `${option}: RSASSA-PSS-only keys (id-RSASSA-PSS) are not supported; give the key as an ordinary RSA key`,
+    );
   }
   assertKeyStrength(key, option);
   return { kid, alg, key };
