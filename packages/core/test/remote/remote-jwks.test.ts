@@ -14,6 +14,8 @@ import {
   type TokenwardLogger,
   type VerifierOptions,
 } from '@tokenward/core';
+import { fixedLocator, RemoteKeySource } from '../../src/keys/remote-jwks';
+import { resolveRemoteKeysSettings } from '../../src/keys/remote-options';
 import { rejection } from '../helpers/mint';
 import {
   AUDIENCE,
@@ -439,6 +441,22 @@ describe('what never causes a fetch', () => {
     await invalid(v.verify(await mint(es384, ISSUER), at), 'ERR_JWS_ALG_NOT_ALLOWED');
     await invalid(v.verify('a.b.c', at), 'ERR_TOKEN_MALFORMED');
     expect(idp.total()).toBe(0);
+  });
+});
+
+describe('RemoteKeySource on its own', () => {
+  it('answers no key for a non-asymmetric alg without fetching (defence in depth)', async () => {
+    const source = new RemoteKeySource(
+      fixedLocator(new URL(`${idp.url}${JWKS}`)),
+      [ISSUER],
+      resolveRemoteKeysSettings(undefined, undefined),
+    );
+    for (const alg of ['HS256', 'none', 'RSA-OAEP']) {
+      await expect(source.getKeys({ alg, kid: 'k1' })).resolves.toEqual([]);
+    }
+    expect(idp.total()).toBe(0);
+    await expect(source.getKeys({ alg: 'ES256', kid: 'k1' })).resolves.toHaveLength(1);
+    expect(idp.total()).toBe(1);
   });
 });
 
