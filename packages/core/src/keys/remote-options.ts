@@ -21,7 +21,7 @@ export interface RemoteKeysOptions {
    * Oldest a key set may be, in seconds since it was fetched, and still be used while the endpoint
    * fails (stale-if-error). Past it, verification fails closed with a 503 `ERR_KEYS_UNAVAILABLE`.
    * Default 7200 (2 hours: enough for tokens of a typical 1-hour lifetime issued just before an
-   * outage). At least `cacheMaxAge`.
+   * outage), raised to `cacheMaxAge` when that is longer. At least `cacheMaxAge`.
    */
   maxStaleAge?: number;
   /** Deadline of one HTTP request (connect, headers and body), in seconds. Default 5. */
