@@ -5,7 +5,8 @@
 import type { AccessToken } from './access-token';
 import { extractBearerToken, type RequestLike } from './bearer';
 import { mapClaims } from './claims/map-claims';
-import { checkTokenType, validateClaims } from './claims/validate-claims';
+import { VerifiedTokenCache } from './cache/verified-token-cache';
+import { checkTimeClaims, checkTokenType, validateClaims } from './claims/validate-claims';
 import { InvalidTokenError, TokenwardError } from './errors';
 import { decryptJWE } from './jwt/decrypt-jwe';
 import { checkReplicatedClaims } from './jwt/replicated-claims';
@@ -203,6 +204,7 @@ function buildAccessToken(
  */
 export function createVerifier(options: VerifierOptions): Verifier {
   const resolved = resolveVerifierOptions(options);
+  const cache = resolved.cache && new VerifiedTokenCache(resolved.cache);
 
   const withRealm = (error: unknown): TokenwardError => {
     // Anything that is not already ours is an unexpected failure while processing the token; it
@@ -222,9 +224,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (typeof token !== 'string') {
         throw new InvalidTokenError('ERR_TOKEN_MALFORMED', 'the token must be a string');
       }
-      const layers = await openToken(token, resolved);
-      const now = Math.floor((context.currentDate ?? new Date()).getTime() / 1000);
-      return buildAccessToken(token, layers, resolved, now);
+      const nowMs = (context.currentDate ?? new Date()).getTime();
+      const now = Math.floor(nowMs / 1000);
+      const cached = cache?.get(token);
+      if (cached) {
+        // Only decryption and signature work is skipped: time claims are re-checked here, and
+        // policies run in the adapters on every request.
+        checkTimeClaims(cached.claims, resolved.claimRulesFor(cached.issuer), now);
+        return cached;
+      }
+      const accessToken = buildAccessToken(token, await openToken(token, resolved), resolved, now);
+      cache?.set(accessToken, nowMs);
+      return accessToken;
     } catch (error) {
       throw withRealm(error);
     }

@@ -123,35 +123,16 @@ function readAudience(claims: Record<string, unknown>, rules: ClaimRules): strin
   );
 }
 
-/** Validates registered claims against the rules at time `now` (seconds since the epoch). */
-export function validateClaims(
+/**
+ * Checks the time-based claims (`exp` required, `nbf`, `iat`, `maxTokenAge`) at `now` (seconds
+ * since the epoch). The verified-token cache runs this on every hit, so a cached token expires on
+ * time whatever the cache's own clock says.
+ */
+export function checkTimeClaims(
   claims: Record<string, unknown>,
   rules: ClaimRules,
   now: number,
-): ValidatedClaims {
-  const iss = claims.iss;
-  if (iss === undefined) {
-    throw new InvalidTokenError('ERR_CLAIM_MISSING', 'the token has no iss claim', {
-      claim: 'iss',
-    });
-  }
-  // Exact string comparison (RFC 9068 §4): no trailing-slash or case normalisation.
-  if (typeof iss !== 'string' || !rules.issuers.includes(iss)) {
-    throw new InvalidTokenError(
-      'ERR_ISSUER_INVALID',
-      'the token was issued by an issuer this verifier does not trust (option issuer)',
-      { claim: 'iss' },
-    );
-  }
-  const audience = readAudience(claims, rules);
-  if (!audience.some((a) => rules.audiences.includes(a))) {
-    throw new InvalidTokenError(
-      'ERR_AUDIENCE_INVALID',
-      'the token is meant for another audience (option audience)',
-      { claim: 'aud' },
-    );
-  }
-
+): { exp: number; iat: number | undefined } {
   const exp = numericDate(claims, 'exp');
   if (exp === undefined) {
     throw new InvalidTokenError(
@@ -195,6 +176,40 @@ export function validateClaims(
       );
     }
   }
+
+  return { exp, iat };
+}
+
+/** Validates registered claims against the rules at time `now` (seconds since the epoch). */
+export function validateClaims(
+  claims: Record<string, unknown>,
+  rules: ClaimRules,
+  now: number,
+): ValidatedClaims {
+  const iss = claims.iss;
+  if (iss === undefined) {
+    throw new InvalidTokenError('ERR_CLAIM_MISSING', 'the token has no iss claim', {
+      claim: 'iss',
+    });
+  }
+  // Exact string comparison (RFC 9068 §4): no trailing-slash or case normalisation.
+  if (typeof iss !== 'string' || !rules.issuers.includes(iss)) {
+    throw new InvalidTokenError(
+      'ERR_ISSUER_INVALID',
+      'the token was issued by an issuer this verifier does not trust (option issuer)',
+      { claim: 'iss' },
+    );
+  }
+  const audience = readAudience(claims, rules);
+  if (!audience.some((a) => rules.audiences.includes(a))) {
+    throw new InvalidTokenError(
+      'ERR_AUDIENCE_INVALID',
+      'the token is meant for another audience (option audience)',
+      { claim: 'aud' },
+    );
+  }
+
+  const { exp, iat } = checkTimeClaims(claims, rules, now);
 
   const subject = optionalString(claims, 'sub');
   optionalString(claims, 'jti');

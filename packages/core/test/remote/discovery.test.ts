@@ -41,8 +41,9 @@ afterEach(() => idp.close());
 const metadata = (issuer: string, jwksUri = `${idp.url}/keys`) =>
   json({ issuer, jwks_uri: jwksUri, response_types_supported: ['code'] });
 
+// cache: false — these tests count fetches when the same token is verified again.
 const discovering = (issuer: string) =>
-  createVerifier({ issuer, audience: AUDIENCE, discovery: true });
+  createVerifier({ issuer, audience: AUDIENCE, discovery: true, cache: false });
 
 async function unavailable(promise: Promise<unknown>): Promise<string> {
   const error = await rejection(promise);
@@ -213,6 +214,7 @@ describe('re-discovery', () => {
       audience: AUDIENCE,
       discovery: true,
       remoteKeys: { cacheMaxAge: 3600, maxStaleAge: (2 * DISCOVERY_MAX_AGE_MS) / 1000 },
+      cache: false,
     });
     const token = await mint(key, issuer);
     await v.verify(token, at);
@@ -237,6 +239,7 @@ describe('re-discovery', () => {
       audience: AUDIENCE,
       discovery: true,
       logger: { warn: (message) => warnings.push(message) },
+      cache: false,
     });
     const token = await mint(key, issuer);
     await v.verify(token, at);
