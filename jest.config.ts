@@ -33,6 +33,9 @@ const config: Config = {
   coverageThreshold: {
     global: {},
     './packages/core/src/': { lines: 95 },
+    './packages/express/src/': { lines: 95 },
+    './packages/nest/src/': { lines: 95 },
+    './packages/testing/src/': { lines: 95 },
   },
 };
 
