@@ -13,6 +13,13 @@ export interface RequestLike {
   readonly query?: unknown;
   /** Parsed body, when the framework has parsed one. */
   readonly body?: unknown;
+  /**
+   * The header lines as received, names and values alternating (Node's
+   * `IncomingMessage.rawHeaders`; Express and Nest requests have it). Node keeps only the first
+   * `authorization` line in `headers` and drops the others, so this is the only place a repeated
+   * Authorization header shows.
+   */
+  readonly rawHeaders?: readonly string[];
 }
 
 /** Where, besides the Authorization header, a token may be sent. Both off by default. */
@@ -35,7 +42,28 @@ function header(request: RequestLike, name: string): string | string[] | undefin
   return undefined;
 }
 
+/** How many Authorization header lines the request arrived with, per `rawHeaders`. */
+function authorizationLines(request: RequestLike): number {
+  const raw = request.rawHeaders;
+  if (!Array.isArray(raw)) return 0;
+  let count = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name: unknown = raw[i];
+    if (typeof name === 'string' && name.toLowerCase() === 'authorization') count++;
+  }
+  return count;
+}
+
 function fromAuthorization(request: RequestLike): string | undefined {
+  // RFC 9110 §5.3: Authorization is not a list, so two lines make the request malformed. Which
+  // one counts would otherwise depend on the component reading it (Node keeps the first; a
+  // proxy or WAF may check the last), letting a token slip past a check made on the other.
+  if (authorizationLines(request) > 1) {
+    throw new InvalidRequestError(
+      'ERR_REQUEST_MULTIPLE_TOKENS',
+      'the request has more than one Authorization header',
+    );
+  }
   const value = header(request, 'authorization');
   if (value === undefined) return undefined;
   if (Array.isArray(value)) {
