@@ -124,8 +124,7 @@ describe('signature key selection', () => {
     const signBy = (index: number) =>
       signJWS(claims(), keys[index] as TestKeyPair, { kid: undefined });
     await expect(v.verify(await signBy(2), at)).resolves.toBeDefined();
-    const error = await expectInvalidToken(v, await signBy(3), 'ERR_JWS_SIGNATURE_INVALID');
-    expect(error.cause).toBeInstanceOf(Error);
+    await expectInvalidToken(v, await signBy(3), 'ERR_JWS_SIGNATURE_INVALID');
     await expectInvalidToken(v, await signBy(4), 'ERR_JWS_SIGNATURE_INVALID');
   });
 
@@ -212,8 +211,7 @@ describe('malformed and forged JWS', () => {
     const v = await makeVerifier();
     const [header, , signature] = (await signJWS(claims(), rsa)).split('.');
     const forged = `${header}.${b64u(json(claims({ scope: 'admin' })))}.${signature}`;
-    const error = await expectInvalidToken(v, forged, 'ERR_JWS_SIGNATURE_INVALID');
-    expect(error.cause).toBeInstanceOf(Error);
+    await expectInvalidToken(v, forged, 'ERR_JWS_SIGNATURE_INVALID');
   });
 
   test('a signature of the wrong length fails verification', async () => {

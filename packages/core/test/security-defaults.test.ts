@@ -24,6 +24,7 @@ import {
   signJWS,
   type TestKeyPair,
 } from './helpers/keys';
+import { decryptJWE } from '../src/jwt/decrypt-jwe';
 
 let issuerKey: TestKeyPair; // the issuer's signing key
 let apiKey: TestKeyPair; // the resource server's RSA encryption key
@@ -473,6 +474,23 @@ describe('rule 3: JWE', () => {
     },
   );
 
+  test.each(['RSA1_5', 'PBES2-HS256+A128KW', 'rsa1_5', 'none'])(
+    'rule 3: the JWE layer refuses %s even if an allowlist held it',
+    async (alg) => {
+      // Options can never put these in the allowlist (see above); this checks the second lock.
+      const header = b64u(json({ alg, enc: 'A256GCM', cty: 'JWT' }));
+      const error = await rejection(
+        decryptJWE(`${header}.AAAA.AAAA.AAAA.AAAA`, [header, 'AAAA', 'AAAA', 'AAAA', 'AAAA'], {
+          keyManagementAlgorithms: new Set([alg]),
+          contentEncryptionAlgorithms: new Set(['A256GCM']),
+          decryptionKeys: [{ kid: undefined, alg: undefined, key: apiKey.privateKey }],
+          allowUnsigned: false,
+        }),
+      );
+      expect(error.code).toBe('ERR_JWE_ALG_NOT_ALLOWED');
+    },
+  );
+
   test.each([
     ['PBES2-HS256+A128KW', 16],
     ['PBES2-HS384+A192KW', 24],
@@ -833,6 +851,32 @@ describe('rule 6: errors never contain the token or its claims', () => {
     expect(seen.size).toBeGreaterThanOrEqual(15);
   });
 
+  test('rule 6: a token that is too long or arrives twice is not echoed', async () => {
+    const token = await signJWS(leaky(), issuerKey);
+    const short = await makeVerifier({ maxTokenLength: 64 });
+    const tooLong = await expectInvalidToken(short, token, 'ERR_TOKEN_TOO_LONG');
+    const twice = await rejection(
+      verifier.verifyRequest(
+        {
+          method: 'GET',
+          url: `/?access_token=${token}`,
+          headers: { authorization: `Bearer ${token}` },
+        },
+        at,
+      ),
+    );
+    expect(twice.status).toBe(400);
+    for (const error of [tooLong, twice]) {
+      for (const surface of [
+        error.message,
+        error.headers['WWW-Authenticate'],
+        json(error.toJSON()),
+      ]) {
+        for (const segment of token.split('.')) expect(surface).not.toContain(segment.slice(0, 16));
+      }
+    }
+  });
+
   test('rule 6: an error carries the claim name, never its value', async () => {
     const token = await signJWS(claims({ aud: 'AUDIENCE-SECRET-44' }), issuerKey);
     const error = await expectInvalidToken(verifier, token, 'ERR_AUDIENCE_INVALID');
@@ -841,11 +885,14 @@ describe('rule 6: errors never contain the token or its claims', () => {
   });
 
   test('rule 6: a jose failure stays in cause and is not shown to the client', async () => {
-    const forged = await signJWS(claims(), attacker, { kid: issuerKey.kid });
-    const error = await expectInvalidToken(verifier, forged, 'ERR_JWS_SIGNATURE_INVALID');
+    const parts = (await encryptJWE(await goodJWS(), apiKey)).split('.');
+    parts[4] = `AAAA${parts[4]?.slice(4)}`; // a forged authentication tag
+    const error = await expectInvalidToken(verifier, parts.join('.'), 'ERR_JWE_DECRYPTION_FAILED');
     expect(error.cause).toBeInstanceOf(Error);
     const joseMessage = (error.cause as Error).message;
+    expect(joseMessage).not.toBe('');
     expect(error.message).not.toContain(joseMessage);
+    expect(error.headers['WWW-Authenticate']).not.toContain(joseMessage);
     expect(json(error.toJSON())).not.toContain(joseMessage);
   });
 });
