@@ -576,6 +576,16 @@ describe('decryptionKeys: input forms', () => {
     typeError({ decryptionKeys: input() }, message);
   });
 
+  test('a JWK Set member without a kid is named "kid null" in the error', () => {
+    const { kid: _kid, ...anonymous } = apiKey.publicJwk;
+    typeError(
+      { decryptionKeys: { keys: [anonymous] } },
+      'decryptionKeys (kid null): not a usable private key',
+    );
+    const { kid: _signingKid, ...anonymousPrivate } = rsa.privateJwk;
+    typeError({ keys: { keys: [anonymousPrivate] } }, 'keys (kid null): not a usable public key');
+  });
+
   test('a short RSA private key is a TypeError naming its position', () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
     typeError(

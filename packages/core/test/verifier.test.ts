@@ -166,6 +166,33 @@ describe('errors', () => {
     },
   );
 
+  test('an unexpected exception while processing a token becomes a 401, the original kept as cause', async () => {
+    const v = await makeVerifier();
+    const boom = new Error('unexpected');
+    // Make the parsed claims throw when read: nothing in tokenward expects that.
+    const parse = JSON.parse;
+    const spy = jest.spyOn(JSON, 'parse').mockImplementation((text: string, reviver?: never) => {
+      const value = parse(text, reviver);
+      if (value === null || typeof value !== 'object' || !('sub' in value)) return value;
+      return new Proxy(value, {
+        get(target, name, receiver) {
+          if (name === 'iss') throw boom;
+          return Reflect.get(target, name, receiver);
+        },
+      });
+    });
+    try {
+      const error = await rejection(v.verify(jws, at));
+      expect(error).toBeInstanceOf(InvalidTokenError);
+      expect(error.code).toBe('ERR_TOKEN_MALFORMED');
+      expect(error.message).toBe('the token could not be processed');
+      expect(error.cause).toBe(boom);
+      expect(error.realm).toBe('api');
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   test('every error carries the realm of its verifier', async () => {
     const v: Verifier = await makeVerifier({ realm: 'billing' });
     const error = await rejection(v.verify('a.b.c', at));
