@@ -171,8 +171,8 @@ describe('errors', () => {
     const boom = new Error('unexpected');
     // Make the parsed claims throw when read: nothing in tokenward expects that.
     const parse = JSON.parse;
-    const spy = jest.spyOn(JSON, 'parse').mockImplementation((text: string, reviver?: never) => {
-      const value = parse(text, reviver);
+    const spy = jest.spyOn(JSON, 'parse').mockImplementation((text, reviver) => {
+      const value: unknown = parse(text, reviver);
       if (value === null || typeof value !== 'object' || !('sub' in value)) return value;
       return new Proxy(value, {
         get(target, name, receiver) {
