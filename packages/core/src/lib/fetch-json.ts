@@ -9,7 +9,7 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { findDuplicateMember } from './json';
+import { readStrictJSONObject, type StrictJSONProblem } from './json';
 
 /** Why a fetch failed; `status` also covers every non-200 answer other than a redirect. */
 export type FetchFailure =
@@ -58,26 +58,23 @@ export function insecureURLReason(url: URL): string | undefined {
   return undefined;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-
-function parseBody(url: URL, bytes: Buffer): Record<string, unknown> {
-  let text: string;
-  let value: unknown;
-  try {
-    text = utf8.decode(bytes);
-    value = JSON.parse(text);
-  } catch (cause) {
-    throw new FetchJSONError('invalid-json', `${url.href} did not answer UTF-8 JSON`, 200, cause);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new FetchJSONError('invalid-json', `${url.href} did not answer a JSON object`, 200);
-  }
+const BODY_PROBLEMS: Record<StrictJSONProblem, string> = {
+  'not-utf8-json': 'did not answer UTF-8 JSON',
+  'not-an-object': 'did not answer a JSON object',
   // A duplicate member (two "keys" or two "issuer" members) means two parsers could read two
   // different documents; refuse it as RFC 8725 §3.6 does for tokens.
-  if (findDuplicateMember(text) !== undefined) {
-    throw new FetchJSONError('invalid-json', `${url.href} answered JSON with duplicate members`);
-  }
-  return value as Record<string, unknown>;
+  'duplicate-member': 'answered JSON with duplicate members',
+};
+
+function parseBody(url: URL, bytes: Buffer): Record<string, unknown> {
+  const result = readStrictJSONObject(bytes, true);
+  if (result.ok) return result.value;
+  throw new FetchJSONError(
+    'invalid-json',
+    `${url.href} ${BODY_PROBLEMS[result.problem]}`,
+    200,
+    result.cause,
+  );
 }
 
 /**

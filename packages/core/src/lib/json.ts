@@ -54,30 +54,55 @@ export function findDuplicateMember(text: string): string | undefined {
   return undefined;
 }
 
+/** Why bytes are not a strict JSON object. */
+export type StrictJSONProblem = 'not-utf8-json' | 'not-an-object' | 'duplicate-member';
+
+/** The outcome of {@link readStrictJSONObject}. */
+export type StrictJSONResult =
+  | { readonly ok: true; readonly value: Record<string, unknown> }
+  | { readonly ok: false; readonly problem: StrictJSONProblem; readonly cause?: unknown };
+
+const utf8SkippingBOM = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/**
+ * Decodes UTF-8 bytes into a JSON object with the strict rules, reporting what is wrong instead
+ * of throwing, so token parsing and JWKS/metadata fetching can each raise their own error.
+ * `allowBOM` strips a leading byte-order mark (tolerated in fetched documents, never in tokens).
+ */
+export function readStrictJSONObject(bytes: Uint8Array, allowBOM = false): StrictJSONResult {
+  let text: string;
+  let value: unknown;
+  try {
+    text = (allowBOM ? utf8SkippingBOM : utf8).decode(bytes);
+    value = JSON.parse(text);
+  } catch (cause) {
+    return { ok: false, problem: 'not-utf8-json', cause };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, problem: 'not-an-object' };
+  }
+  if (findDuplicateMember(text) !== undefined) return { ok: false, problem: 'duplicate-member' };
+  return { ok: true, value: value as Record<string, unknown> };
+}
+
 /**
  * Decodes UTF-8 bytes into a JSON object, rejecting invalid UTF-8, invalid JSON, non-objects and
  * duplicate member names. `what` names the part in the error ("JWS header", "claims").
  */
 export function parseJSONObject(bytes: Uint8Array, what: string): Record<string, unknown> {
-  let text: string;
-  let value: unknown;
-  try {
-    text = utf8.decode(bytes);
-    value = JSON.parse(text);
-  } catch (cause) {
-    throw new InvalidTokenError('ERR_TOKEN_MALFORMED', `the ${what} is not valid UTF-8 JSON`, {
-      cause,
-    });
+  const result = readStrictJSONObject(bytes);
+  if (result.ok) return result.value;
+  switch (result.problem) {
+    case 'not-utf8-json':
+      throw new InvalidTokenError('ERR_TOKEN_MALFORMED', `the ${what} is not valid UTF-8 JSON`, {
+        cause: result.cause,
+      });
+    case 'not-an-object':
+      throw new InvalidTokenError('ERR_TOKEN_MALFORMED', `the ${what} is not a JSON object`);
+    default:
+      throw new InvalidTokenError(
+        'ERR_TOKEN_DUPLICATE_MEMBER',
+        `the ${what} has a duplicate member name`,
+      );
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidTokenError('ERR_TOKEN_MALFORMED', `the ${what} is not a JSON object`);
-  }
-  const duplicate = findDuplicateMember(text);
-  if (duplicate !== undefined) {
-    throw new InvalidTokenError(
-      'ERR_TOKEN_DUPLICATE_MEMBER',
-      `the ${what} has a duplicate member name`,
-    );
-  }
-  return value as Record<string, unknown>;
 }
