@@ -82,18 +82,25 @@ function toPrivateKey(input: JWK | string | KeyObject): KeyObject {
   return createPrivateKey({ key: input, format: 'jwk' } as never);
 }
 
+const ES_ALG_BY_CURVE: Record<string, string> = {
+  prime256v1: 'ES256',
+  secp384r1: 'ES384',
+  secp521r1: 'ES512',
+};
+
 function defaultSigningAlg(key: KeyObject): string {
   switch (key.asymmetricKeyType) {
     case 'rsa':
       return 'RS256';
     case 'ed25519':
       return 'EdDSA';
-    case 'ec':
-      return (
-        { prime256v1: 'ES256', secp384r1: 'ES384', secp521r1: 'ES512' }[
-          key.asymmetricKeyDetails?.namedCurve ?? ''
-        ] ?? 'ES256'
-      );
+    case 'ec': {
+      // RFC 7518 §3.4 defines ECDSA for P-256, P-384 and P-521 only.
+      const curve = key.asymmetricKeyDetails?.namedCurve ?? '';
+      const alg = ES_ALG_BY_CURVE[curve];
+      if (alg === undefined) throw new TypeError(`signingKey: unsupported EC curve ${curve}`);
+      return alg;
+    }
     default:
       throw new TypeError(`signingKey: unsupported key type ${key.asymmetricKeyType}`);
   }

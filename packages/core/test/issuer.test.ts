@@ -432,6 +432,26 @@ describe('issuer option errors', () => {
     await expect(makeIssuer({ secret: secret(bytes), algorithm })).rejects.toThrow(/^secret: /);
   });
 
+  test('an EC key on a curve no JWS algorithm uses is a TypeError at creation', async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'secp256k1' });
+    await expect(makeIssuer({ signingKey: privateKey })).rejects.toThrow(
+      'signingKey: unsupported EC curve secp256k1',
+    );
+  });
+
+  test('a string secret signs like its UTF-8 bytes', async () => {
+    const text = 'a shared secret of 32 characters';
+    const issuer = await makeIssuer({ secret: text });
+    const verifier = createVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      secret: Buffer.from(text),
+    });
+    await expect(verifier.verify(await issuer.issue({}, at), at)).resolves.toMatchObject({
+      issuer: ISSUER,
+    });
+  });
+
   test('a key that cannot sign (X25519) is a TypeError', async () => {
     await expect(makeIssuer({ signingKey: x25519.privateKey })).rejects.toThrow(
       'signingKey: unsupported key type x25519',
