@@ -3,6 +3,7 @@
  * decryption-key selection by `kid` and by key type, the bound on keys tried, and the errors of
  * a JWE that cannot be decrypted. The security rules themselves are in security-defaults.test.ts.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { MAX_DECRYPTION_CANDIDATES } from '@tokenward/core';
 import {
   b64u,
@@ -148,6 +149,17 @@ describe('decryption key selection', () => {
       await expectInvalidToken(v, await encryptTo(4), 'ERR_JWE_DECRYPTION_FAILED');
     },
   );
+
+  test('an EC key on a curve JWE does not use (secp256k1) is never a candidate', async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'secp256k1' });
+    const p256 = await keyPair('p256', 'rotation-1');
+    const v = await makeVerifier({ decryptionKeys: privateKey });
+    await expectInvalidToken(
+      v,
+      await encryptJWE(inner, p256, { kid: undefined }),
+      'ERR_JWE_KEY_NOT_FOUND',
+    );
+  });
 
   test('symmetric keys are chosen by length: A128KW never tries a 32-byte key', async () => {
     const long = secret(32);
