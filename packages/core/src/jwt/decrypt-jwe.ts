@@ -2,7 +2,7 @@
  * Decrypts the outer layer of a nested access token (RFC 7519 §11.2, RFC 7516) with the resource
  * server's own keys, after the header checks of DESIGN.md security default 3.
  */
-import { compactDecrypt } from 'jose';
+import { compactDecrypt, errors as joseErrors } from 'jose';
 import { InvalidTokenError } from '../errors';
 import { selectDecryptionKeys } from '../keys/decryption-keys';
 import type { ImportedKey } from '../keys/key-input';
@@ -10,6 +10,7 @@ import { FORBIDDEN_KEY_MANAGEMENT } from '../lib/algorithms';
 import { decodeJSONSegment } from '../lib/compact';
 import { normalizeMediaType } from '../claims/validate-claims';
 import { checkCommonHeader, readAlg } from './header-checks';
+import { decryptFast, isFastJWE } from './jwe-fast-path';
 
 /** What decryption needs from the verifier. */
 export interface JWEDecryptionContext {
@@ -94,7 +95,14 @@ export async function decryptJWE(
     );
   }
   let lastError: unknown;
+  const fast = isFastJWE(alg, enc) && candidates.every((c) => c.key.type === 'private');
   for (const candidate of candidates) {
+    if (fast) {
+      const plaintext = await decryptFast(alg, enc, segments, candidate.key);
+      if (plaintext !== undefined) return { header, plaintext, nested };
+      lastError = new joseErrors.JWEDecryptionFailed();
+      continue;
+    }
     try {
       const { plaintext } = await compactDecrypt(token, candidate.key, {
         keyManagementAlgorithms: [alg as never],
