@@ -258,9 +258,13 @@ export function resolveVerifierOptions(options: VerifierOptions): ResolvedVerifi
   if (!Number.isSafeInteger(maxTokenLength) || maxTokenLength < 16) {
     throw new TypeError('maxTokenLength: expected an integer of at least 16 characters');
   }
-  const requiredClaims = options.requiredClaims === undefined ? [] : [...options.requiredClaims];
-  if (!requiredClaims.every((c) => typeof c === 'string' && c !== ''))
-    throw new TypeError('requiredClaims: expected claim names');
+  const requiredClaims = options.requiredClaims ?? [];
+  // An array is required: spreading a lone string would quietly require 's', 'u', 'b'.
+  if (
+    !Array.isArray(requiredClaims) ||
+    !requiredClaims.every((c) => typeof c === 'string' && c !== '')
+  )
+    throw new TypeError('requiredClaims: expected an array of claim names');
   const profile = resolveClaimsProfile(options.claims, audiences);
   const tokenTypes =
     options.tokenType === undefined

@@ -149,9 +149,12 @@ describe('general options', () => {
     await expectInvalidToken(v, await signJWS(claims(), rsa), 'ERR_TOKEN_TOO_LONG');
   });
 
-  test.each([[['']], [[1]], [[null]]])('requiredClaims %p is a TypeError', (requiredClaims) => {
-    typeError({ requiredClaims }, 'requiredClaims: expected claim names');
-  });
+  test.each([[['']], [[1]], [[null]], ['sub']])(
+    'requiredClaims %p is a TypeError',
+    (requiredClaims) => {
+      typeError({ requiredClaims }, 'requiredClaims: expected an array of claim names');
+    },
+  );
 
   test.each([[[]], [[1]], [42]])('tokenType %p is a TypeError', (tokenType) => {
     typeError({ tokenType }, /tokenType/);
