@@ -6,20 +6,12 @@
  * `1e400` — and check that the verifier rejects it. One RS256 key pair is generated per test file.
  */
 import { CompactSign, exportJWK, generateKeyPair, type JWK } from 'jose';
-import {
-  createVerifier,
-  TokenwardError,
-  type Verifier,
-  type VerifierOptions,
-} from '@tokenward/core';
+import { createVerifier, type Verifier, type VerifierOptions } from '@tokenward/core';
 
-/** The frozen clock every test verifies against: 2025-01-15T12:00:00Z. */
-export const NOW = new Date('2025-01-15T12:00:00Z');
-/** {@link NOW} as a NumericDate (seconds since the epoch). */
-export const NOW_S = Math.floor(NOW.getTime() / 1000);
+// The clock, issuer, audience, claims and rejection helpers are shared with the JWS/JWE tests.
+export { AUDIENCE, claims, ISSUER, NOW, NOW_S, rejection } from './keys';
+import { AUDIENCE, ISSUER } from './keys';
 
-export const ISSUER = 'https://issuer.example.com/';
-export const AUDIENCE = 'https://api.example.com';
 export const KID = 'test-key-1';
 
 interface TestKey {
@@ -60,42 +52,8 @@ export async function mint(
     .sign(privateKey);
 }
 
-/**
- * Claims of a valid RFC 9068 access token at {@link NOW} (issued a minute ago, expiring in an
- * hour), with `overrides` applied; an override of `undefined` removes the claim.
- */
-export function claims(overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  const merged: Record<string, unknown> = {
-    iss: ISSUER,
-    sub: 'user-123',
-    aud: AUDIENCE,
-    client_id: 'client-abc',
-    iat: NOW_S - 60,
-    exp: NOW_S + 3600,
-    jti: 'jti-1',
-    scope: 'read write',
-    ...overrides,
-  };
-  for (const name of Object.keys(merged)) if (merged[name] === undefined) delete merged[name];
-  return merged;
-}
-
 /** A verifier trusting the test key, for {@link ISSUER} and {@link AUDIENCE} unless overridden. */
 export async function verifier(options: Partial<VerifierOptions> = {}): Promise<Verifier> {
   const { publicJwk } = await testKey();
   return createVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: publicJwk, ...options });
-}
-
-/**
- * The {@link TokenwardError} `promise` rejects with; fails the test when it resolves or rejects
- * with anything else.
- */
-export async function rejection(promise: Promise<unknown>): Promise<TokenwardError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TokenwardError) return error;
-    throw new Error(`expected a TokenwardError, got ${String(error)}`, { cause: error });
-  }
-  throw new Error('expected the promise to reject, but it resolved');
 }
