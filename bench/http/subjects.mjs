@@ -1,0 +1,284 @@
+/* global Buffer, TextDecoder */
+// The HTTP subjects: each builds an Express 5 (or Nest) app answering GET /api/me with the token's
+// subject after checking signature, iss, aud and exp (and decrypting nested tokens where the
+// subject can). `supports(scenario)` says which scenarios a library can do at all.
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import express from 'express';
+import { jose } from '../lib/deps.mjs';
+import { AUDIENCE, ISSUER, SCENARIOS } from '../lib/fixtures.mjs';
+import { createFloor } from '../lib/floor.mjs';
+
+const require = createRequire(import.meta.url);
+const dist = (pkg) => require(`../../packages/${pkg}/dist/index.js`);
+
+const send = (res, sub) => res.json({ sub });
+const unauthorized = (res) => res.status(401).json({ error: 'invalid_token' });
+const bearer = (req) => {
+  const h = req.headers.authorization;
+  return h && h.startsWith('Bearer ') ? h.slice(7) : undefined;
+};
+
+function sigKeyMaterial(keys, scenario) {
+  return scenario.sig === 'HS256'
+    ? { secret: Buffer.from(keys.secret, 'utf8') }
+    : { pem: keys.sig[scenario.sig].public, jwk: keys.sig[scenario.sig].jwk };
+}
+
+/** Starts a JWKS server on 127.0.0.1 (for express-oauth2-jwt-bearer); returns its URL. */
+async function startJwks(jwk) {
+  const server = http.createServer((_req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ keys: [jwk] }));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  server.unref();
+  return `http://127.0.0.1:${server.address().port}/jwks.json`;
+}
+
+function tokenwardOptions(keys, scenario, cache) {
+  const m = sigKeyMaterial(keys, scenario);
+  return {
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    ...(m.secret ? { secret: m.secret } : { keys: { keys: [m.jwk] } }),
+    algorithms: [scenario.sig],
+    ...(scenario.enc && {
+      decryptionKeys: { keys: [keys.enc[scenario.enc.alg].jwk] },
+      encryption: 'required',
+      keyManagementAlgorithms: [scenario.enc.alg],
+      contentEncryptionAlgorithms: [scenario.enc.enc],
+    }),
+    ...(cache === false && { cache: false }),
+  };
+}
+
+const app = (middleware) => {
+  const a = express();
+  a.set('etag', false);
+  a.get('/api/me', ...middleware, (req, res) => send(res, req.subjectOut ?? 'anonymous'));
+  return a;
+};
+
+const fromAsync = (verify) => (req, res, next) => {
+  const token = bearer(req);
+  if (!token) return unauthorized(res);
+  verify(token).then(
+    (sub) => {
+      req.subjectOut = sub;
+      next();
+    },
+    () => unauthorized(res),
+  );
+};
+
+const fromSync = (verify) => (req, res, next) => {
+  const token = bearer(req);
+  if (!token) return unauthorized(res);
+  try {
+    req.subjectOut = verify(token);
+  } catch {
+    return unauthorized(res);
+  }
+  next();
+};
+
+const jwsOnly = (s) => !s.enc;
+const notEdDSA = (s) => !s.enc && s.sig !== 'EdDSA';
+
+export const SUBJECTS = {
+  baseline: { supports: () => true, build: () => app([]) },
+
+  'tokenward-express': {
+    supports: () => true,
+    build: (keys, scenario) => {
+      const { authenticate } = dist('express');
+      return app([
+        authenticate(tokenwardOptions(keys, scenario)),
+        (req, _res, next) => ((req.subjectOut = req.auth.subject), next()),
+      ]);
+    },
+  },
+
+  'tokenward-express-nocache': {
+    supports: () => true,
+    build: (keys, scenario) => {
+      const { authenticate } = dist('express');
+      return app([
+        authenticate(tokenwardOptions(keys, scenario, false)),
+        (req, _res, next) => ((req.subjectOut = req.auth.subject), next()),
+      ]);
+    },
+  },
+
+  // Nest's own routing costs more than bare Express: a Nest app without a guard is its baseline.
+  'baseline-nest': {
+    supports: () => true,
+    build: (keys, scenario) => nestApp(keys, scenario, false),
+  },
+
+  'tokenward-nest': {
+    supports: () => true,
+    build: (keys, scenario) => nestApp(keys, scenario, true),
+  },
+
+  'express-oauth2-jwt-bearer': {
+    supports: (s) => jwsOnly(s),
+    build: async (keys, scenario) => {
+      const { auth } = require('express-oauth2-jwt-bearer');
+      const m = sigKeyMaterial(keys, scenario);
+      const options = m.secret
+        ? { issuer: ISSUER, audience: AUDIENCE, secret: keys.secret, tokenSigningAlg: 'HS256' }
+        : {
+            issuer: ISSUER,
+            audience: AUDIENCE,
+            jwksUri: await startJwks(m.jwk),
+            tokenSigningAlg: scenario.sig,
+          };
+      return app([
+        auth(options),
+        (req, _res, next) => ((req.subjectOut = req.auth.payload.sub), next()),
+      ]);
+    },
+  },
+
+  'express-jwt': {
+    supports: notEdDSA,
+    build: (keys, scenario) => {
+      const { expressjwt } = require('express-jwt');
+      const m = sigKeyMaterial(keys, scenario);
+      return app([
+        expressjwt({
+          secret: m.secret ?? m.pem,
+          algorithms: [scenario.sig],
+          issuer: ISSUER,
+          audience: AUDIENCE,
+        }),
+        (req, _res, next) => ((req.subjectOut = req.auth.sub), next()),
+      ]);
+    },
+  },
+
+  'passport-jwt': {
+    supports: notEdDSA,
+    build: (keys, scenario) => {
+      const passport = require('passport');
+      const { Strategy, ExtractJwt } = require('passport-jwt');
+      const m = sigKeyMaterial(keys, scenario);
+      passport.use(
+        new Strategy(
+          {
+            jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+            secretOrKey: m.secret ?? m.pem,
+            algorithms: [scenario.sig],
+            issuer: ISSUER,
+            audience: AUDIENCE,
+          },
+          (payload, done) => done(null, payload),
+        ),
+      );
+      return app([
+        passport.initialize(),
+        passport.authenticate('jwt', { session: false }),
+        (req, _res, next) => ((req.subjectOut = req.user.sub), next()),
+      ]);
+    },
+  },
+
+  'fast-jwt-cache': {
+    supports: jwsOnly,
+    build: (keys, scenario) => fastJwtApp(keys, scenario, true),
+  },
+  'fast-jwt-nocache': {
+    supports: jwsOnly,
+    build: (keys, scenario) => fastJwtApp(keys, scenario, false),
+  },
+
+  'jose-hand-wired': {
+    supports: () => true,
+    build: async (keys, scenario) => {
+      const m = sigKeyMaterial(keys, scenario);
+      // Keys imported once, as CryptoKeys (PERFORMANCE.md: a raw secret re-imports per call).
+      const sigKey = m.secret
+        ? await jose.importJWK(
+            { kty: 'oct', k: m.secret.toString('base64url'), alg: 'HS256' },
+            'HS256',
+          )
+        : await jose.importJWK(m.jwk, scenario.sig);
+      const options = { issuer: ISSUER, audience: AUDIENCE, algorithms: [scenario.sig] };
+      if (!scenario.enc) {
+        return app([
+          fromAsync(async (t) => (await jose.jwtVerify(t, sigKey, options)).payload.sub),
+        ]);
+      }
+      const decKey = await jose.importJWK(keys.enc[scenario.enc.alg].jwk, scenario.enc.alg);
+      const decOptions = {
+        keyManagementAlgorithms: [scenario.enc.alg],
+        contentEncryptionAlgorithms: [scenario.enc.enc],
+      };
+      const text = new TextDecoder();
+      return app([
+        fromAsync(async (t) => {
+          const { plaintext } = await jose.compactDecrypt(t, decKey, decOptions);
+          return (await jose.jwtVerify(text.decode(plaintext), sigKey, options)).payload.sub;
+        }),
+      ]);
+    },
+  },
+
+  'floor-node-crypto': {
+    supports: () => true,
+    build: (keys, scenario) => {
+      const floor = createFloor(keys, scenario.name);
+      return app([fromSync((t) => floor(t).sub)]);
+    },
+  },
+};
+
+async function nestApp(keys, scenario, guarded) {
+  require('reflect-metadata');
+  const { Controller, Get, Module, Req } = require('@nestjs/common');
+  const { NestFactory } = require('@nestjs/core');
+  const { ExpressAdapter } = require('@nestjs/platform-express');
+  const { TokenwardModule } = dist('nest');
+  class MeController {
+    me(req) {
+      return { sub: req.auth?.subject };
+    }
+  }
+  Controller('api')(MeController);
+  Req()(MeController.prototype, 'me', 0);
+  const descriptor = Object.getOwnPropertyDescriptor(MeController.prototype, 'me');
+  Get('me')(MeController.prototype, 'me', descriptor);
+  Reflect.defineMetadata('design:paramtypes', [Object], MeController.prototype, 'me');
+  class AppModule {}
+  Module({
+    imports: guarded
+      ? [TokenwardModule.forRoot({ ...tokenwardOptions(keys, scenario), global: true })]
+      : [],
+    controllers: [MeController],
+  })(AppModule);
+  const server = express();
+  server.set('etag', false);
+  const nest = await NestFactory.create(AppModule, new ExpressAdapter(server), {
+    logger: false,
+  });
+  await nest.init();
+  return server;
+}
+
+function fastJwtApp(keys, scenario, cache) {
+  const { createVerifier } = require('fast-jwt');
+  const m = sigKeyMaterial(keys, scenario);
+  const verify = createVerifier({
+    key: m.secret ?? m.pem,
+    algorithms: [scenario.sig],
+    allowedIss: ISSUER,
+    allowedAud: AUDIENCE,
+    cache,
+  });
+  return app([fromSync((t) => verify(t).sub)]);
+}
+
+/** Resolves a scenario name to its definition (with its name). */
+export const scenarioNamed = (name) => ({ name, ...SCENARIOS[name] });
