@@ -49,12 +49,21 @@ function authorizationLines(request: RequestLike): number {
   let count = 0;
   for (let i = 0; i < raw.length; i += 2) {
     const name: unknown = raw[i];
-    if (typeof name === 'string' && name.toLowerCase() === 'authorization') count++;
+    // The length test first spares a lower-cased copy of every other header name.
+    if (typeof name === 'string' && name.length === 13 && name.toLowerCase() === 'authorization')
+      count++;
   }
   return count;
 }
 
-function fromAuthorization(request: RequestLike): string | undefined {
+/**
+ * Whether a string is already known to be a well-formed token (the verifier passes its cache
+ * look-up: every cached token passed the compact-serialization checks, whose alphabet, base64url
+ * and '.', lies inside RFC 6750's b64token), so the syntax scan of a long token can be skipped.
+ */
+type KnownToken = (credentials: string) => boolean;
+
+function fromAuthorization(request: RequestLike, known?: KnownToken): string | undefined {
   // RFC 9110 §5.3: Authorization is not a list, so two lines make the request malformed. Which
   // one counts would otherwise depend on the component reading it (Node keeps the first; a
   // proxy or WAF may check the last), letting a token slip past a check made on the other.
@@ -73,19 +82,26 @@ function fromAuthorization(request: RequestLike): string | undefined {
         'the request has more than one Authorization header',
       );
     }
-    return value.length === 1 ? fromCredentials(value[0] as string) : undefined;
+    return value.length === 1 ? fromCredentials(value[0] as string, known) : undefined;
   }
-  return fromCredentials(value);
+  return fromCredentials(value, known);
 }
 
-function fromCredentials(value: string): string | undefined {
-  const match = /^(\S+)(?: +(.*))?$/s.exec(value.trim());
-  if (!match) return undefined;
-  // RFC 7235 §2.1: the auth scheme is case-insensitive. Another scheme (Basic, DPoP, …) is not
-  // a bearer token; the request is then treated as carrying none.
-  if ((match[1] as string).toLowerCase() !== 'bearer') return undefined;
-  const credentials = (match[2] ?? '').trim();
-  if (!B64TOKEN.test(credentials)) {
+function fromCredentials(value: string, known?: KnownToken): string | undefined {
+  let credentials: string;
+  if (value.startsWith('Bearer ')) {
+    // The usual spelling, without the regular expression below: it would copy the whole token
+    // twice. Same result: the scheme is 'Bearer', and the rest, trimmed, is the credentials.
+    credentials = value.slice(7).trim();
+  } else {
+    const match = /^(\S+)(?: +(.*))?$/s.exec(value.trim());
+    if (!match) return undefined;
+    // RFC 7235 §2.1: the auth scheme is case-insensitive. Another scheme (Basic, DPoP, …) is not
+    // a bearer token; the request is then treated as carrying none.
+    if ((match[1] as string).toLowerCase() !== 'bearer') return undefined;
+    credentials = (match[2] ?? '').trim();
+  }
+  if (known?.(credentials) !== true && !B64TOKEN.test(credentials)) {
     throw new InvalidRequestError(
       'ERR_REQUEST_MALFORMED',
       "the Authorization header is not 'Bearer <token>'",
@@ -124,6 +140,8 @@ function fromBody(request: RequestLike): string | undefined {
   // RFC 6750 §2.2 defines the access_token parameter of form-encoded bodies only. In any other
   // body (JSON, say) an access_token member is application data, not a token location: it must
   // not clash with the Authorization header nor stand in for it.
+  // Only a parsed object can hold a field; checked first, it spares the header look-up.
+  if (typeof request.body !== 'object' || request.body === null) return undefined;
   const type = header(request, 'content-type');
   if (
     typeof type !== 'string' ||
@@ -144,8 +162,21 @@ export function extractBearerToken(
   request: RequestLike,
   sources: TokenSourcesOptions = {},
 ): string {
+  return extractToken(request, sources);
+}
+
+/**
+ * {@link extractBearerToken}, with the verifier's cache as {@link KnownToken}. Internal.
+ *
+ * @internal
+ */
+export function extractToken(
+  request: RequestLike,
+  sources: TokenSourcesOptions,
+  known?: KnownToken,
+): string {
   const found: { where: 'header' | 'query' | 'body'; token: string }[] = [];
-  const fromHeader = fromAuthorization(request);
+  const fromHeader = fromAuthorization(request, known);
   if (fromHeader !== undefined) found.push({ where: 'header', token: fromHeader });
   const fromQueryString = fromQuery(request);
   if (fromQueryString !== undefined) found.push({ where: 'query', token: fromQueryString });

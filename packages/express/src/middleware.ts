@@ -60,8 +60,10 @@ interface RequestState {
 }
 
 // What authenticate() decided for a request, for the policy middlewares that follow it. A
-// WeakMap rather than a request property: nothing to collide with, nothing to serialise.
-const states = new WeakMap<Request, RequestState>();
+// symbol-keyed property: nothing can collide with it, JSON and Object.keys skip it, and unlike a
+// WeakMap entry it costs the garbage collector nothing extra per request.
+const STATE = Symbol('tokenward.state');
+type WithState = Request & { [STATE]?: RequestState };
 
 // A policy with no authenticate() before it answers like a request without a token (fail closed).
 const UNAUTHENTICATED: RequestState = { realm: DEFAULT_REALM, errorHandling: 'respond' };
@@ -123,24 +125,26 @@ export function authenticate(
   const resolved = isVerifier(verifier) ? verifier : createVerifier(verifier);
   const state: RequestState = { realm: resolved.realm, errorHandling };
 
-  return async (req, res, next) => {
-    states.set(req, state);
-    let auth: AccessToken;
-    try {
-      // Express's request already has the RequestLike shape: method, url, headers, and the
-      // parsed query and body (when a body parser ran) for the opt-in token locations.
-      auth = await resolved.verifyRequest(req);
-    } catch (error) {
-      if (!credentialsRequired && error instanceof MissingTokenError) {
-        delete req.auth;
+  // Not an `async` function: Express 5 would attach its own handlers to the returned promise,
+  // one more promise per request for nothing (failures are all handled here).
+  return (req, res, next) => {
+    (req as WithState)[STATE] = state;
+    // Express's request already has the RequestLike shape: method, url, headers, and the
+    // parsed query and body (when a body parser ran) for the opt-in token locations.
+    resolved.verifyRequest(req).then(
+      (auth: AccessToken) => {
+        req.auth = auth;
         next();
-        return;
-      }
-      fail(error, state, res, next);
-      return;
-    }
-    req.auth = auth;
-    next();
+      },
+      (error: unknown) => {
+        if (!credentialsRequired && error instanceof MissingTokenError) {
+          delete req.auth;
+          next();
+          return;
+        }
+        fail(error, state, res, next);
+      },
+    );
   };
 }
 
@@ -155,7 +159,7 @@ export function authenticate(
 export function authorize(policy: Policy): RequestHandler {
   if (typeof policy !== 'function') throw new TypeError('authorize: expected a policy function');
   return async (req, res, next) => {
-    const authenticated = states.get(req);
+    const authenticated = (req as WithState)[STATE];
     const state = authenticated ?? UNAUTHENTICATED;
     try {
       if (req.auth === undefined) {

@@ -82,6 +82,11 @@ export class VerifiedTokenCache {
     return this.lru.get(token);
   }
 
+  /** Whether exactly this string is held (whatever its remaining lifetime). */
+  has(token: string): boolean {
+    return this.lru.has(token);
+  }
+
   /** Stores a completely verified token until its `exp` (at most `maxTtl`), measured from `nowMs`. */
   set(accessToken: AccessToken, nowMs: number): void {
     const ttl = Math.min(accessToken.expiresAt.getTime() - nowMs, this.maxTtlMs);

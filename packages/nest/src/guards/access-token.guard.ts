@@ -43,8 +43,24 @@ import { toHttpException } from '../tokenward.exception';
  * export class MessagesController { ... }
  * ```
  */
+/** What a route requires, read once from its metadata (decorators are static). */
+interface RoutePlan {
+  /** `@Public()` and no requirement on the handler: the request passes untouched. */
+  readonly public: boolean;
+  /** Controller requirements, then handler requirements. */
+  readonly policies: readonly Policy[];
+  /** `@OptionalAuth()` and no requirements: a request without a token passes. */
+  readonly optional: boolean;
+}
+
+type Target = ReturnType<ExecutionContext['getHandler']>;
+
 @Injectable()
 export class AccessTokenGuard implements CanActivate {
+  // Per controller class, then handler: the same method can be inherited by two controllers with
+  // different class-level metadata. Weak keys: a dropped module takes its plans with it.
+  private readonly plans = new WeakMap<Target, WeakMap<Target, RoutePlan>>();
+
   constructor(
     @Inject(TOKENWARD_VERIFIER) private readonly verifier: Verifier,
     private readonly reflector: Reflector,
@@ -52,19 +68,8 @@ export class AccessTokenGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const handler = context.getHandler();
-    const controller = context.getClass();
-    const handlerPolicies = this.policiesOf(handler);
-    if (
-      handlerPolicies.length === 0 &&
-      this.reflector.getAllAndOverride(Public, [handler, controller]) === true
-    ) {
-      return true;
-    }
-    const policies = [...this.policiesOf(controller), ...handlerPolicies];
-    const optional =
-      policies.length === 0 &&
-      this.reflector.getAllAndOverride(OptionalAuth, [handler, controller]) === true;
+    const { public: isPublic, policies, optional } = this.planOf(context);
+    if (isPublic) return true;
 
     const request = this.getRequest(context);
     try {
@@ -103,7 +108,35 @@ export class AccessTokenGuard implements CanActivate {
     return context.switchToHttp().getRequest<RequestLike>();
   }
 
-  private policiesOf(target: ReturnType<ExecutionContext['getHandler']>): readonly Policy[] {
+  /** The route's plan, read from the reflector on its first request only. */
+  private planOf(context: ExecutionContext): RoutePlan {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let byHandler = this.plans.get(controller);
+    const cached = byHandler?.get(handler);
+    if (cached !== undefined) return cached;
+    const handlerPolicies = this.policiesOf(handler);
+    const isPublic =
+      handlerPolicies.length === 0 &&
+      this.reflector.getAllAndOverride(Public, [handler, controller]) === true;
+    const policies = isPublic ? [] : [...this.policiesOf(controller), ...handlerPolicies];
+    const plan: RoutePlan = Object.freeze({
+      public: isPublic,
+      policies: Object.freeze(policies),
+      optional:
+        !isPublic &&
+        policies.length === 0 &&
+        this.reflector.getAllAndOverride(OptionalAuth, [handler, controller]) === true,
+    });
+    if (byHandler === undefined) {
+      byHandler = new WeakMap();
+      this.plans.set(controller, byHandler);
+    }
+    byHandler.set(handler, plan);
+    return plan;
+  }
+
+  private policiesOf(target: Target): readonly Policy[] {
     return (this.reflector.get<Policy[] | undefined>(TOKENWARD_POLICIES_METADATA, target) ??
       []) as readonly Policy[];
   }
