@@ -10,7 +10,7 @@ import { FORBIDDEN_KEY_MANAGEMENT } from '../lib/algorithms';
 import { decodeJSONSegment } from '../lib/compact';
 import { normalizeMediaType } from '../claims/validate-claims';
 import { checkCommonHeader, readAlg } from './header-checks';
-import { decryptFast, isFastJWE } from './jwe-fast-path';
+import { decryptECDHFast, decryptFast, ephemeralKey, isECDH, isFastJWE } from './jwe-fast-path';
 
 /** What decryption needs from the verifier. */
 export interface JWEDecryptionContext {
@@ -95,10 +95,18 @@ export async function decryptJWE(
     );
   }
   let lastError: unknown;
-  const fast = isFastJWE(alg, enc) && candidates.every((c) => c.key.type === 'private');
+  let fast = isFastJWE(alg, enc) && candidates.every((c) => c.key.type === 'private');
+  // ECDH-ES: the ephemeral key is imported once per token, whatever the number of candidates.
+  const ephemeral = fast && isECDH(alg) ? ephemeralKey(header) : undefined;
+  if (fast && isECDH(alg) && ephemeral === undefined) fast = false;
   for (const candidate of candidates) {
     if (fast) {
-      const plaintext = await decryptFast(alg, enc, segments, candidate.key);
+      const plaintext =
+        ephemeral === undefined
+          ? await decryptFast(alg, enc, segments, candidate.key)
+          : ephemeral === 'invalid'
+            ? undefined
+            : decryptECDHFast(alg, enc, segments, candidate.key, ephemeral);
       if (plaintext !== undefined) return { header, plaintext, nested };
       lastError = new joseErrors.JWEDecryptionFailed();
       continue;
