@@ -46,6 +46,7 @@ const out = value('out', join(here, '..', 'results', quick ? 'http-quick.json' :
 function startServer(subject, scenario, keys) {
   return new Promise((resolve, reject) => {
     const child = fork(join(here, 'server.mjs'), [], {
+      execArgv: process.env.BENCH_SERVER_ARGS ? process.env.BENCH_SERVER_ARGS.split(' ') : [],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const call = (type, expect) =>
