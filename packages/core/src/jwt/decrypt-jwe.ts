@@ -10,7 +10,7 @@ import { FORBIDDEN_KEY_MANAGEMENT } from '../lib/algorithms';
 import { decodeJSONSegment } from '../lib/compact';
 import { normalizeMediaType } from '../claims/validate-claims';
 import { checkCommonHeader, readAlg } from './header-checks';
-import { decryptECDHFast, decryptFast, ephemeralKey, isECDH, isFastJWE } from './jwe-fast-path';
+import { fastDecryptorFor } from './jwe-fast-path';
 
 /** What decryption needs from the verifier. */
 export interface JWEDecryptionContext {
@@ -95,18 +95,12 @@ export async function decryptJWE(
     );
   }
   let lastError: unknown;
-  let fast = isFastJWE(alg, enc) && candidates.every((c) => c.key.type === 'private');
-  // ECDH-ES: the ephemeral key is imported once per token, whatever the number of candidates.
-  const ephemeral = fast && isECDH(alg) ? ephemeralKey(header) : undefined;
-  if (fast && isECDH(alg) && ephemeral === undefined) fast = false;
+  const fast = candidates.every((c) => c.key.type === 'private')
+    ? fastDecryptorFor(alg, enc, header, segments)
+    : undefined;
   for (const candidate of candidates) {
     if (fast) {
-      const plaintext =
-        ephemeral === undefined
-          ? await decryptFast(alg, enc, segments, candidate.key)
-          : ephemeral === 'invalid'
-            ? undefined
-            : decryptECDHFast(alg, enc, segments, candidate.key, ephemeral);
+      const plaintext = await fast(candidate.key);
       if (plaintext !== undefined) return { header, plaintext, nested };
       lastError = new joseErrors.JWEDecryptionFailed();
       continue;

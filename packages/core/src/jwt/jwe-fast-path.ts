@@ -310,3 +310,35 @@ function decryptGCM(enc: string, cek: Buffer, segments: readonly string[]): Uint
     return undefined;
   }
 }
+
+/** Decrypts one token with one candidate key; undefined when it does not decrypt with that key. */
+export type FastDecryptor = (
+  key: KeyObject,
+) => Promise<Uint8Array | undefined> | Uint8Array | undefined;
+
+/**
+ * The fast path for one token, or undefined when the token must go through jose (another
+ * `alg`/`enc`, or an ECDH-ES header this path does not handle). For ECDH-ES the `epk` is imported
+ * here, once per token, whatever the number of candidate keys; an `epk` node:crypto refuses (off
+ * the curve) makes every candidate fail.
+ *
+ * @example
+ * ```ts
+ * const decrypt = fastDecryptorFor(alg, enc, header, segments)
+ * const plaintext = decrypt && (await decrypt(candidate.key))
+ * ```
+ */
+export function fastDecryptorFor(
+  alg: string,
+  enc: unknown,
+  header: Record<string, unknown>,
+  segments: readonly string[],
+): FastDecryptor | undefined {
+  if (!isFastJWE(alg, enc)) return undefined;
+  const contentAlg = enc as string;
+  if (!isECDH(alg)) return (key) => decryptFast(alg, contentAlg, segments, key);
+  const epk = ephemeralKey(header);
+  if (epk === undefined) return undefined;
+  if (epk === 'invalid') return () => undefined;
+  return (key) => decryptECDHFast(alg, contentAlg, segments, key, epk);
+}
