@@ -9,7 +9,11 @@ export interface RequestLike {
   readonly method?: string;
   readonly url?: string;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  /** Parsed query parameters, when the framework has them; otherwise `url` is parsed. */
+  /**
+   * Parsed query parameters, when the framework has them; otherwise `url` is parsed. Read only
+   * when `url` is not a string or contains a `?`: a request-target without one has no query
+   * (Express computes `req.query` anew on every read).
+   */
   readonly query?: unknown;
   /** Parsed body, when the framework has parsed one. */
   readonly body?: unknown;
@@ -122,9 +126,12 @@ function fromRecord(record: unknown, where: string): string | undefined {
 }
 
 function fromQuery(request: RequestLike): string | undefined {
-  if (request.query !== undefined) return fromRecord(request.query, 'query string');
   const url = request.url;
-  const q = url?.indexOf('?') ?? -1;
+  const q = typeof url === 'string' ? url.indexOf('?') : -1;
+  // RFC 3986 §3.4: the query starts at the first '?'; without one there is none to read.
+  if (typeof url === 'string' && q < 0) return undefined;
+  const query = request.query; // one read: a framework's getter may parse anew each time
+  if (query !== undefined) return fromRecord(query, 'query string');
   if (url === undefined || q < 0) return undefined;
   const all = new URLSearchParams(url.slice(q + 1)).getAll('access_token');
   if (all.length > 1) {

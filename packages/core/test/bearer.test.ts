@@ -51,6 +51,9 @@ const get = (headers: RequestLike['headers'], extra: Partial<RequestLike> = {}):
   ...extra,
 });
 
+/** A request whose query the framework parsed (its url, as always, still has the `?`). */
+const parsed = (query: unknown): Partial<RequestLike> => ({ url: '/orders?(parsed)', query });
+
 const FORM = 'application/x-www-form-urlencoded';
 
 describe('Authorization header', () => {
@@ -132,18 +135,18 @@ describe('query string (RFC 6750 §2.3)', () => {
     const fromUrl = thrown(get({}, { url: `/orders?access_token=${TOKEN}` }));
     expectInvalidRequest(fromUrl, 'ERR_REQUEST_TOKEN_LOCATION_DISABLED');
     expect(fromUrl.message).toContain('tokenSources.query');
-    const fromQuery = thrown(get({}, { query: { access_token: TOKEN } }));
+    const fromQuery = thrown(get({}, parsed({ access_token: TOKEN })));
     expectInvalidRequest(fromQuery, 'ERR_REQUEST_TOKEN_LOCATION_DISABLED');
   });
 
   it('when enabled, reads request.query', () => {
-    const request = get({}, { url: '/orders', query: { access_token: TOKEN, page: '2' } });
+    const request = get({}, parsed({ access_token: TOKEN, page: '2' }));
     expect(extractBearerToken(request, { query: true })).toBe(TOKEN);
   });
 
   it('when enabled, reads a null-prototype query object (Express 5)', () => {
     const query = Object.assign(Object.create(null) as object, { access_token: TOKEN });
-    expect(extractBearerToken(get({}, { query }), { query: true })).toBe(TOKEN);
+    expect(extractBearerToken(get({}, parsed(query)), { query: true })).toBe(TOKEN);
   });
 
   it('when enabled and there is no request.query, parses the url', () => {
@@ -163,9 +166,30 @@ describe('query string (RFC 6750 §2.3)', () => {
     expectMissing(thrown({ headers: {} }, { query: true }));
   });
 
+  it('does not read request.query when the url has no query', () => {
+    // Express computes req.query on every read; a request-target without '?' has no query.
+    let reads = 0;
+    const request = (url: string | undefined): RequestLike => ({
+      method: 'GET',
+      url,
+      headers: { authorization: `Bearer ${TOKEN}` },
+      get query() {
+        reads++;
+        return { access_token: TOKEN };
+      },
+    });
+    expect(extractBearerToken(request('/orders'), { query: true })).toBe(TOKEN);
+    expect(reads).toBe(0);
+    // With a '?' (or no url to look at), the parsed query is read and the clash is found.
+    expectInvalidRequest(thrown(request('/orders?x')), 'ERR_REQUEST_MULTIPLE_TOKENS');
+    expect(reads).toBe(1);
+    expectInvalidRequest(thrown(request(undefined)), 'ERR_REQUEST_MULTIPLE_TOKENS');
+    expect(reads).toBe(2);
+  });
+
   it('does not read an inherited access_token', () => {
     const query = Object.create({ access_token: TOKEN }) as object;
-    expectMissing(thrown(get({}, { query }), { query: true }));
+    expectMissing(thrown(get({}, parsed(query)), { query: true }));
   });
 
   it('answers 400 to duplicate access_token parameters in the url', () => {
@@ -180,7 +204,7 @@ describe('query string (RFC 6750 §2.3)', () => {
     ['an object', { a: TOKEN }],
     ['a number', 1],
   ])('answers 400 to a parsed access_token that is %s', (_, access_token) => {
-    const error = thrown(get({}, { query: { access_token } }), { query: true });
+    const error = thrown(get({}, parsed({ access_token })), { query: true });
     expectInvalidRequest(error, 'ERR_REQUEST_MULTIPLE_TOKENS');
   });
 
@@ -263,7 +287,7 @@ describe('more than one place (RFC 6750 §2)', () => {
 
   it.each<[string, Partial<RequestLike>, TokenSourcesOptions]>([
     ['header and query, query off', { url: `/o?access_token=${TOKEN}` }, {}],
-    ['header and query, query on', { query: { access_token: TOKEN } }, { query: true }],
+    ['header and query, query on', parsed({ access_token: TOKEN }), { query: true }],
     ['header and form body, body off', { method: 'POST', body: { access_token: TOKEN } }, {}],
     [
       'query and form body',
@@ -322,7 +346,7 @@ describe('verifier.verifyRequest', () => {
   it('keeps query and body off unless asked', async () => {
     const v = await verifier();
     const token = await mint(claims());
-    const error = await rejection(v.verifyRequest(get({}, { query: { access_token: token } })));
+    const error = await rejection(v.verifyRequest(get({}, parsed({ access_token: token }))));
     expectInvalidRequest(error, 'ERR_REQUEST_TOKEN_LOCATION_DISABLED');
   });
 

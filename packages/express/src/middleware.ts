@@ -131,6 +131,13 @@ export function authenticate(
     (req as WithState)[STATE] = state;
     // Express's request already has the RequestLike shape: method, url, headers, and the
     // parsed query and body (when a body parser ran) for the opt-in token locations.
+    // A token verified before is answered synchronously: no promise, no extra event-loop job.
+    const cached = resolved.verifyRequestFromCache?.(req);
+    if (cached !== undefined) {
+      req.auth = cached;
+      next();
+      return;
+    }
     resolved.verifyRequest(req).then(
       (auth: AccessToken) => {
         req.auth = auth;
@@ -158,9 +165,17 @@ export function authenticate(
  */
 export function authorize(policy: Policy): RequestHandler {
   if (typeof policy !== 'function') throw new TypeError('authorize: expected a policy function');
-  return async (req, res, next) => {
+  // Not an `async` function: the built-in policies are synchronous, and Express 5 would chain its
+  // own handlers on a returned promise. An asynchronous policy (revocation look-up) is awaited.
+  return (req, res, next) => {
     const authenticated = (req as WithState)[STATE];
     const state = authenticated ?? UNAUTHENTICATED;
+    const failed = (error: unknown): void => {
+      // Policies are verifier-independent; the challenge names the verifier's realm.
+      if (error instanceof TokenwardError) error.realm = state.realm;
+      fail(error, state, res, next);
+    };
+    let outcome: void | Promise<void>;
     try {
       if (req.auth === undefined) {
         throw new MissingTokenError(
@@ -169,15 +184,25 @@ export function authorize(policy: Policy): RequestHandler {
             : undefined,
         );
       }
-      await policy(req.auth);
+      outcome = policy(req.auth);
     } catch (error) {
-      // Policies are verifier-independent; the challenge names the verifier's realm.
-      if (error instanceof TokenwardError) error.realm = state.realm;
-      fail(error, state, res, next);
+      failed(error);
+      return;
+    }
+    if (isThenable(outcome)) {
+      Promise.resolve(outcome).then(() => next(), failed);
       return;
     }
     next();
   };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   allOf,
   anyOf,
   createVerifier,
+  InsufficientScopeError,
   requireRoles as rolesPolicy,
   requireScopes as scopesPolicy,
   TokenwardError,
@@ -548,5 +549,75 @@ describe('errors that are not tokenward errors', () => {
     expect(res.status).toBe(200);
     expect(res.text).toBe('partial');
     expect(received).toEqual(['ERR_SCOPE_MISSING']);
+  });
+});
+
+describe('repeated tokens (verified-token cache) and asynchronous policies', () => {
+  /** The test verifier, counting how often the full (asynchronous) path runs. */
+  function counting(): { verifier: Verifier; slowCalls: () => number } {
+    const real = createVerifier(testIssuer.verifierOptions());
+    let slow = 0;
+    return {
+      verifier: {
+        ...real,
+        verifyRequest: (req, context) => {
+          slow++;
+          return real.verifyRequest(req, context);
+        },
+      },
+      slowCalls: () => slow,
+    };
+  }
+
+  it('answers a repeated token from the cache, and still runs each route policy', async () => {
+    const { verifier: cachedVerifier, slowCalls } = counting();
+    const app = createApp({}, cachedVerifier);
+    const token = await testIssuer.issueSigned({ sub: 'dan', scope: 'messages:read' });
+    for (let i = 0; i < 3; i++) {
+      const res = await request(app).get('/api/read').set(bearer(token));
+      expect([res.status, res.body.subject]).toEqual([200, 'dan']);
+    }
+    expect(slowCalls()).toBe(1);
+    // The same cached token meets another route's policy, which still refuses it.
+    const denied = await request(app).get('/api/read-write').set(bearer(token));
+    expectRfc6750Error(denied, 403, 'insufficient_scope', 'messages:read messages:write');
+    expect(slowCalls()).toBe(1);
+  });
+
+  it('takes the full path for what the cache cannot answer: no token, a bad header', async () => {
+    const { verifier: cachedVerifier, slowCalls } = counting();
+    const app = createApp({}, cachedVerifier);
+    const token = await testIssuer.issueSigned();
+    await request(app).get('/api/me').set(bearer(token)).expect(200);
+    const twice = await request(app).get(`/api/me?access_token=${token}`).set(bearer(token));
+    expect(twice.status).toBe(400);
+    expect(twice.body.error).toBe('invalid_request');
+    await request(app).get('/api/me').expect(401);
+    expect(slowCalls()).toBe(3);
+  });
+
+  it('awaits an asynchronous policy (a look-up elsewhere, say), on a miss and on hits', async () => {
+    const blocked = new Set<string>();
+    const notBlocked = async (token: AccessToken) => {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (token.subject !== undefined && blocked.has(token.subject)) {
+        throw new InsufficientScopeError('ERR_ROLE_MISSING', 'the subject is blocked');
+      }
+    };
+    const app = express();
+    app.get(
+      '/x',
+      authenticate(createVerifier(testIssuer.verifierOptions())),
+      authorize(notBlocked),
+      echo,
+    );
+    const token = await testIssuer.issueSigned({ sub: 'eve' });
+    for (let i = 0; i < 2; i++) {
+      const res = await request(app).get('/x').set(bearer(token));
+      expect([res.status, res.body.subject]).toEqual([200, 'eve']);
+    }
+    blocked.add('eve');
+    const res = await request(app).get('/x').set(bearer(token));
+    expectRfc6750Error(res, 403, 'insufficient_scope');
   });
 });

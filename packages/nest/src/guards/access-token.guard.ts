@@ -55,6 +55,14 @@ interface RoutePlan {
 
 type Target = ReturnType<ExecutionContext['getHandler']>;
 
+function isThenable(value: unknown): value is PromiseLike<void> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as PromiseLike<void>).then === 'function'
+  );
+}
+
 @Injectable()
 export class AccessTokenGuard implements CanActivate {
   // Per controller class, then handler: the same method can be inherited by two controllers with
@@ -67,32 +75,88 @@ export class AccessTokenGuard implements CanActivate {
     @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {}
 
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const { public: isPublic, policies, optional } = this.planOf(context);
-    if (isPublic) return true;
+  canActivate(context: ExecutionContext): boolean | Promise<boolean> {
+    const plan = this.planOf(context);
+    if (plan.public) return true;
 
-    const request = this.getRequest(context);
+    let request: RequestLike;
+    try {
+      request = this.getRequest(context);
+    } catch (error) {
+      // Failures always come as a rejected promise, whichever path a request takes.
+      return Promise.reject(error);
+    }
+    // A token verified before is answered without a promise while the policies are synchronous
+    // (the built-in ones are); anything else takes the asynchronous path below.
+    const cached = this.verifier.verifyRequestFromCache?.(request);
+    if (cached === undefined) return this.authenticate(context, request, plan);
+    (request as unknown as Record<string, unknown>)[TOKENWARD_REQUEST_PROPERTY] = cached;
+    const { policies } = plan;
+    for (let i = 0; i < policies.length; i++) {
+      let outcome: void | Promise<void>;
+      try {
+        outcome = (policies[i] as Policy)(cached);
+      } catch (error) {
+        return Promise.reject(this.failure(context, error));
+      }
+      if (isThenable(outcome)) {
+        return this.authorize(context, cached, outcome, policies.slice(i + 1));
+      }
+    }
+    return true;
+  }
+
+  private async authenticate(
+    context: ExecutionContext,
+    request: RequestLike,
+    plan: RoutePlan,
+  ): Promise<boolean> {
     try {
       let token: AccessToken;
       try {
         token = await this.verifier.verifyRequest(request);
       } catch (error) {
-        if (optional && error instanceof TokenwardError && error.code === 'ERR_TOKEN_MISSING') {
+        if (
+          plan.optional &&
+          error instanceof TokenwardError &&
+          error.code === 'ERR_TOKEN_MISSING'
+        ) {
           return true;
         }
         throw error;
       }
       (request as unknown as Record<string, unknown>)[TOKENWARD_REQUEST_PROPERTY] = token;
-      for (const policy of policies) await policy(token);
+      for (const policy of plan.policies) await policy(token);
       return true;
     } catch (error) {
-      if (error instanceof TokenwardError) {
-        // Policies raise errors without knowing the verifier; the challenge names its realm.
-        error.realm = this.verifier.realm;
-        this.setChallenge(context, error);
-      }
-      throw toHttpException(error);
+      throw this.failure(context, error);
     }
+  }
+
+  /** Finishes a cached token's policies once one of them turned out to be asynchronous. */
+  private async authorize(
+    context: ExecutionContext,
+    token: AccessToken,
+    pending: PromiseLike<void>,
+    rest: readonly Policy[],
+  ): Promise<boolean> {
+    try {
+      await pending;
+      for (const policy of rest) await policy(token);
+      return true;
+    } catch (error) {
+      throw this.failure(context, error);
+    }
+  }
+
+  /** The exception to throw for a failure, with the challenge set on the response. */
+  private failure(context: ExecutionContext, error: unknown): unknown {
+    if (error instanceof TokenwardError) {
+      // Policies raise errors without knowing the verifier; the challenge names its realm.
+      error.realm = this.verifier.realm;
+      this.setChallenge(context, error);
+    }
+    return toHttpException(error);
   }
 
   /**

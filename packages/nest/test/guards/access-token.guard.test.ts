@@ -13,6 +13,7 @@ import {
   requireRoles,
   requireScopes,
   type AccessToken,
+  type Verifier,
 } from '@tokenward/core';
 import {
   AccessTokenGuard,
@@ -409,6 +410,97 @@ describe('AccessTokenGuard', () => {
     await expect(guard.canActivate(context)).rejects.toMatchObject({
       status: 401,
       cause: expect.objectContaining({ code: 'ERR_TOKEN_MISSING' }),
+    });
+  });
+
+  describe('a repeated token (verified-token cache)', () => {
+    /** A guard on a real verifier that counts the full, asynchronous verifications. */
+    function guardFor(handler: Target) {
+      const real = createVerifier(issuer.verifierOptions());
+      let slow = 0;
+      const verifier: Verifier = {
+        ...real,
+        verifyRequest: (req, context) => {
+          slow++;
+          return real.verifyRequest(req, context);
+        },
+      };
+      const guard = new AccessTokenGuard(verifier, new Reflector());
+      const contextFor = (token: string) => {
+        const req = { method: 'GET', url: '/', headers: { authorization: `Bearer ${token}` } };
+        const context = {
+          getHandler: () => handler,
+          getClass: () => PlainController,
+          getType: () => 'http',
+          switchToHttp: () => ({ getRequest: () => req }),
+        } as unknown as ExecutionContext;
+        return { context, req: req as typeof req & { auth?: AccessToken } };
+      };
+      return { guard, contextFor, slowCalls: () => slow };
+    }
+    type Target = ReturnType<ExecutionContext['getHandler']>;
+
+    it('answers a hit synchronously, sets request.auth and still checks the route', async () => {
+      const { guard, contextFor, slowCalls } = guardFor(PlainController.prototype.allScopes);
+      const token = await issuer.issueSigned({ sub: 'fay', scope: 'read write' });
+      await expect(guard.canActivate(contextFor(token).context)).resolves.toBe(true);
+      const { context, req } = contextFor(token);
+      expect(guard.canActivate(context)).toBe(true);
+      expect(req.auth?.subject).toBe('fay');
+      expect(slowCalls()).toBe(1);
+
+      const readOnly = await issuer.issueSigned({ scope: 'read' });
+      await expect(guard.canActivate(contextFor(readOnly).context)).rejects.toMatchObject({
+        status: 403,
+      });
+      // The cached token is refused again by the policy, without a second verification.
+      await expect(guard.canActivate(contextFor(readOnly).context)).rejects.toMatchObject({
+        status: 403,
+      });
+      expect(slowCalls()).toBe(2);
+    });
+
+    it('awaits an asynchronous policy after a hit', async () => {
+      let calls = 0;
+      class AsyncController {
+        @UsePolicies(
+          requireScopes('read'),
+          async (token: AccessToken) => {
+            calls++;
+            await new Promise((resolve) => setImmediate(resolve));
+            if (token.subject === 'blocked') throw new ForbiddenException('blocked');
+          },
+          requireRoles('member'),
+        )
+        handler() {
+          return { ok: true };
+        }
+      }
+      const { guard, contextFor, slowCalls } = guardFor(AsyncController.prototype.handler);
+      const ok = await issuer.issueSigned({ sub: 'gil', scope: 'read', roles: ['member'] });
+      await expect(guard.canActivate(contextFor(ok).context)).resolves.toBe(true);
+      const second = guard.canActivate(contextFor(ok).context);
+      expect(second).toBeInstanceOf(Promise);
+      await expect(second).resolves.toBe(true);
+      const blocked = await issuer.issueSigned({
+        sub: 'blocked',
+        scope: 'read',
+        roles: ['member'],
+      });
+      for (let i = 0; i < 2; i++) {
+        await expect(guard.canActivate(contextFor(blocked).context)).rejects.toBeInstanceOf(
+          ForbiddenException,
+        );
+      }
+      // The policy after the asynchronous one still runs on a hit.
+      const notMember = await issuer.issueSigned({ sub: 'hal', scope: 'read' });
+      for (let i = 0; i < 2; i++) {
+        await expect(guard.canActivate(contextFor(notMember).context)).rejects.toMatchObject({
+          status: 403,
+        });
+      }
+      expect(calls).toBe(6);
+      expect(slowCalls()).toBe(3);
     });
   });
 
