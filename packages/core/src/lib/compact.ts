@@ -5,7 +5,6 @@
  * ignore non-zero trailing bits, so two different strings could decode to one token; we accept
  * exactly one spelling (RFC 7515 §2, RFC 8725bis).
  */
-import { base64url } from 'jose';
 import { InvalidTokenError } from '../errors';
 import { parseJSONObject } from './json';
 
@@ -66,9 +65,14 @@ export function splitCompact(token: string, maxTokenLength: number): CompactToke
   return { kind, segments };
 }
 
-/** Decodes a segment already checked by {@link splitCompact}. */
+/**
+ * Decodes a segment already checked by {@link splitCompact}. Node's own decoder is lenient, but
+ * the segment has passed the strict alphabet and canonical-bits checks, so there is exactly one
+ * way to read it; jose's decoder on Node 20 goes through `atob` and a JavaScript loop, several
+ * times slower for the same bytes.
+ */
 export function decodeSegment(segment: string): Uint8Array {
-  return base64url.decode(segment);
+  return Buffer.from(segment, 'base64url');
 }
 
 /** Decodes and parses a JSON segment (header or claims) with the strict JSON rules. */

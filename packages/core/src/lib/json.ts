@@ -8,6 +8,10 @@ import { InvalidTokenError } from '../errors';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
+/** RFC 8259 §2: the only whitespace allowed between JSON tokens. */
+const isJSONWhitespace = (c: number): boolean =>
+  c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+
 /**
  * Finds the first duplicate member name in already-valid JSON text, comparing names after
  * unescaping (`"a"` and `"\u0061"` are the same member).
@@ -36,8 +40,8 @@ export function findDuplicateMember(text: string): string | undefined {
       const top = stack[stack.length - 1];
       if (top) {
         let j = i;
-        while (j < text.length && /\s/.test(text[j] as string)) j++;
-        if (text[j] === ':') {
+        while (j < text.length && isJSONWhitespace(text.charCodeAt(j))) j++;
+        if (text.charCodeAt(j) === 0x3a /* : */) {
           const raw = text.slice(start, i);
           const name = escaped ? (JSON.parse(raw) as string) : raw.slice(1, -1);
           if (top.has(name)) return name;
