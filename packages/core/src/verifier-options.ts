@@ -162,7 +162,8 @@ export interface VerifierOptions {
   tokenSources?: TokenSourcesOptions;
   /**
    * The verified-token cache: on by default (10,000 tokens, 16 Mi token characters, entries at
-   * most 600 s and never past the token's `exp`); `false` turns it off. A hit skips decryption and
+   * most 600 s and never past the token's `exp`, a token stored the second time it is verified:
+   * `admission: 'repeat'`); `false` turns it off. A hit skips decryption and
    * signature verification only: `exp`/`nbf`/`iat` are re-checked on every hit, and policies run
    * on every request. A signing key removed from the issuer's JWKS stops being trusted for cached
    * tokens after at most `maxTtl` seconds.

@@ -15,8 +15,22 @@
 import { LRUCache } from 'lru-cache';
 import type { AccessToken } from '../access-token';
 
+/**
+ * When a verified token enters the cache. `'repeat'`: the second time it is verified within a
+ * while (its fingerprint is remembered in a fixed table of {@link DOORKEEPER_SLOTS} slots); a
+ * token seen once is never stored, so one-off tokens neither cost an insertion (and the garbage
+ * collection of what it evicts) nor push out the tokens clients do reuse: the "doorkeeper" of
+ * TinyLFU admission. `'always'`: the first time.
+ */
+export type CacheAdmission = 'repeat' | 'always';
+
+/** Slots of the fingerprint table behind `admission: 'repeat'` (64 KiB). */
+export const DOORKEEPER_SLOTS = 16_384;
+
 /** Options of the verified-token cache (`cache` option of `createVerifier`). */
 export interface TokenCacheOptions {
+  /** When a verified token is stored: `'repeat'` (default) or `'always'`. See {@link CacheAdmission}. */
+  admission?: CacheAdmission;
   /** Most tokens held. Default 10,000. */
   maxEntries?: number;
   /** Most total token characters held (bounds memory with long nested tokens). Default 16 Mi. */
@@ -27,6 +41,7 @@ export interface TokenCacheOptions {
 
 /** Resolved cache bounds. */
 export interface TokenCacheBounds {
+  readonly admission: CacheAdmission;
   readonly maxEntries: number;
   readonly maxTotalLength: number;
   readonly maxTtl: number;
@@ -34,6 +49,7 @@ export interface TokenCacheBounds {
 
 /** Default bounds, documented in the README. */
 export const DEFAULT_TOKEN_CACHE: TokenCacheBounds = Object.freeze({
+  admission: 'repeat',
   maxEntries: 10_000,
   maxTotalLength: 16 * 1024 * 1024,
   maxTtl: 600,
@@ -47,13 +63,25 @@ export function resolveTokenCacheOptions(
   if (option === undefined || option === true) return DEFAULT_TOKEN_CACHE;
   if (typeof option !== 'object' || option === null)
     throw new TypeError('cache: expected a boolean or an options object');
-  const positive = (value: number | undefined, name: keyof TokenCacheBounds) => {
+  for (const key of Object.keys(option)) {
+    if (!Object.hasOwn(DEFAULT_TOKEN_CACHE, key))
+      throw new TypeError(`cache.${key}: unknown option`);
+  }
+  const admission = option.admission ?? DEFAULT_TOKEN_CACHE.admission;
+  if (admission !== 'repeat' && admission !== 'always') {
+    throw new TypeError(`cache.admission: expected 'repeat' or 'always'`);
+  }
+  const positive = (
+    value: number | undefined,
+    name: 'maxEntries' | 'maxTotalLength' | 'maxTtl',
+  ) => {
     if (value === undefined) return DEFAULT_TOKEN_CACHE[name];
     if (!Number.isSafeInteger(value) || value <= 0)
       throw new TypeError(`cache.${name}: expected a positive integer`);
     return value;
   };
   return {
+    admission,
     maxEntries: positive(option.maxEntries, 'maxEntries'),
     maxTotalLength: positive(option.maxTotalLength, 'maxTotalLength'),
     maxTtl: positive(option.maxTtl, 'maxTtl'),
@@ -64,9 +92,12 @@ export function resolveTokenCacheOptions(
 export class VerifiedTokenCache {
   private readonly lru: LRUCache<string, AccessToken>;
   private readonly maxTtlMs: number;
+  /** Fingerprints of tokens verified once, for `admission: 'repeat'`; undefined for 'always'. */
+  private readonly seen: Int32Array | undefined;
 
   constructor(bounds: TokenCacheBounds) {
     this.maxTtlMs = bounds.maxTtl * 1000;
+    this.seen = bounds.admission === 'repeat' ? new Int32Array(DOORKEEPER_SLOTS) : undefined;
     this.lru = new LRUCache<string, AccessToken>({
       max: bounds.maxEntries,
       maxSize: bounds.maxTotalLength,
@@ -87,15 +118,47 @@ export class VerifiedTokenCache {
     return this.lru.has(token);
   }
 
-  /** Stores a completely verified token until its `exp` (at most `maxTtl`), measured from `nowMs`. */
+  /**
+   * Offers a completely verified token: stored until its `exp` (at most `maxTtl`, measured from
+   * `nowMs`) when admitted (see {@link CacheAdmission}).
+   */
   set(accessToken: AccessToken, nowMs: number): void {
     const ttl = Math.min(accessToken.expiresAt.getTime() - nowMs, this.maxTtlMs);
-    if (ttl <= 0) return;
+    if (ttl <= 0 || !this.admit(accessToken.token)) return;
     this.lru.set(accessToken.token, accessToken, { ttl: Math.ceil(ttl) });
+  }
+
+  /**
+   * Whether a token verified just now goes in: always, or (doorkeeper) when its fingerprint is
+   * already in its slot, and otherwise records it. A fingerprint only ever decides whether a
+   * token that passed complete verification is stored; look-ups compare the whole token, so a
+   * collision can at worst store or skip a valid token early.
+   */
+  private admit(token: string): boolean {
+    const seen = this.seen;
+    if (seen === undefined) return true;
+    const print = fingerprint(token);
+    const slot = (print >>> 0) % DOORKEEPER_SLOTS;
+    if (seen[slot] === print) return true;
+    seen[slot] = print;
+    return false;
   }
 
   /** How many tokens are held. */
   get size(): number {
     return this.lru.size;
   }
+}
+
+/**
+ * A 32-bit FNV-1a hash of a token's last 32 characters: the end of a JWS signature or a JWE
+ * authentication tag, which differ between any two tokens an issuer signs. Not a security
+ * measure (see `admit`); never 0, the table's empty value.
+ */
+function fingerprint(token: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = Math.max(0, token.length - 32); i < token.length; i++) {
+    hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193);
+  }
+  return hash === 0 ? 1 : hash;
 }

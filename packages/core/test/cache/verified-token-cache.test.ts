@@ -1,11 +1,14 @@
 import type { AccessToken } from '@tokenward/core';
 import {
   DEFAULT_TOKEN_CACHE,
+  DOORKEEPER_SLOTS,
   resolveTokenCacheOptions,
   VerifiedTokenCache,
 } from '../../src/cache/verified-token-cache';
 
 const NOW = Date.UTC(2026, 10, 25);
+/** Bounds under test without the doorkeeper: every offered token is stored. */
+const ALWAYS = { ...DEFAULT_TOKEN_CACHE, admission: 'always' } as const;
 
 const accessToken = (token: string, expiresInSeconds: number): AccessToken => ({
   token,
@@ -20,7 +23,7 @@ const accessToken = (token: string, expiresInSeconds: number): AccessToken => ({
 
 describe('VerifiedTokenCache', () => {
   it('returns a stored token only for the exact same string', () => {
-    const cache = new VerifiedTokenCache(DEFAULT_TOKEN_CACHE);
+    const cache = new VerifiedTokenCache(ALWAYS);
     const entry = accessToken('aaa.bbb.ccc', 60);
     cache.set(entry, NOW);
     expect(cache.get('aaa.bbb.ccc')).toBe(entry);
@@ -29,14 +32,14 @@ describe('VerifiedTokenCache', () => {
   });
 
   it('does not store a token that is already past exp', () => {
-    const cache = new VerifiedTokenCache(DEFAULT_TOKEN_CACHE);
+    const cache = new VerifiedTokenCache(ALWAYS);
     cache.set(accessToken('expired', -1), NOW);
     cache.set(accessToken('expiring-now', 0), NOW);
     expect(cache.size).toBe(0);
   });
 
   it('never grows past maxEntries', () => {
-    const cache = new VerifiedTokenCache({ ...DEFAULT_TOKEN_CACHE, maxEntries: 50 });
+    const cache = new VerifiedTokenCache({ ...ALWAYS, maxEntries: 50 });
     for (let i = 0; i < 500; i++) cache.set(accessToken(`token-${i}`, 60), NOW);
     expect(cache.size).toBe(50);
     // LRU: the newest survive, the oldest are gone.
@@ -45,15 +48,49 @@ describe('VerifiedTokenCache', () => {
   });
 
   it('never holds more than maxTotalLength characters of tokens', () => {
-    const cache = new VerifiedTokenCache({ ...DEFAULT_TOKEN_CACHE, maxTotalLength: 10_000 });
+    const cache = new VerifiedTokenCache({ ...ALWAYS, maxTotalLength: 10_000 });
     for (let i = 0; i < 100; i++) cache.set(accessToken(`${i}`.padEnd(1_000, 'x'), 60), NOW);
     expect(cache.size).toBe(10);
+  });
+});
+
+describe('admission: repeat (the doorkeeper)', () => {
+  it('stores a token only when it is offered the second time', () => {
+    const cache = new VerifiedTokenCache(DEFAULT_TOKEN_CACHE);
+    const first = accessToken('hdr.claims.signature-one', 60);
+    cache.set(first, NOW);
+    expect(cache.get(first.token)).toBeUndefined();
+    const again = accessToken(first.token, 60);
+    cache.set(again, NOW);
+    expect(cache.get(first.token)).toBe(again);
+  });
+
+  it('forgets a fingerprint whose slot another token took (a bounded table, never a list)', () => {
+    const cache = new VerifiedTokenCache(DEFAULT_TOKEN_CACHE);
+    const tokens = Array.from({ length: 4 * DOORKEEPER_SLOTS }, (_, i) => `h.c.sig-${i}`);
+    for (const token of tokens) cache.set(accessToken(token, 60), NOW);
+    expect(cache.size).toBe(0);
+    // More one-off tokens than slots: most early fingerprints were overwritten, so offering
+    // the early tokens again stores only the few whose slot still holds them.
+    for (const token of tokens.slice(0, 1000)) cache.set(accessToken(token, 60), NOW);
+    expect(cache.size).toBeLessThan(200);
+    // The latest ones are still remembered.
+    for (const token of tokens.slice(-1000)) cache.set(accessToken(token, 60), NOW);
+    expect(cache.size).toBeGreaterThan(800);
+  });
+
+  it('stores no token past exp, whatever the doorkeeper says', () => {
+    const cache = new VerifiedTokenCache(DEFAULT_TOKEN_CACHE);
+    cache.set(accessToken('x.y.expired', -1), NOW);
+    cache.set(accessToken('x.y.expired', -1), NOW);
+    expect(cache.size).toBe(0);
   });
 });
 
 describe('resolveTokenCacheOptions', () => {
   it('is on by default with documented bounds, off with false', () => {
     expect(resolveTokenCacheOptions(undefined)).toEqual({
+      admission: 'repeat',
       maxEntries: 10_000,
       maxTotalLength: 16 * 1024 * 1024,
       maxTtl: 600,
@@ -66,11 +103,15 @@ describe('resolveTokenCacheOptions', () => {
     });
   });
 
-  it.each([{ maxEntries: 0 }, { maxTtl: -1 }, { maxTotalLength: 1.5 }, 'yes'])(
-    'rejects %p with a TypeError naming the option',
-    (option) => {
-      expect(() => resolveTokenCacheOptions(option as never)).toThrow(TypeError);
-      expect(() => resolveTokenCacheOptions(option as never)).toThrow(/cache/);
-    },
-  );
+  it.each([
+    { maxEntries: 0 },
+    { maxTtl: -1 },
+    { maxTotalLength: 1.5 },
+    { admission: 'sometimes' },
+    { ttl: 5 },
+    'yes',
+  ])('rejects %p with a TypeError naming the option', (option) => {
+    expect(() => resolveTokenCacheOptions(option as never)).toThrow(TypeError);
+    expect(() => resolveTokenCacheOptions(option as never)).toThrow(/cache/);
+  });
 });

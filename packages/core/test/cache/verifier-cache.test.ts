@@ -15,6 +15,9 @@ import {
   signJWS,
 } from '../helpers/keys';
 
+/** Store on first verification, so each test below exercises the hit path from its second call. */
+const ALWAYS = { admission: 'always' } as const;
+
 const at = (seconds: number) => ({ currentDate: new Date((NOW_S + seconds) * 1000) });
 
 async function token(overrides: Record<string, unknown> = {}): Promise<string> {
@@ -23,7 +26,7 @@ async function token(overrides: Record<string, unknown> = {}): Promise<string> {
 
 describe('verified-token cache in createVerifier', () => {
   it('answers a repeated token from the cache (the same frozen AccessToken)', async () => {
-    const verifier = await makeVerifier();
+    const verifier = await makeVerifier({ cache: ALWAYS });
     const jwt = await token();
     const first = await verifier.verify(jwt, { currentDate: NOW });
     expect(await verifier.verify(jwt, { currentDate: NOW })).toBe(first);
@@ -40,7 +43,7 @@ describe('verified-token cache in createVerifier', () => {
   });
 
   it('refuses a cached token once it has expired (exp re-checked on every hit)', async () => {
-    const verifier = await makeVerifier({ clockTolerance: 0 });
+    const verifier = await makeVerifier({ clockTolerance: 0, cache: ALWAYS });
     const jwt = await token({ exp: NOW_S + 60 });
     await verifier.verify(jwt, at(0));
     await expect(verifier.verify(jwt, at(59))).resolves.toBeDefined();
@@ -50,7 +53,7 @@ describe('verified-token cache in createVerifier', () => {
   });
 
   it('re-checks nbf and maxTokenAge on a hit', async () => {
-    const verifier = await makeVerifier({ clockTolerance: 0, maxTokenAge: 120 });
+    const verifier = await makeVerifier({ clockTolerance: 0, maxTokenAge: 120, cache: ALWAYS });
     const jwt = await token({ iat: NOW_S, nbf: NOW_S + 10 });
     await verifier.verify(jwt, at(10));
     expect((await rejection(verifier.verify(jwt, at(9)))).code).toBe('ERR_TOKEN_NOT_YET_VALID');
@@ -58,14 +61,14 @@ describe('verified-token cache in createVerifier', () => {
   });
 
   it('stores only completely verified tokens: an early failure does not poison a later success', async () => {
-    const verifier = await makeVerifier({ clockTolerance: 0 });
+    const verifier = await makeVerifier({ clockTolerance: 0, cache: ALWAYS });
     const jwt = await token({ nbf: NOW_S + 10 });
     expect((await rejection(verifier.verify(jwt, at(0)))).code).toBe('ERR_TOKEN_NOT_YET_VALID');
     await expect(verifier.verify(jwt, at(10))).resolves.toMatchObject({ audience: [AUDIENCE] });
   });
 
   it('never caches a rejected token as valid', async () => {
-    const verifier = await makeVerifier();
+    const verifier = await makeVerifier({ cache: ALWAYS });
     const jwt = await token({ aud: 'https://another.example.com' });
     for (let i = 0; i < 3; i++) {
       expect((await rejection(verifier.verify(jwt, at(0)))).code).toBe('ERR_AUDIENCE_INVALID');
@@ -73,7 +76,7 @@ describe('verified-token cache in createVerifier', () => {
   });
 
   it('still runs each route policy against a cached token', async () => {
-    const verifier = await makeVerifier();
+    const verifier = await makeVerifier({ cache: ALWAYS });
     const jwt = await token({ scope: 'messages:read' });
     const readRoute = requireScopes('messages:read');
     const writeRoute = requireScopes('messages:write');
@@ -83,7 +86,7 @@ describe('verified-token cache in createVerifier', () => {
   });
 
   it('keeps at most maxEntries tokens (least recently used evicted)', async () => {
-    const verifier = await makeVerifier({ cache: { maxEntries: 5 } });
+    const verifier = await makeVerifier({ cache: { ...ALWAYS, maxEntries: 5 } });
     const tokens = await Promise.all(
       Array.from({ length: 20 }, (_, i) => token({ jti: `jti-${i}` })),
     );
@@ -95,7 +98,34 @@ describe('verified-token cache in createVerifier', () => {
     expect(await verifier.verify(tokens[0] as string, at(0))).not.toBe(results[0]);
   });
 
+  it('by default stores a token the second time it is verified (admission: repeat)', async () => {
+    const verifier = await makeVerifier();
+    const jwt = await token();
+    const first = await verifier.verify(jwt, at(0));
+    const second = await verifier.verify(jwt, at(0));
+    // The first verification only remembered the token's fingerprint; the second stored it.
+    expect(second).not.toBe(first);
+    expect(second).toEqual(first);
+    expect(await verifier.verify(jwt, at(0))).toBe(second);
+    expect(await verifier.verify(jwt, at(1))).toBe(second);
+  });
+
+  it('with admission: repeat, one-off tokens never displace a reused one', async () => {
+    const verifier = await makeVerifier({ cache: { maxEntries: 1 } });
+    const reused = await token({ jti: 'reused' });
+    await verifier.verify(reused, at(0));
+    const cached = await verifier.verify(reused, at(0));
+    for (let i = 0; i < 5; i++) await verifier.verify(await token({ jti: `once-${i}` }), at(0));
+    expect(await verifier.verify(reused, at(0))).toBe(cached);
+  });
+
   it('rejects an invalid cache option with a TypeError naming it', async () => {
     await expect(makeVerifier({ cache: { maxEntries: -1 } })).rejects.toThrow(/cache\.maxEntries/);
+    await expect(makeVerifier({ cache: { admission: 'never' as never } })).rejects.toThrow(
+      /cache\.admission/,
+    );
+    await expect(makeVerifier({ cache: { maxEntrys: 5 } as never })).rejects.toThrow(
+      /cache\.maxEntrys: unknown option/,
+    );
   });
 });

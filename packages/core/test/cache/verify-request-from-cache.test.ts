@@ -8,6 +8,9 @@
 import type { RequestLike } from '@tokenward/core';
 import { claims, keyPair, makeVerifier, NOW, NOW_S, rejection, signJWS } from '../helpers/keys';
 
+/** Store on first verification (the default, 'repeat', is tested at the end). */
+const ALWAYS = { admission: 'always' } as const;
+
 const at = (seconds: number) => ({ currentDate: new Date((NOW_S + seconds) * 1000) });
 
 async function token(overrides: Record<string, unknown> = {}): Promise<string> {
@@ -23,7 +26,7 @@ const request = (jwt: string, extra: Partial<RequestLike> = {}): RequestLike => 
 
 describe('verifier.verifyRequestFromCache', () => {
   it('answers undefined until the token has been verified, then the cached AccessToken', async () => {
-    const verifier = await makeVerifier();
+    const verifier = await makeVerifier({ cache: ALWAYS });
     const jwt = await token();
     expect(verifier.verifyRequestFromCache?.(request(jwt), { currentDate: NOW })).toBeUndefined();
     const verified = await verifier.verifyRequest(request(jwt), { currentDate: NOW });
@@ -42,7 +45,7 @@ describe('verifier.verifyRequestFromCache', () => {
   });
 
   it('does not answer a rejected token, which verifyRequest keeps rejecting', async () => {
-    const verifier = await makeVerifier();
+    const verifier = await makeVerifier({ cache: ALWAYS });
     const jwt = await token({ aud: 'https://another.example.com' });
     expect((await rejection(verifier.verifyRequest(request(jwt), at(0)))).code).toBe(
       'ERR_AUDIENCE_INVALID',
@@ -51,7 +54,7 @@ describe('verifier.verifyRequestFromCache', () => {
   });
 
   it('re-checks exp and nbf: undefined outside the window, and verifyRequest says why', async () => {
-    const verifier = await makeVerifier({ clockTolerance: 0 });
+    const verifier = await makeVerifier({ clockTolerance: 0, cache: ALWAYS });
     const jwt = await token({ nbf: NOW_S + 10, exp: NOW_S + 60 });
     await verifier.verifyRequest(request(jwt), at(10));
     expect(verifier.verifyRequestFromCache?.(request(jwt), at(59))).toBeDefined();
@@ -66,7 +69,7 @@ describe('verifier.verifyRequestFromCache', () => {
   });
 
   it('keeps every extraction check for a cached token (RFC 6750 §2, RFC 9110 §5.3)', async () => {
-    const verifier = await makeVerifier({ tokenSources: { query: true } });
+    const verifier = await makeVerifier({ tokenSources: { query: true }, cache: ALWAYS });
     const jwt = await token();
     await verifier.verifyRequest(request(jwt), { currentDate: NOW });
     const ambiguous: [string, RequestLike, string][] = [
@@ -104,7 +107,7 @@ describe('verifier.verifyRequestFromCache', () => {
   });
 
   it('answers a cached token found in an enabled query source (one look-up path for all)', async () => {
-    const verifier = await makeVerifier({ tokenSources: { query: true } });
+    const verifier = await makeVerifier({ tokenSources: { query: true }, cache: ALWAYS });
     const jwt = await token();
     const fromQuery: RequestLike = { method: 'GET', url: `/o?access_token=${jwt}`, headers: {} };
     const verified = await verifier.verifyRequest(fromQuery, { currentDate: NOW });
@@ -113,8 +116,17 @@ describe('verifier.verifyRequestFromCache', () => {
     expect(verifier.verifyRequestFromCache?.(request(jwt), { currentDate: NOW })).toBe(verified);
   });
 
-  it('answers undefined, never throws, for requests without a usable token', async () => {
+  it('with the default admission, answers from the second verification on', async () => {
     const verifier = await makeVerifier();
+    const jwt = await token();
+    await verifier.verifyRequest(request(jwt), { currentDate: NOW });
+    expect(verifier.verifyRequestFromCache?.(request(jwt), { currentDate: NOW })).toBeUndefined();
+    const stored = await verifier.verifyRequest(request(jwt), { currentDate: NOW });
+    expect(verifier.verifyRequestFromCache?.(request(jwt), { currentDate: NOW })).toBe(stored);
+  });
+
+  it('answers undefined, never throws, for requests without a usable token', async () => {
+    const verifier = await makeVerifier({ cache: ALWAYS });
     const cases: RequestLike[] = [
       { headers: {} },
       { headers: { authorization: 'Basic dXNlcjpwYXNz' } },

@@ -443,21 +443,23 @@ describe('AccessTokenGuard', () => {
     it('answers a hit synchronously, sets request.auth and still checks the route', async () => {
       const { guard, contextFor, slowCalls } = guardFor(PlainController.prototype.allScopes);
       const token = await issuer.issueSigned({ sub: 'fay', scope: 'read write' });
-      await expect(guard.canActivate(contextFor(token).context)).resolves.toBe(true);
+      // Stored at its second verification (admission: 'repeat'), answered from the cache after.
+      for (let i = 0; i < 2; i++) {
+        await expect(guard.canActivate(contextFor(token).context)).resolves.toBe(true);
+      }
       const { context, req } = contextFor(token);
       expect(guard.canActivate(context)).toBe(true);
       expect(req.auth?.subject).toBe('fay');
-      expect(slowCalls()).toBe(1);
+      expect(slowCalls()).toBe(2);
 
       const readOnly = await issuer.issueSigned({ scope: 'read' });
-      await expect(guard.canActivate(contextFor(readOnly).context)).rejects.toMatchObject({
-        status: 403,
-      });
-      // The cached token is refused again by the policy, without a second verification.
-      await expect(guard.canActivate(contextFor(readOnly).context)).rejects.toMatchObject({
-        status: 403,
-      });
-      expect(slowCalls()).toBe(2);
+      for (let i = 0; i < 3; i++) {
+        await expect(guard.canActivate(contextFor(readOnly).context)).rejects.toMatchObject({
+          status: 403,
+        });
+      }
+      // The cached token is refused again by the policy, without another verification.
+      expect(slowCalls()).toBe(4);
     });
 
     it('awaits an asynchronous policy after a hit', async () => {
@@ -478,7 +480,9 @@ describe('AccessTokenGuard', () => {
       }
       const { guard, contextFor, slowCalls } = guardFor(AsyncController.prototype.handler);
       const ok = await issuer.issueSigned({ sub: 'gil', scope: 'read', roles: ['member'] });
-      await expect(guard.canActivate(contextFor(ok).context)).resolves.toBe(true);
+      for (let i = 0; i < 2; i++) {
+        await expect(guard.canActivate(contextFor(ok).context)).resolves.toBe(true);
+      }
       const second = guard.canActivate(contextFor(ok).context);
       expect(second).toBeInstanceOf(Promise);
       await expect(second).resolves.toBe(true);
@@ -487,20 +491,20 @@ describe('AccessTokenGuard', () => {
         scope: 'read',
         roles: ['member'],
       });
-      for (let i = 0; i < 2; i++) {
+      for (let i = 0; i < 3; i++) {
         await expect(guard.canActivate(contextFor(blocked).context)).rejects.toBeInstanceOf(
           ForbiddenException,
         );
       }
       // The policy after the asynchronous one still runs on a hit.
       const notMember = await issuer.issueSigned({ sub: 'hal', scope: 'read' });
-      for (let i = 0; i < 2; i++) {
+      for (let i = 0; i < 3; i++) {
         await expect(guard.canActivate(contextFor(notMember).context)).rejects.toMatchObject({
           status: 403,
         });
       }
-      expect(calls).toBe(6);
-      expect(slowCalls()).toBe(3);
+      expect(calls).toBe(9);
+      expect(slowCalls()).toBe(6);
     });
   });
 
