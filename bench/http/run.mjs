@@ -2,7 +2,8 @@
 // HTTP benchmark: each subject runs in its own server process (server.mjs) on 127.0.0.1; this
 // process mints the tokens and drives autocannon (10 connections). Modes: one token repeated
 // (bounded duration), and distinct tokens (exactly one request per token, 10,000 tokens, so no
-// token is ever seen twice in a measurement). Rounds interleave the subjects; figures are medians.
+// token is ever seen twice in a measurement). Rounds interleave the subjects; req/s, p99 and CPU
+// are medians over rounds, ratios are medians of the ratios within each round.
 //
 //   node bench/http/run.mjs [--quick] [--rounds N] [--duration S] [--scenarios a,b] [--subjects a,b]
 //     [--modes same,distinct] [--distinct N] [--out file.json]
@@ -174,19 +175,34 @@ for (const scenarioName of config.scenarios) {
   }
 }
 
-// Ratios in the same run: to the no-auth baseline, to hand-wired jose and to the floor.
+// Ratios are taken within each round (subject ÷ other subject measured minutes apart in the same
+// round) and then the median over rounds is reported: on a noisy machine the baseline itself drifts
+// between rounds, and a ratio of two medians from different rounds would carry that drift.
 const find = (r, subject) =>
   results.find((x) => x.scenario === r.scenario && x.mode === r.mode && x.subject === subject);
+const perRound = (r, other, f) => {
+  const o = find(r, other);
+  if (!o) return undefined;
+  const n = Math.min(r.raw.length, o.raw.length);
+  return median(Array.from({ length: n }, (_, i) => f(r.raw[i], o.raw[i], i)));
+};
+const rpsRatio = (a, b) => a.rps / b.rps;
 for (const r of results) {
   const base = find(r, 'baseline');
-  const jose = find(r, 'jose-hand-wired');
-  const floor = find(r, 'floor-node-crypto');
-  r.vsBaseline = base ? r.rps / base.rps : undefined;
-  r.vsJose = jose ? r.rps / jose.rps : undefined;
+  r.vsBaseline = perRound(r, 'baseline', rpsRatio);
+  // A Nest subject against Nest without a guard, an Express one against bare Express.
+  r.ownBaseline =
+    r.subject.endsWith('-nest') || r.subject === 'tokenward-nest' ? 'baseline-nest' : 'baseline';
+  r.vsOwnBaseline = perRound(r, r.ownBaseline, rpsRatio);
+  r.vsJose = perRound(r, 'jose-hand-wired', rpsRatio);
+  const tw = find(r, 'tokenward-express');
+  r.tokenwardOverThis = tw ? perRound(tw, r.subject, rpsRatio) : undefined;
   r.cpuVsFloor =
-    floor && r.subject !== 'baseline'
-      ? (r.cpuPerRequest - (base?.cpuPerRequest ?? 0)) /
-        (floor.cpuPerRequest - (base?.cpuPerRequest ?? 0))
+    r.subject !== 'baseline' && base
+      ? perRound(r, 'floor-node-crypto', (a, f, i) => {
+          const b = base.raw[i] ?? base.raw[0];
+          return (a.cpuPerRequest - b.cpuPerRequest) / (f.cpuPerRequest - b.cpuPerRequest);
+        })
       : undefined;
 }
 
@@ -201,12 +217,14 @@ for (const scenarioName of config.scenarios) {
       `\n### ${scenarioName}, ${mode === 'same' ? 'one token repeated' : `${config.distinct} distinct tokens`}\n`,
     );
     lines.push(
-      '| subject | req/s | × no-auth | × jose | tokenward-express × this | p99 ms | CPU µs/req | auth CPU × floor |',
+      '| subject | req/s | × no-auth | × own no-auth | × jose | tokenward-express × this | p99 ms | CPU µs/req | auth CPU × floor |',
     );
-    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const r of rows) {
+      const own =
+        r.ownBaseline === 'baseline' ? fmt(r.vsOwnBaseline) : `${fmt(r.vsOwnBaseline)} (Nest)`;
       lines.push(
-        `| ${r.subject} | ${r.rps.toFixed(0)} | ${fmt(r.vsBaseline)} | ${fmt(r.vsJose)} | ${tw ? fmt(tw.rps / r.rps) : '–'} | ${r.p99} | ${r.cpuPerRequest.toFixed(0)} | ${fmt(r.cpuVsFloor)} |`,
+        `| ${r.subject} | ${r.rps.toFixed(0)} | ${fmt(r.vsBaseline)} | ${own} | ${fmt(r.vsJose)} | ${tw ? fmt(r.tokenwardOverThis) : '–'} | ${r.p99} | ${r.cpuPerRequest.toFixed(0)} | ${fmt(r.cpuVsFloor)} |`,
       );
     }
   }

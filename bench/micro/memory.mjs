@@ -3,8 +3,10 @@
 // characters): N distinct valid HS256 tokens (default 1,000,000) through one verifier, one at a
 // time. Tokens are minted on the fly with node:crypto HMAC (cheaper than jose, so the run measures
 // the verifier) and dropped at once; RSS is read after a forced GC at each checkpoint.
+// `--admission always` (the default here) stores every token, the worst case for memory; with
+// the verifier's own default, `repeat`, distinct tokens are never stored.
 //
-//   node --expose-gc bench/micro/memory.mjs [--count N]
+//   node --expose-gc bench/micro/memory.mjs [--count N] [--admission always|repeat]
 import { createHmac, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { AUDIENCE, ISSUER } from '../lib/fixtures.mjs';
@@ -14,12 +16,15 @@ const { createVerifier } = require('../../packages/core/dist/index.js');
 
 const i = process.argv.indexOf('--count');
 const count = i >= 0 ? Number(process.argv[i + 1]) : 1_000_000;
+const a = process.argv.indexOf('--admission');
+const admission = a >= 0 ? process.argv[a + 1] : 'always';
 const secret = randomBytes(32);
 const verifier = createVerifier({
   issuer: ISSUER,
   audience: AUDIENCE,
   secret,
   algorithms: ['HS256'],
+  cache: { admission },
 });
 const header = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'at+jwt' })).toString('base64url');
 const now = Math.floor(Date.now() / 1000);
@@ -47,7 +52,7 @@ const sample = () => {
 };
 const start = sample();
 console.log(
-  `count ${count}; gc ${globalThis.gc ? 'forced' : 'not exposed (run with --expose-gc)'}`,
+  `count ${count}; admission ${admission}; gc ${globalThis.gc ? 'forced' : 'not exposed (run with --expose-gc)'}`,
 );
 console.log(`start: rss ${mb(start.rss)} MiB, heap ${mb(start.heapUsed)} MiB`);
 const t0 = performance.now();
