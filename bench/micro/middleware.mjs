@@ -25,6 +25,8 @@ const verifier = createVerifier({
   keys: { keys: [keys.sig.RS256.jwk] },
 });
 await verifier.verify(token);
+// Stored at its second verification (cache admission 'repeat', the default).
+await verifier.verify(token);
 
 const app = express();
 function makeRequest() {

@@ -35,6 +35,8 @@ for (const scenario of scenarios) {
   const cached = createVerifier(options);
   const uncached = createVerifier({ ...options, cache: false });
   await cached.verify(token);
+  // Stored at its second verification (cache admission 'repeat', the default).
+  await cached.verify(token);
   const request = { method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } };
   const floor = createFloor(keys, scenario);
   const sigKey =
