@@ -39,7 +39,9 @@ const config = {
     'subjects',
     quick
       ? 'baseline,tokenward-express,tokenward-nest,express-oauth2-jwt-bearer,express-jwt,passport-jwt,fast-jwt-cache,jose-hand-wired,floor-node-crypto'
-      : Object.keys(SUBJECTS).join(','),
+      : Object.keys(SUBJECTS)
+          .filter((name) => !SUBJECTS[name].control)
+          .join(','),
   ).split(','),
 };
 const out = value('out', join(here, '..', 'results', quick ? 'http-quick.json' : 'http.json'));

@@ -1,4 +1,4 @@
-/* global Buffer, TextDecoder */
+/* global Buffer, TextDecoder, performance */
 // The HTTP subjects: each builds an Express 5 (or Nest) app answering GET /api/me with the token's
 // subject after checking signature, iss, aud and exp (and decrypting nested tokens where the
 // subject can). `supports(scenario)` says which scenarios a library can do at all.
@@ -222,6 +222,44 @@ export const SUBJECTS = {
           const { plaintext } = await jose.compactDecrypt(t, decKey, decOptions);
           return (await jose.jwtVerify(text.decode(plaintext), sigKey, options)).payload.sub;
         }),
+      ]);
+    },
+  },
+
+  // Controls, not peers (not in the default list, see CONTROL_SUBJECTS): what a few microseconds
+  // of per-request work cost in this saturated server, to read the repeated-token figures.
+  'control-noop': {
+    supports: () => true,
+    control: true,
+    build: () => app([(_req, _res, next) => next()]),
+  },
+  'control-spin-5': {
+    supports: () => true,
+    control: true,
+    build: () =>
+      app([
+        (_req, _res, next) => {
+          const until = performance.now() + 0.005;
+          while (performance.now() < until);
+          next();
+        },
+      ]),
+  },
+  'control-map': {
+    supports: () => true,
+    control: true,
+    build: () => {
+      // A Map keyed by the whole token: the least any cache keyed by the token must do (hash
+      // the request's fresh string, compare it with the stored key).
+      const seen = new Map();
+      return app([
+        (req, res, next) => {
+          const token = bearer(req);
+          if (!token) return unauthorized(res);
+          if (!seen.has(token)) seen.set(token, { sub: 'control' });
+          req.subjectOut = seen.get(token).sub;
+          next();
+        },
       ]);
     },
   },
