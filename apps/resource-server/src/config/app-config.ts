@@ -142,7 +142,7 @@ export function loadConfig(env: Env): AppConfig {
   }
   if (jwksUri === undefined && !isHttpUrl(issuer)) {
     problems.push(
-      'TOKENWARD_ISSUER: without TOKENWARD_JWKS_URI the keys are discovered from the issuer, which must then be an https URL',
+      'TOKENWARD_ISSUER: without TOKENWARD_JWKS_URI the keys are discovered from the issuer, which must then be an https URL (http only on a loopback host)',
     );
   }
   const encryption = value(env, 'TOKENWARD_ENCRYPTION');
