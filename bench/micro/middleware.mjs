@@ -66,6 +66,7 @@ group('cache hit, per request', () => {
   summary(() => {
     bench('core verify', () => verifier.verify(token));
     bench('core verifyRequest', () => verifier.verifyRequest(makeRequest()));
+    bench('core verifyRequestFromCache', () => verifier.verifyRequestFromCache(makeRequest()));
     bench('express authenticate', () => {
       const req = makeRequest();
       return new Promise((resolve, reject) =>
