@@ -67,7 +67,18 @@ function authorizationLines(request: RequestLike): number {
  */
 type KnownToken = (credentials: string) => boolean;
 
-function fromAuthorization(request: RequestLike, known?: KnownToken): string | undefined {
+/**
+ * Refuses a request that arrived with more than one `Authorization` header line (read from
+ * `rawHeaders`; Node keeps only the first in `headers`). `extractBearerToken` does this itself;
+ * call it before reading a token your own way (a passport-jwt extractor, say).
+ *
+ * @throws InvalidRequestError `ERR_REQUEST_MULTIPLE_TOKENS` (400) for two lines or more.
+ * @example
+ * ```ts
+ * assertSingleAuthorizationHeader(req) // then read the token from req.headers.authorization
+ * ```
+ */
+export function assertSingleAuthorizationHeader(request: RequestLike): void {
   // RFC 9110 §5.3: Authorization is not a list, so two lines make the request malformed. Which
   // one counts would otherwise depend on the component reading it (Node keeps the first; a
   // proxy or WAF may check the last), letting a token slip past a check made on the other.
@@ -77,6 +88,10 @@ function fromAuthorization(request: RequestLike, known?: KnownToken): string | u
       'the request has more than one Authorization header',
     );
   }
+}
+
+function fromAuthorization(request: RequestLike, known?: KnownToken): string | undefined {
+  assertSingleAuthorizationHeader(request);
   const value = header(request, 'authorization');
   if (value === undefined) return undefined;
   if (Array.isArray(value)) {

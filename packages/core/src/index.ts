@@ -22,7 +22,7 @@ export {
   MAX_CLOCK_TOLERANCE,
 } from './verifier-options';
 export type { AccessToken } from './access-token';
-export { extractBearerToken } from './bearer';
+export { assertSingleAuthorizationHeader, extractBearerToken } from './bearer';
 export type { RequestLike, TokenSourcesOptions } from './bearer';
 export type { CacheAdmission, TokenCacheOptions } from './cache/verified-token-cache';
 export { DEFAULT_TOKEN_CACHE, DOORKEEPER_SLOTS } from './cache/verified-token-cache';

@@ -8,9 +8,11 @@
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
+  assertSingleAuthorizationHeader,
   MissingTokenError,
   TokenwardError,
   type AccessToken,
+  type RequestLike,
   type Verifier,
 } from '@tokenward/core';
 import {
@@ -151,6 +153,9 @@ export class TokenwardStrategy {
     if (this.extractor === undefined) {
       token = await this.verifier.verifyRequest(request as never);
     } else {
+      // The verifier's own extraction refuses two Authorization lines; an extractor reads
+      // `headers`, where Node keeps only the first, so the check is made here first.
+      assertSingleAuthorizationHeader(request as unknown as RequestLike);
       const raw = this.extractor(request as never);
       if (typeof raw !== 'string' || raw === '') {
         const missing = new MissingTokenError();

@@ -155,6 +155,28 @@ describe('TokenwardStrategy', () => {
       await request(url).get('/profile').set('Authorization', `bearer ${token}`).expect(200);
     });
 
+    it('answers 400 for two Authorization lines, whatever the extractor reads', async () => {
+      for (const jwtFromRequest of [
+        ExtractJwt.fromAuthHeaderAsBearerToken(),
+        ExtractJwt.fromUrlQueryParameter('token'),
+      ]) {
+        const url = await start(strategyWith({ jwtFromRequest }));
+        const token = await issuer.issueSigned();
+        // superagent hands the array to Node's setHeader, which writes one line per value.
+        const res = await request(url)
+          .get(`/profile?token=${token}`)
+          .set('Authorization', [`Bearer ${token}`, 'Bearer other'] as unknown as string)
+          .expect(400);
+        expect(res.body.error).toBe('invalid_request');
+        expect(res.headers['www-authenticate']).toContain('error="invalid_request"');
+        // One line passes, as before.
+        await request(url)
+          .get(`/profile?token=${token}`)
+          .set('Authorization', `Bearer ${token}`)
+          .expect(200);
+      }
+    });
+
     it('rejects an extractor that is not a function', () => {
       expect(
         () =>
