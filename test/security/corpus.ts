@@ -1118,6 +1118,12 @@ const transport: CorpusCase[] = [
   },
   {
     group: 'transport',
+    name: 'a tab instead of a space after "Bearer"',
+    build: (ctx) => ({ headers: [['Authorization', `Bearer\t${good(ctx)}`]] }),
+    ...invalidRequest('ERR_REQUEST_MALFORMED'),
+  },
+  {
+    group: 'transport',
     name: 'two tokens after one Bearer',
     build: (ctx) => bearer(`${good(ctx)} ${good(ctx)}`),
     ...invalidRequest('ERR_REQUEST_MALFORMED'),

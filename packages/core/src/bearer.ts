@@ -113,8 +113,20 @@ function fromCredentials(value: string, known?: KnownToken): string | undefined 
     // twice. Same result: the scheme is 'Bearer', and the rest, trimmed, is the credentials.
     credentials = value.slice(7).trim();
   } else {
-    const match = /^(\S+)(?: +(.*))?$/s.exec(value.trim());
-    if (!match) return undefined;
+    const trimmed = value.trim();
+    const match = /^(\S+)(?: +(.*))?$/s.exec(trimmed);
+    if (!match) {
+      // RFC 7235 §2.1: the scheme and the credentials are separated by spaces only. A bearer
+      // credential written another way (`Bearer<TAB>token`) is malformed, not absent: a 401
+      // would tell the client to fetch a new token that would fail the same way.
+      if (/^bearer\s/i.test(trimmed)) {
+        throw new InvalidRequestError(
+          'ERR_REQUEST_MALFORMED',
+          "the Authorization header is not 'Bearer <token>'",
+        );
+      }
+      return undefined;
+    }
     // RFC 7235 §2.1: the auth scheme is case-insensitive. Another scheme (Basic, DPoP, …) is not
     // a bearer token; the request is then treated as carrying none.
     if ((match[1] as string).toLowerCase() !== 'bearer') return undefined;

@@ -99,6 +99,17 @@ describe('Authorization header', () => {
     },
   );
 
+  it.each([`Bearer\t${TOKEN}`, `bearer\t\t${TOKEN}`, `BEARER\v${TOKEN}`])(
+    'answers 400 to a bearer credential not separated by spaces %j (RFC 7235 §2.1)',
+    (authorization) => {
+      expectInvalidRequest(thrown(get({ authorization })), 'ERR_REQUEST_MALFORMED');
+    },
+  );
+
+  it('still treats another scheme followed by a tab as no bearer token', () => {
+    expectMissing(thrown(get({ authorization: 'Basic\tdXNlcjpwYXNz' })));
+  });
+
   it.each(['Bearer', 'Bearer ', 'Bearer    ', 'bearer'])(
     'answers 400 to an empty bearer credential %j',
     (authorization) => {
