@@ -43,6 +43,7 @@ export {
   requireClaim,
   allOf,
   anyOf,
+  runPolicies,
 } from './authz/policies';
 export type { Policy, ClaimPredicate } from './authz/policies';
 export { PRESET_NAMES } from './claims/presets';

@@ -11,6 +11,7 @@ import {
   requireClaim,
   requireRoles,
   requireScopes,
+  runPolicies,
   TokenwardError,
   type AccessToken,
   type Policy,
@@ -265,5 +266,68 @@ describe('configuration mistakes throw a TypeError when the policy is built', ()
     expect(() => requireAnyRole()).toThrow(/^requireAnyRole:/);
     expect(() => requireClaim('', 1)).toThrow(/^requireClaim:/);
     expect(() => anyOf()).toThrow(/^anyOf:/);
+  });
+});
+
+describe('runPolicies (for adapters)', () => {
+  const token = accessToken({ scopes: ['read'], roles: ['member'] });
+
+  it('runs synchronous policies synchronously: undefined when all pass', () => {
+    const order: string[] = [];
+    const outcome = runPolicies(token, [
+      (t) => void order.push(`a:${[...t.scopes].join()}`),
+      requireScopes('read'),
+      () => void order.push('b'),
+    ]);
+    expect(outcome).toBeUndefined();
+    expect(order).toEqual(['a:read', 'b']);
+  });
+
+  it('throws the first synchronous failure and runs nothing after it', () => {
+    const after = jest.fn();
+    expect(() => runPolicies(token, [requireRoles('admin'), after])).toThrow(
+      InsufficientScopeError,
+    );
+    expect(after).not.toHaveBeenCalled();
+  });
+
+  it('awaits an asynchronous policy, then runs the rest in order', async () => {
+    const order: string[] = [];
+    const slow: Policy = async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      order.push('slow');
+    };
+    const pending = runPolicies(token, [
+      () => void order.push('first'),
+      slow,
+      () => void order.push('last'),
+    ]);
+    expect(pending).toBeInstanceOf(Promise);
+    expect(order).toEqual(['first']);
+    await pending;
+    expect(order).toEqual(['first', 'slow', 'last']);
+  });
+
+  it('rejects with a failure after an asynchronous policy (a later policy still gets its say)', async () => {
+    const pending = runPolicies(token, [async () => undefined, requireScopes('write')]);
+    await expect(pending).rejects.toBeInstanceOf(InsufficientScopeError);
+    const rejected = runPolicies(token, [() => Promise.reject(new Error('revocation store down'))]);
+    await expect(rejected).rejects.toThrow('revocation store down');
+  });
+
+  it('waits for any thenable, not only native promises', async () => {
+    let settled = false;
+    const thenable = {
+      then(resolve: () => void) {
+        setImmediate(() => {
+          settled = true;
+          resolve();
+        });
+      },
+    };
+    const pending = runPolicies(token, [(() => thenable) as unknown as Policy]);
+    expect(pending).toBeInstanceOf(Promise);
+    await pending;
+    expect(settled).toBe(true);
   });
 });

@@ -13,6 +13,7 @@ import {
   requireClaim as claimPolicy,
   requireRoles as rolesPolicy,
   requireScopes as scopesPolicy,
+  runPolicies,
   TokenwardError,
   type AccessToken,
   type ClaimPath,
@@ -165,6 +166,7 @@ export function authenticate(
  */
 export function authorize(policy: Policy): RequestHandler {
   if (typeof policy !== 'function') throw new TypeError('authorize: expected a policy function');
+  const policies = [policy];
   // Not an `async` function: the built-in policies are synchronous, and Express 5 would chain its
   // own handlers on a returned promise. An asynchronous policy (revocation look-up) is awaited.
   return (req, res, next) => {
@@ -175,7 +177,7 @@ export function authorize(policy: Policy): RequestHandler {
       if (error instanceof TokenwardError) error.realm = state.realm;
       fail(error, state, res, next);
     };
-    let outcome: void | Promise<void>;
+    let pending: Promise<void> | undefined;
     try {
       if (req.auth === undefined) {
         throw new MissingTokenError(
@@ -184,25 +186,14 @@ export function authorize(policy: Policy): RequestHandler {
             : undefined,
         );
       }
-      outcome = policy(req.auth);
+      pending = runPolicies(req.auth, policies);
     } catch (error) {
       failed(error);
       return;
     }
-    if (isThenable(outcome)) {
-      Promise.resolve(outcome).then(() => next(), failed);
-      return;
-    }
-    next();
+    if (pending === undefined) next();
+    else pending.then(() => next(), failed);
   };
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
-  );
 }
 
 /**

@@ -140,3 +140,45 @@ export function anyOf(...policies: Policy[]): Policy {
     throw first;
   };
 }
+
+/**
+ * Runs a route's policies in order against a token, for adapters: synchronously while they are
+ * synchronous (the built-in ones are), so a request that passes needs no promise; from the first
+ * policy that returns a promise (or any thenable: a revocation look-up, say) on, each is awaited
+ * before the next runs.
+ *
+ * @returns `undefined` when every policy passed synchronously, otherwise a promise of the rest.
+ * @throws the first failure of a synchronous policy (a later one rejects the promise instead).
+ * @example
+ * ```ts
+ * const pending = runPolicies(token, [requireScopes('read'), notRevoked])
+ * if (pending) await pending
+ * ```
+ */
+export function runPolicies(
+  token: AccessToken,
+  policies: readonly Policy[],
+): undefined | Promise<void> {
+  for (let i = 0; i < policies.length; i++) {
+    const outcome: unknown = (policies[i] as Policy)(token);
+    if (isThenable(outcome)) return finishPolicies(outcome, token, policies.slice(i + 1));
+  }
+  return undefined;
+}
+
+async function finishPolicies(
+  pending: PromiseLike<unknown>,
+  token: AccessToken,
+  rest: readonly Policy[],
+): Promise<void> {
+  await pending;
+  for (const policy of rest) await policy(token);
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
+}

@@ -9,6 +9,7 @@ import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import {
   TokenwardError,
   type AccessToken,
+  runPolicies,
   type Policy,
   type RequestLike,
   type Verifier,
@@ -55,14 +56,6 @@ interface RoutePlan {
 
 type Target = ReturnType<ExecutionContext['getHandler']>;
 
-function isThenable(value: unknown): value is PromiseLike<void> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    typeof (value as PromiseLike<void>).then === 'function'
-  );
-}
-
 @Injectable()
 export class AccessTokenGuard implements CanActivate {
   // Per controller class, then handler: the same method can be inherited by two controllers with
@@ -91,19 +84,19 @@ export class AccessTokenGuard implements CanActivate {
     const cached = this.verifier.verifyRequestFromCache?.(request);
     if (cached === undefined) return this.authenticate(context, request, plan);
     (request as unknown as Record<string, unknown>)[TOKENWARD_REQUEST_PROPERTY] = cached;
-    const { policies } = plan;
-    for (let i = 0; i < policies.length; i++) {
-      let outcome: void | Promise<void>;
-      try {
-        outcome = (policies[i] as Policy)(cached);
-      } catch (error) {
-        return Promise.reject(this.failure(context, error));
-      }
-      if (isThenable(outcome)) {
-        return this.authorize(context, cached, outcome, policies.slice(i + 1));
-      }
+    let pending: Promise<void> | undefined;
+    try {
+      pending = runPolicies(cached, plan.policies);
+    } catch (error) {
+      return Promise.reject(this.failure(context, error));
     }
-    return true;
+    if (pending === undefined) return true;
+    return pending.then(
+      () => true,
+      (error: unknown) => {
+        throw this.failure(context, error);
+      },
+    );
   }
 
   private async authenticate(
@@ -126,23 +119,7 @@ export class AccessTokenGuard implements CanActivate {
         throw error;
       }
       (request as unknown as Record<string, unknown>)[TOKENWARD_REQUEST_PROPERTY] = token;
-      for (const policy of plan.policies) await policy(token);
-      return true;
-    } catch (error) {
-      throw this.failure(context, error);
-    }
-  }
-
-  /** Finishes a cached token's policies once one of them turned out to be asynchronous. */
-  private async authorize(
-    context: ExecutionContext,
-    token: AccessToken,
-    pending: PromiseLike<void>,
-    rest: readonly Policy[],
-  ): Promise<boolean> {
-    try {
-      await pending;
-      for (const policy of rest) await policy(token);
+      await runPolicies(token, plan.policies);
       return true;
     } catch (error) {
       throw this.failure(context, error);
