@@ -259,16 +259,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return wrapped;
   };
 
-  const verify = async (token: string, context: VerifyContext = {}): Promise<AccessToken> => {
+  /** Verifies a token completely (decryption, signature, claims), then offers it to the cache. */
+  const verifyFresh = async (
+    token: string,
+    context: VerifyContext | undefined,
+  ): Promise<AccessToken> => {
     try {
-      if (typeof token !== 'string') {
-        throw new InvalidTokenError('ERR_TOKEN_MALFORMED', 'the token must be a string');
-      }
-      const cached = cache?.get(token);
-      if (cached) {
-        checkCached(cached, context);
-        return cached;
-      }
       const nowMs = nowMillis(context);
       const accessToken = buildAccessToken(
         token,
@@ -283,6 +279,23 @@ export function createVerifier(options: VerifierOptions): Verifier {
     }
   };
 
+  // Not `async`: a cache hit answers with an already settled promise.
+  const verify = (token: string, context?: VerifyContext): Promise<AccessToken> => {
+    try {
+      if (typeof token !== 'string') {
+        throw new InvalidTokenError('ERR_TOKEN_MALFORMED', 'the token must be a string');
+      }
+      const cached = cache?.get(token);
+      if (cached) {
+        checkCached(cached, context);
+        return Promise.resolve(cached);
+      }
+    } catch (error) {
+      return Promise.reject(withRealm(error));
+    }
+    return verifyFresh(token, context);
+  };
+
   return {
     realm: resolved.realm,
     async health() {
@@ -294,8 +307,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
       };
     },
     verify,
-    // Not `async`: a cache hit answers with an already settled promise, and a miss returns
-    // verify's own promise instead of wrapping it in another (bench/micro/middleware.mjs).
+    // Not `async`: a cache hit answers with an already settled promise, and a miss goes straight
+    // to verifyFresh (its look-up was made during extraction; bench/micro/middleware.mjs).
     verifyRequest(request, context) {
       let extracted: { token: string; hit: AccessToken | undefined };
       try {
@@ -307,7 +320,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       } catch (error) {
         return Promise.reject(withRealm(error));
       }
-      return verify(extracted.token, context);
+      return verifyFresh(extracted.token, context);
     },
     verifyRequestFromCache(request, context) {
       if (!cache) return undefined;
