@@ -1,4 +1,4 @@
-/* global process, console, performance, Buffer, TextDecoder */
+/* global process, console, performance, Buffer */
 // CPU per verification (process.cpuUsage: all threads, the libuv pool included) with distinct
 // tokens and 10 verifications in flight, tokenward (default cache: every token misses) against
 // hand-wired jose 6 (keys imported once) and the node:crypto floor, for one scenario. Rounds of
@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import { AUDIENCE, ISSUER, generateKeys, mintTokens } from '../lib/fixtures.mjs';
 import { createFloor } from '../lib/floor.mjs';
-import { jose } from '../lib/deps.mjs';
+import { createJoseVerify } from '../lib/jose-verify.mjs';
 
 const require = createRequire(import.meta.url);
 const { createVerifier } = require('../../packages/core/dist/index.js');
@@ -31,19 +31,7 @@ const options = {
   ...(nested && { decryptionKeys: { keys: [keys.enc[enc].jwk] }, encryption: 'required' }),
 };
 const floor = createFloor(keys, scenario);
-const sigKey =
-  sig === 'HS256'
-    ? await jose.importJWK(
-        { kty: 'oct', k: Buffer.from(keys.secret).toString('base64url') },
-        'HS256',
-      )
-    : await jose.importJWK(keys.sig[sig].jwk, sig);
-const decKey = nested ? await jose.importJWK(keys.enc[enc].jwk, enc) : undefined;
-const text = new TextDecoder();
-const joseVerify = async (t) => {
-  if (nested) t = text.decode((await jose.compactDecrypt(t, decKey)).plaintext);
-  return jose.jwtVerify(t, sigKey, { issuer: ISSUER, audience: AUDIENCE, algorithms: [sig] });
-};
+const joseVerify = await createJoseVerify(keys, scenario);
 
 async function inFlight(fn, list) {
   let i = 0;
