@@ -53,6 +53,22 @@ describe('extractBearerToken with rawHeaders', () => {
     ).toBe('abc');
   });
 
+  test("Fastify's request: the wrapped Node request's rawHeaders (raw.rawHeaders) are read", () => {
+    const error = extractError({
+      headers: { authorization: 'Bearer first' },
+      raw: { rawHeaders: ['authorization', 'Bearer first', 'authorization', 'Bearer second'] },
+    });
+    expect(error.code).toBe('ERR_REQUEST_MULTIPLE_TOKENS');
+    // The request's own rawHeaders come first.
+    expect(
+      extractBearerToken({
+        headers: { authorization: 'Bearer abc' },
+        rawHeaders: ['Authorization', 'Bearer abc'],
+        raw: { rawHeaders: ['authorization', 'a', 'authorization', 'b'] },
+      }),
+    ).toBe('abc');
+  });
+
   test('without rawHeaders (a plain RequestLike) nothing changes', () => {
     expect(extractBearerToken({ headers: { authorization: 'Bearer abc' } })).toBe('abc');
   });

@@ -24,6 +24,11 @@ export interface RequestLike {
    * Authorization header shows.
    */
   readonly rawHeaders?: readonly string[];
+  /**
+   * The Node request a framework wraps, when it keeps it as `raw` (Fastify, and Nest on Fastify):
+   * its `rawHeaders` are read when the request has none of its own.
+   */
+  readonly raw?: { readonly rawHeaders?: readonly string[] };
 }
 
 /** Where, besides the Authorization header, a token may be sent. Both off by default. */
@@ -48,7 +53,7 @@ function header(request: RequestLike, name: string): string | string[] | undefin
 
 /** How many Authorization header lines the request arrived with, per `rawHeaders`. */
 function authorizationLines(request: RequestLike): number {
-  const raw = request.rawHeaders;
+  const raw = request.rawHeaders ?? request.raw?.rawHeaders;
   if (!Array.isArray(raw)) return 0;
   let count = 0;
   for (let i = 0; i < raw.length; i += 2) {
