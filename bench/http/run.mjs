@@ -193,8 +193,7 @@ for (const r of results) {
   const base = find(r, 'baseline');
   r.vsBaseline = perRound(r, 'baseline', rpsRatio);
   // A Nest subject against Nest without a guard, an Express one against bare Express.
-  r.ownBaseline =
-    r.subject.endsWith('-nest') || r.subject === 'tokenward-nest' ? 'baseline-nest' : 'baseline';
+  r.ownBaseline = r.subject.endsWith('-nest') ? 'baseline-nest' : 'baseline';
   r.vsOwnBaseline = perRound(r, r.ownBaseline, rpsRatio);
   r.vsJose = perRound(r, 'jose-hand-wired', rpsRatio);
   const tw = find(r, 'tokenward-express');
