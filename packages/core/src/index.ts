@@ -2,15 +2,15 @@
  * @tokenward/core — framework-free decryption (JWE) and verification (JWS) of OAuth 2.0 / JWT
  * access tokens, nested sign-then-encrypt tokens first of all.
  */
-export { createVerifier } from './verifier';
-export type { Verifier, VerifyContext, VerifierHealth } from './verifier';
+export { createVerifier } from './verifier/create-verifier';
+export type { Verifier, VerifyContext, VerifierHealth } from './verifier/create-verifier';
 export type {
   VerifierOptions,
   EncryptionMode,
   SignatureKeyOptions,
   TrustedIssuerOptions,
-} from './verifier-options';
-export { KeysUnavailableError } from './keys/keys-unavailable-error';
+} from './config/verifier-options';
+export { KeysUnavailableError } from './errors/keys-unavailable-error';
 export { DEFAULT_REMOTE_KEYS, MAX_REMOTE_TIMEOUT } from './keys/remote-options';
 export type { RemoteKeysOptions, TokenwardLogger } from './keys/remote-options';
 export { MAX_REMOTE_JWKS_KEYS } from './keys/remote-jwks';
@@ -20,10 +20,10 @@ export {
   DEFAULT_CLOCK_TOLERANCE,
   DEFAULT_MAX_TOKEN_LENGTH,
   MAX_CLOCK_TOLERANCE,
-} from './verifier-options';
-export type { AccessToken } from './access-token';
-export { assertSingleAuthorizationHeader, extractBearerToken } from './bearer';
-export type { RequestLike, TokenSourcesOptions } from './bearer';
+} from './config/verifier-options';
+export type { AccessToken } from './verifier/access-token';
+export { assertSingleAuthorizationHeader, extractBearerToken } from './http/extract-token';
+export type { RequestLike, TokenSourcesOptions } from './http/extract-token';
 export type { CacheAdmission, TokenCacheOptions } from './cache/verified-token-cache';
 export { DEFAULT_TOKEN_CACHE, DOORKEEPER_SLOTS } from './cache/verified-token-cache';
 export {
@@ -33,8 +33,8 @@ export {
   InvalidTokenError,
   InsufficientScopeError,
   DEFAULT_REALM,
-} from './errors';
-export type { TokenwardErrorCode, BearerErrorAttribute, TokenwardErrorOptions } from './errors';
+} from './errors/errors';
+export type { TokenwardErrorCode, BearerErrorAttribute, TokenwardErrorOptions } from './errors/errors';
 export {
   requireScopes,
   requireAnyScope,
@@ -48,8 +48,8 @@ export {
 export type { Policy, ClaimPredicate } from './authz/policies';
 export { PRESET_NAMES } from './claims/presets';
 export type { ClaimsPresetName, ClaimsMapping, ClaimPath } from './claims/presets';
-export { createIssuer } from './issuer';
-export type { Issuer, IssuerOptions, IssueClaims, IssueOptions } from './issuer';
+export { createIssuer } from './issuer/create-issuer';
+export type { Issuer, IssuerOptions, IssueClaims, IssueOptions } from './issuer/create-issuer';
 export type { PublicKeyInput } from './keys/local-keys';
 export type { DecryptionKeyInput } from './keys/decryption-keys';
 export { MAX_DECRYPTION_CANDIDATES } from './keys/decryption-keys';

@@ -24,7 +24,7 @@ import {
   signJWS,
   type TestKeyPair,
 } from './helpers/keys';
-import { decryptJWE } from '../src/jwt/decrypt-jwe';
+import { decryptJWE } from '../src/jwe/decrypt-jwe';
 
 let issuerKey: TestKeyPair; // the issuer's signing key
 let apiKey: TestKeyPair; // the resource server's RSA encryption key

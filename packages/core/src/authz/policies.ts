@@ -2,10 +2,10 @@
  * Authorization policies over a verified {@link AccessToken}. A policy returns when satisfied and
  * throws {@link InsufficientScopeError} (403 `insufficient_scope`) otherwise.
  */
-import type { AccessToken } from '../access-token';
+import type { AccessToken } from '../verifier/access-token';
 import { readClaim } from '../claims/claim-path';
 import { toSegments, type ClaimPath } from '../claims/presets';
-import { InsufficientScopeError, TokenwardError } from '../errors';
+import { InsufficientScopeError, TokenwardError } from '../errors/errors';
 
 /** A check run on every request after verification. */
 export type Policy = (token: AccessToken) => void | Promise<void>;

@@ -13,7 +13,7 @@
  * them on every request against the cached {@link AccessToken}.
  */
 import { LRUCache } from 'lru-cache';
-import type { AccessToken } from '../access-token';
+import type { AccessToken } from '../verifier/access-token';
 
 /**
  * When a verified token enters the cache. `'repeat'`: the second time it is verified within a

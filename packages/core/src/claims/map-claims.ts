@@ -1,7 +1,7 @@
 /**
  * Turns verified claims into the scopes, roles and client id of an {@link AccessToken}.
  */
-import { InvalidTokenError } from '../errors';
+import { InvalidTokenError } from '../errors/errors';
 import { readClaim } from './claim-path';
 import type { ClaimsProfile } from './presets';
 

@@ -2,7 +2,7 @@
  * Registered-claim checks (RFC 7519 §4.1, RFC 9068 §4, RFC 8725 §3.8–3.11) on a token whose
  * signature is already verified.
  */
-import { InvalidTokenError } from '../errors';
+import { InvalidTokenError } from '../errors/errors';
 import type { ClaimsProfile } from './presets';
 
 /** The claim rules a verifier runs with, already normalised. */

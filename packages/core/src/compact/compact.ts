@@ -5,7 +5,7 @@
  * ignore non-zero trailing bits, so two different strings could decode to one token; we accept
  * exactly one spelling (RFC 7515 §2, RFC 8725bis).
  */
-import { InvalidTokenError } from '../errors';
+import { InvalidTokenError } from '../errors/errors';
 import { parseJSONObject } from './json';
 
 const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;

@@ -1,7 +1,7 @@
 /**
  * Header rules shared by the JWS and JWE layers (DESIGN.md security default 2).
  */
-import { InvalidTokenError, type TokenwardErrorCode } from '../errors';
+import { InvalidTokenError, type TokenwardErrorCode } from '../errors/errors';
 
 // RFC 8725 §3.10 and RFC 8725bis: keys named by the token itself prove nothing; `kid` is the
 // only key hint we honour, and only as a lookup key.

@@ -4,7 +4,7 @@
  * last duplicate, which lets two components read different values from one token; RFC 8725
  * recommends rejecting such input, so we do.
  */
-import { InvalidTokenError } from '../errors';
+import { InvalidTokenError } from '../errors/errors';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 

@@ -2,31 +2,31 @@
  * Which issuers a verifier trusts, and with which signature keys and algorithms: `issuer` with one
  * top-level key source, or `issuers` with one source each. Validated once at construction.
  */
-import { InvalidTokenError } from './errors';
-import { discoveryLocator, parseDiscoveryIssuer } from './keys/discovery';
-import type { ImportedKey } from './keys/key-input';
-import type { SigningKeySource } from './keys/key-source';
+import { InvalidTokenError } from '../errors/errors';
+import { discoveryLocator, parseDiscoveryIssuer } from '../keys/discovery';
+import type { ImportedKey } from '../keys/key-input';
+import type { SigningKeySource } from '../keys/key-source';
 import {
   createLocalKeySource,
   hmacAlgorithmsFor,
   importSecret,
   importVerificationKeys,
   type PublicKeyInput,
-} from './keys/local-keys';
+} from '../keys/local-keys';
 import {
   createLocalHealth,
   fixedLocator,
   RemoteKeySource,
   type MonitoredKeySource,
-} from './keys/remote-jwks';
-import type { RemoteKeysSettings } from './keys/remote-options';
+} from '../keys/remote-jwks';
+import type { RemoteKeysSettings } from '../keys/remote-options';
 import {
   ASYMMETRIC_JWS_ALGORITHMS,
   HMAC_JWS_ALGORITHMS,
   HMAC_MIN_SECRET_BYTES,
-} from './lib/algorithms';
-import { insecureURLReason } from './lib/fetch-json';
-import { stringList } from './lib/option-checks';
+} from '../lib/algorithms';
+import { insecureURLReason } from '../lib/fetch-json';
+import { stringList } from './option-checks';
 import type {
   SignatureKeyOptions,
   TrustedIssuerOptions,

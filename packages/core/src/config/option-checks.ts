@@ -2,7 +2,7 @@
  * Small validators for option values, shared by the verifier's option modules. Each throws a
  * `TypeError` that starts with the option's name.
  */
-import { FORBIDDEN_KEY_MANAGEMENT } from './algorithms';
+import { FORBIDDEN_KEY_MANAGEMENT } from '../lib/algorithms';
 
 /** A non-empty string or a non-empty array of (non-empty, unless allowed) strings, as an array. */
 export function stringList(value: unknown, option: string, allowEmptyString = false): string[] {

@@ -3,33 +3,33 @@
  * option on misuse), so nothing on the request path re-checks configuration.
  */
 import type { KeyObject } from 'node:crypto';
-import type { TokenSourcesOptions } from './bearer';
+import type { TokenSourcesOptions } from '../http/extract-token';
 import {
   resolveTokenCacheOptions,
   type TokenCacheBounds,
   type TokenCacheOptions,
-} from './cache/verified-token-cache';
+} from '../cache/verified-token-cache';
 import {
   resolveClaimsProfile,
   type ClaimsMapping,
   type ClaimsPresetName,
   type ClaimsProfile,
-} from './claims/presets';
-import type { ClaimRules } from './claims/validate-claims';
-import { normalizeMediaType } from './claims/validate-claims';
-import { DEFAULT_REALM } from './errors';
-import { importDecryptionKeys, type DecryptionKeyInput } from './keys/decryption-keys';
-import type { SigningKeySource } from './keys/key-source';
-import type { MonitoredKeySource } from './keys/remote-jwks';
+} from '../claims/presets';
+import type { ClaimRules } from '../claims/validate-claims';
+import { normalizeMediaType } from '../claims/validate-claims';
+import { DEFAULT_REALM } from '../errors/errors';
+import { importDecryptionKeys, type DecryptionKeyInput } from '../keys/decryption-keys';
+import type { SigningKeySource } from '../keys/key-source';
+import type { MonitoredKeySource } from '../keys/remote-jwks';
 import {
   resolveRemoteKeysSettings,
   type RemoteKeysOptions,
   type TokenwardLogger,
-} from './keys/remote-options';
-import type { ImportedKey } from './keys/key-input';
-import type { PublicKeyInput } from './keys/local-keys';
-import { CONTENT_ENCRYPTION_ALGORITHMS, KEY_MANAGEMENT_ALGORITHMS } from './lib/algorithms';
-import { allowlist, seconds, stringList } from './lib/option-checks';
+} from '../keys/remote-options';
+import type { ImportedKey } from '../keys/key-input';
+import type { PublicKeyInput } from '../keys/local-keys';
+import { CONTENT_ENCRYPTION_ALGORITHMS, KEY_MANAGEMENT_ALGORITHMS } from '../lib/algorithms';
+import { allowlist, seconds, stringList } from './option-checks';
 import { resolveTrust } from './issuer-trust';
 
 /** Whether encrypted (JWE) access tokens are required, accepted, or refused. */

@@ -1,7 +1,7 @@
 /**
  * The one failure that is not the client's fault: the issuer's signing keys cannot be obtained.
  */
-import { TokenwardError, type TokenwardErrorOptions } from '../errors';
+import { TokenwardError, type TokenwardErrorOptions } from './errors';
 
 /**
  * The signing keys of the issuer a token names cannot be obtained (its JWKS or metadata endpoint

@@ -2,7 +2,7 @@
  * Finds the access token in a request per RFC 6750 §2: the Authorization header by default, the
  * `access_token` query parameter or form field only when enabled, and never more than one.
  */
-import { InvalidRequestError, MissingTokenError } from './errors';
+import { InvalidRequestError, MissingTokenError } from '../errors/errors';
 
 /** The parts of an HTTP request tokenward reads; Express, Nest and node:http requests fit. */
 export interface RequestLike {

@@ -11,8 +11,8 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { calculateJwkThumbprint, CompactEncrypt, CompactSign, type JWK } from 'jose';
-import { importPublicKey, isKeyObject, type JSONWebKeySet } from './keys/key-input';
-import { HMAC_MIN_SECRET_BYTES } from './lib/algorithms';
+import { importPublicKey, isKeyObject, type JSONWebKeySet } from '../keys/key-input';
+import { HMAC_MIN_SECRET_BYTES } from '../lib/algorithms';
 
 /** Options of {@link createIssuer}. */
 export interface IssuerOptions {

@@ -3,14 +3,14 @@
  * server's own keys, after the header checks of DESIGN.md security default 3.
  */
 import { compactDecrypt, errors as joseErrors } from 'jose';
-import { InvalidTokenError } from '../errors';
+import { InvalidTokenError } from '../errors/errors';
 import { selectDecryptionKeys } from '../keys/decryption-keys';
 import type { ImportedKey } from '../keys/key-input';
 import { FORBIDDEN_KEY_MANAGEMENT } from '../lib/algorithms';
-import { decodeJSONSegment } from '../lib/compact';
+import { decodeJSONSegment } from '../compact/compact';
 import { normalizeMediaType } from '../claims/validate-claims';
-import { checkCommonHeader, readAlg } from './header-checks';
-import { fastDecryptorFor } from './jwe-fast-path';
+import { checkCommonHeader, readAlg } from '../compact/header-checks';
+import { fastDecryptorFor } from './engines/fast-path';
 
 /** What decryption needs from the verifier. */
 export interface JWEDecryptionContext {

@@ -4,7 +4,7 @@
  * the claims inside; otherwise the header could say one issuer and the payload another.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { InvalidTokenError } from '../errors';
+import { InvalidTokenError } from '../errors/errors';
 
 // Registered claims (RFC 7519 §4.1) that may be replicated into a JWE header.
 const REPLICABLE_CLAIMS = ['iss', 'sub', 'aud', 'exp', 'nbf', 'iat', 'jti'] as const;

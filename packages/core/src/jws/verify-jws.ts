@@ -2,10 +2,10 @@
  * Verifies a compact JWS signature with the issuer's keys and returns its header and claims.
  */
 import { errors as joseErrors } from 'jose';
-import { InvalidTokenError } from '../errors';
+import { InvalidTokenError } from '../errors/errors';
 import type { SigningKeySource } from '../keys/key-source';
-import { decodeJSONSegment } from '../lib/compact';
-import { checkCommonHeader, readAlg } from './header-checks';
+import { decodeJSONSegment } from '../compact/compact';
+import { checkCommonHeader, readAlg } from '../compact/header-checks';
 import { verifySignature } from './jws-signature';
 
 /** What JWS verification needs from the verifier. */

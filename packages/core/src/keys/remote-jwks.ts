@@ -20,7 +20,7 @@ import { ASYMMETRIC_JWS_ALGORITHMS } from '../lib/algorithms';
 import { fetchJSON } from '../lib/fetch-json';
 import { hasPrivateMembers, importPublicKey, type ImportedKey } from './key-input';
 import type { KeySelector, SigningKeySource } from './key-source';
-import { KeysUnavailableError } from './keys-unavailable-error';
+import { KeysUnavailableError } from '../errors/keys-unavailable-error';
 import { selectKeys } from './local-keys';
 import { log, type RemoteKeysSettings, type TokenwardLogger } from './remote-options';
 

@@ -9,7 +9,7 @@
  */
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { readStrictJSONObject, type StrictJSONProblem } from './json';
+import { readStrictJSONObject, type StrictJSONProblem } from '../compact/json';
 
 /** Why a fetch failed; `status` also covers every non-200 answer other than a redirect. */
 export type FetchFailure =

@@ -3,23 +3,23 @@
  * claims, in the order DESIGN.md's security defaults require.
  */
 import type { AccessToken } from './access-token';
-import { extractToken, type RequestLike } from './bearer';
-import { mapClaims } from './claims/map-claims';
-import { VerifiedTokenCache } from './cache/verified-token-cache';
-import { checkTimeClaims, checkTokenType, validateClaims } from './claims/validate-claims';
-import { InvalidTokenError, TokenwardError } from './errors';
-import { decryptJWE } from './jwt/decrypt-jwe';
-import { checkReplicatedClaims } from './jwt/replicated-claims';
-import { verifyJWS, type VerifiedJWS } from './jwt/verify-jws';
-import type { KeySourceHealth } from './keys/remote-jwks';
-import { isSymmetricKeyManagement } from './lib/algorithms';
-import { splitCompact } from './lib/compact';
-import { parseJSONObject } from './lib/json';
+import { extractToken, type RequestLike } from '../http/extract-token';
+import { mapClaims } from '../claims/map-claims';
+import { VerifiedTokenCache } from '../cache/verified-token-cache';
+import { checkTimeClaims, checkTokenType, validateClaims } from '../claims/validate-claims';
+import { InvalidTokenError, TokenwardError } from '../errors/errors';
+import { decryptJWE } from '../jwe/decrypt-jwe';
+import { checkReplicatedClaims } from '../jwe/replicated-claims';
+import { verifyJWS, type VerifiedJWS } from '../jws/verify-jws';
+import type { KeySourceHealth } from '../keys/remote-jwks';
+import { isSymmetricKeyManagement } from '../lib/algorithms';
+import { splitCompact } from '../compact/compact';
+import { parseJSONObject } from '../compact/json';
 import {
   resolveVerifierOptions,
   type ResolvedVerifierOptions,
   type VerifierOptions,
-} from './verifier-options';
+} from '../config/verifier-options';
 
 /** Per-call verification context. */
 export interface VerifyContext {

@@ -1,5 +1,5 @@
 /**
- * Differential test of the ECDH-ES(+A*KW) + AES-GCM decryption path (src/jwt/jwe-fast-path.ts:
+ * Differential test of the ECDH-ES(+A*KW) + AES-GCM decryption path (src/jwe/engines/:
  * `fastDecryptorFor`, the dispatch decrypt-jwe.ts uses: `ephemeralKey` then `decryptECDHFast`) against jose 6's `compactDecrypt`: on every Wycheproof
  * and RFC 7520 / RFC 8037 cookbook compact JWE it handles, and on seeded fast-check cases (valid
  * tokens on every curve, bit flips in every segment, a tampered or off-curve `epk`, another
@@ -8,10 +8,10 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { CompactEncrypt, compactDecrypt, type JWK } from 'jose';
-import { ephemeralKey, fastDecryptorFor, isECDH } from '../../src/jwt/jwe-fast-path';
+import { ephemeralKey, fastDecryptorFor, isECDH } from '../../src/jwe/engines/fast-path';
 import { importDecryptionKeys } from '../../src/keys/decryption-keys';
-import { splitCompact } from '../../src/lib/compact';
-import { DEFAULT_MAX_TOKEN_LENGTH } from '../../src/verifier-options';
+import { splitCompact } from '../../src/compact/compact';
+import { DEFAULT_MAX_TOKEN_LENGTH } from '../../src/config/verifier-options';
 import {
   jwkMembers,
   loadFixture,

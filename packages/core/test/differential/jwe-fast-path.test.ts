@@ -1,5 +1,5 @@
 /**
- * Differential test of the RSA-OAEP + AES-GCM decryption path (src/jwt/jwe-fast-path.ts) against
+ * Differential test of the RSA-OAEP + AES-GCM decryption path (src/jwe/engines/) against
  * jose 6's `compactDecrypt`: on every Wycheproof and RFC 7520 cookbook compact JWE it handles, and
  * on seeded fast-check cases (valid tokens, and bit flips in every segment, truncated IV or tag,
  * a changed `enc`, another key), both must accept the same tokens with the same plaintext.
@@ -7,10 +7,10 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { CompactEncrypt, compactDecrypt, type JWK } from 'jose';
-import { decryptFast, isFastJWE } from '../../src/jwt/jwe-fast-path';
+import { decryptFast, isFastJWE } from '../../src/jwe/engines/fast-path';
 import { importDecryptionKeys } from '../../src/keys/decryption-keys';
-import { splitCompact } from '../../src/lib/compact';
-import { DEFAULT_MAX_TOKEN_LENGTH } from '../../src/verifier-options';
+import { splitCompact } from '../../src/compact/compact';
+import { DEFAULT_MAX_TOKEN_LENGTH } from '../../src/config/verifier-options';
 import {
   jwkMembers,
   loadFixture,

@@ -1,5 +1,5 @@
 /**
- * Differential test of the node:crypto signature path (src/jwt/jws-signature.ts) against jose 6's
+ * Differential test of the node:crypto signature path (src/jws/jws-signature.ts) against jose 6's
  * `compactVerify`, the implementation tokenward used before: on every compact JWS among the
  * Wycheproof and RFC 7520 / RFC 8037 cookbook vectors, and on seeded fast-check cases (valid
  * tokens, flipped bits, truncated or extended signatures, DER-encoded ECDSA signatures, changed
@@ -11,12 +11,12 @@
 import { generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { CompactSign, compactVerify, type JWK } from 'jose';
-import { checkCommonHeader, readAlg } from '../../src/jwt/header-checks';
-import { isFastSignatureAlgorithm, verifySignature } from '../../src/jwt/jws-signature';
+import { checkCommonHeader, readAlg } from '../../src/compact/header-checks';
+import { isFastSignatureAlgorithm, verifySignature } from '../../src/jws/jws-signature';
 import type { ImportedKey } from '../../src/keys/key-input';
 import { importSecret, importVerificationKeys, selectKeys } from '../../src/keys/local-keys';
-import { splitCompact } from '../../src/lib/compact';
-import { DEFAULT_MAX_TOKEN_LENGTH } from '../../src/verifier-options';
+import { splitCompact } from '../../src/compact/compact';
+import { DEFAULT_MAX_TOKEN_LENGTH } from '../../src/config/verifier-options';
 import {
   configureSignature,
   loadFixture,

@@ -11,9 +11,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JWK } from 'jose';
-import { InvalidTokenError } from '../../src/errors';
-import { decryptJWE, type DecryptedJWE } from '../../src/jwt/decrypt-jwe';
-import { verifyJWS, type VerifiedJWS } from '../../src/jwt/verify-jws';
+import { InvalidTokenError } from '../../src/errors/errors';
+import { decryptJWE, type DecryptedJWE } from '../../src/jwe/decrypt-jwe';
+import { verifyJWS, type VerifiedJWS } from '../../src/jws/verify-jws';
 import { importDecryptionKeys } from '../../src/keys/decryption-keys';
 import { isJWKSet, type ImportedKey, type JSONWebKeySet } from '../../src/keys/key-input';
 import {
@@ -23,8 +23,8 @@ import {
   importVerificationKeys,
 } from '../../src/keys/local-keys';
 import { ASYMMETRIC_JWS_ALGORITHMS, CONTENT_ENCRYPTION_ALGORITHMS } from '../../src/lib/algorithms';
-import { splitCompact } from '../../src/lib/compact';
-import { DEFAULT_MAX_TOKEN_LENGTH } from '../../src/verifier-options';
+import { splitCompact } from '../../src/compact/compact';
+import { DEFAULT_MAX_TOKEN_LENGTH } from '../../src/config/verifier-options';
 
 /** Where the vector files live (a Prettier-formatted copy of /work/shared/vectors). */
 export const FIXTURES_DIR = join(__dirname, '..', 'vectors', 'fixtures');

@@ -11,9 +11,9 @@
  *
  * The cookbook payload is prose, not JWT claims; see `opaque-payloads.ts`.
  */
-jest.mock('../../src/lib/compact', () =>
+jest.mock('../../src/compact/compact', () =>
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require('./opaque-payloads').withOpaquePayloads(jest.requireActual('../../src/lib/compact')),
+  require('./opaque-payloads').withOpaquePayloads(jest.requireActual('../../src/compact/compact')),
 );
 
 import type { JWK } from 'jose';

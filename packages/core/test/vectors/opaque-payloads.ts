@@ -12,12 +12,12 @@
  * Use it as a Jest module factory (it must import nothing from `src`, which it is wrapping):
  *
  * ```ts
- * jest.mock('../../src/lib/compact', () =>
- *   require('./opaque-payloads').withOpaquePayloads(jest.requireActual('../../src/lib/compact')),
+ * jest.mock('../../src/compact/compact', () =>
+ *   require('./opaque-payloads').withOpaquePayloads(jest.requireActual('../../src/compact/compact')),
  * );
  * ```
  */
-import type * as Compact from '../../src/lib/compact';
+import type * as Compact from '../../src/compact/compact';
 
 /** Whether non-JSON JWS payloads are let through as `{}` (tests may switch it off). */
 export const opaquePayloads = { enabled: true };

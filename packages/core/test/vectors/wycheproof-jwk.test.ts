@@ -8,9 +8,9 @@
  * Every `valid` vector must be accepted and every `invalid` one rejected, except the tcIds in
  * {@link KEY_EXCEPTIONS}, where the opposite outcome is asserted.
  */
-jest.mock('../../src/lib/compact', () =>
+jest.mock('../../src/compact/compact', () =>
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require('./opaque-payloads').withOpaquePayloads(jest.requireActual('../../src/lib/compact')),
+  require('./opaque-payloads').withOpaquePayloads(jest.requireActual('../../src/compact/compact')),
 );
 
 import type { JWK } from 'jose';

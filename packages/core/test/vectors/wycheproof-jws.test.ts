@@ -8,9 +8,9 @@
  * {@link SIGNATURE_EXCEPTIONS}, where the opposite outcome is asserted so that the list cannot go
  * stale. The payloads are not JWTs; see `opaque-payloads.ts` for how they reach the signature check.
  */
-jest.mock('../../src/lib/compact', () =>
+jest.mock('../../src/compact/compact', () =>
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require('./opaque-payloads').withOpaquePayloads(jest.requireActual('../../src/lib/compact')),
+  require('./opaque-payloads').withOpaquePayloads(jest.requireActual('../../src/compact/compact')),
 );
 
 import {
