@@ -34,7 +34,11 @@ export {
   InsufficientScopeError,
   DEFAULT_REALM,
 } from './errors/errors';
-export type { TokenwardErrorCode, BearerErrorAttribute, TokenwardErrorOptions } from './errors/errors';
+export type {
+  TokenwardErrorCode,
+  BearerErrorAttribute,
+  TokenwardErrorOptions,
+} from './errors/errors';
 export {
   requireScopes,
   requireAnyScope,

@@ -1,8 +1,7 @@
 /**
  * Decrypts the outer layer of a nested access token (RFC 7519 §11.2, RFC 7516) with the resource
- * server's own keys, after the header checks of DESIGN.md security default 3.
+ * server's own keys, after the header checks of the security defaults (the JWE rules of docs/architecture.md).
  */
-import { compactDecrypt, errors as joseErrors } from 'jose';
 import { InvalidTokenError } from '../errors/errors';
 import { selectDecryptionKeys } from '../keys/decryption-keys';
 import type { ImportedKey } from '../keys/key-input';
@@ -10,7 +9,8 @@ import { FORBIDDEN_KEY_MANAGEMENT } from '../lib/algorithms';
 import { decodeJSONSegment } from '../compact/compact';
 import { normalizeMediaType } from '../claims/validate-claims';
 import { checkCommonHeader, readAlg } from '../compact/header-checks';
-import { fastDecryptorFor } from './engines/fast-path';
+import { decryptWithJose } from './engines/jose';
+import { fastDecryptorFor } from './engines/select';
 
 /** What decryption needs from the verifier. */
 export interface JWEDecryptionContext {
@@ -94,7 +94,9 @@ export async function decryptJWE(
       'no configured decryption key fits this token (kid or algorithm); check option decryptionKeys',
     );
   }
-  let lastError: unknown;
+  // A fast engine answers "does not decrypt with this key" without an error object; jose's own
+  // failure is kept as `cause` (never shown to clients).
+  let joseError: unknown;
   const fast = candidates.every((c) => c.key.type === 'private')
     ? fastDecryptorFor(alg, enc, header, segments)
     : undefined;
@@ -102,21 +104,17 @@ export async function decryptJWE(
     if (fast) {
       const plaintext = await fast(candidate.key);
       if (plaintext !== undefined) return { header, plaintext, nested };
-      lastError = new joseErrors.JWEDecryptionFailed();
       continue;
     }
     try {
-      const { plaintext } = await compactDecrypt(token, candidate.key, {
-        keyManagementAlgorithms: [alg as never],
-        contentEncryptionAlgorithms: [enc as never],
-        maxDecompressedLength: 0,
-      });
-      return { header, plaintext, nested };
+      return { header, plaintext: await decryptWithJose(token, candidate.key, alg, enc), nested };
     } catch (error) {
-      lastError = error;
+      joseError = error;
     }
   }
-  throw new InvalidTokenError('ERR_JWE_DECRYPTION_FAILED', 'the token could not be decrypted', {
-    cause: lastError,
-  });
+  throw new InvalidTokenError(
+    'ERR_JWE_DECRYPTION_FAILED',
+    'the token could not be decrypted',
+    joseError === undefined ? undefined : { cause: joseError },
+  );
 }

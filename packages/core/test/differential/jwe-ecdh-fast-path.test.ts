@@ -8,7 +8,8 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { CompactEncrypt, compactDecrypt, type JWK } from 'jose';
-import { ephemeralKey, fastDecryptorFor, isECDH } from '../../src/jwe/engines/fast-path';
+import { ephemeralKey, isECDH } from '../../src/jwe/engines/ecdh-es';
+import { fastDecryptorFor } from '../../src/jwe/engines/select';
 import { importDecryptionKeys } from '../../src/keys/decryption-keys';
 import { splitCompact } from '../../src/compact/compact';
 import { DEFAULT_MAX_TOKEN_LENGTH } from '../../src/config/verifier-options';
