@@ -2,7 +2,7 @@
 // publishConfig applied) and checks each tarball holds what its manifest promises, and nothing
 // that would dangle once it leaves the repository.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** @param {string} tarball @param {string} entry @returns {string} */
@@ -39,6 +39,14 @@ export function checkTarball(tarball, packageDir, license) {
     if (file.endsWith('.map')) problems.push(`${file}: a source map without its sources`);
     if (!/^(package\.json|LICENSE|README\.md|dist\/.+\.(js|d\.ts))$/.test(file)) {
       problems.push(`${file}: not part of the published surface (dist, LICENSE, README.md)`);
+    }
+    // tsc -b never deletes outputs of removed sources: rebuild from an empty dist/ to drop them.
+    const source = file.match(/^dist\/(.+?)(\.d)?\.js$|^dist\/(.+)\.d\.ts$/);
+    const stem = source && (source[1] ?? source[3]);
+    if (stem && !existsSync(join(packageDir, 'src', `${stem}.ts`))) {
+      problems.push(
+        `${file}: built from a source that no longer exists (stale; rm -rf dist, rebuild)`,
+      );
     }
   }
   for (const required of ['LICENSE', 'README.md', 'package.json']) {
