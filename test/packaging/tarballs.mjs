@@ -62,6 +62,17 @@ export function checkTarball(tarball, packageDir, license) {
   if (text.includes('@tokenward/source') || text.includes('./src/')) {
     problems.push('package.json: points at unshipped sources (@tokenward/source, ./src)');
   }
+  // publishConfig.exports replaces exports at pack time: it must be exports minus the source
+  // condition, or a subpath the packages use (say "./internal") vanishes from the published manifest.
+  const local = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')).exports;
+  const expected = JSON.stringify(local, (key, value) =>
+    key === '@tokenward/source' ? undefined : value,
+  );
+  if (JSON.stringify(manifest.exports) !== expected) {
+    problems.push(
+      `package.json: published exports ${JSON.stringify(manifest.exports)} differ from exports without the source condition ${expected}`,
+    );
+  }
   for (const target of manifestTargets(manifest)) {
     if (!shipped.has(target.replace(/^\.\//, '')))
       problems.push(`${target}: exported but not shipped`);
