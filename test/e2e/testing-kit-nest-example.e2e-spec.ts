@@ -49,7 +49,7 @@ describe('Messages API (README example)', () => {
       imports: [
         TokenwardModule.forRoot({
           ...testIssuer.verifierOptions({ encryption: 'required' }),
-          global: true, // AccessTokenGuard on every route, @Public() opts out
+          // guard: 'global' is the default: AccessTokenGuard on every route, @Public() opts out
         }),
       ],
       controllers: [MessagesController],

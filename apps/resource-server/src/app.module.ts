@@ -26,7 +26,7 @@ export class AppModule {
           imports: [runtime],
           inject: [VERIFIER_OPTIONS],
           useFactory: (options) => options,
-          global: true,
+          guard: 'global',
         }),
       ],
       controllers: [

@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
+import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
 import { createVerifier, type Verifier } from '@tokenward/core';
+import { TokenwardExceptionFilter } from './filters/tokenward-exception.filter';
 import { AccessTokenGuard } from './guards/access-token.guard';
 import type { TokenwardModuleOptions } from './interfaces/tokenward-module-options.interface';
+import { TokenwardRouteCheck } from './startup/route-check';
 import { TOKENWARD_VERIFIER } from './tokenward.constants';
 import {
   ConfigurableTokenwardModule,
@@ -13,9 +16,14 @@ function verifierFrom(options: TokenwardModuleOptions): Verifier {
     throw new TypeError('TokenwardModule: expected verifier options or { verifier }');
   }
   if ('verifier' in options) {
-    const { verifier } = options;
+    const { verifier, ...rest } = options;
     if (typeof verifier?.verifyRequest !== 'function') {
       throw new TypeError('verifier: expected a Verifier from createVerifier()');
+    }
+    const extra = Object.keys(rest);
+    if (extra.length > 0) {
+      // Options beside a ready verifier would be silently ignored: it was configured already.
+      throw new TypeError(`${extra.join(', ')}: unknown option beside { verifier }`);
     }
     return verifier;
   }
@@ -24,7 +32,13 @@ function verifierFrom(options: TokenwardModuleOptions): Verifier {
 
 /**
  * Verifies access tokens for a Nest application: provides the {@link Verifier}
- * (`TOKENWARD_VERIFIER`) and {@link AccessTokenGuard}, global when `global: true`.
+ * (`TOKENWARD_VERIFIER`) and {@link AccessTokenGuard}, registered as a global guard unless
+ * `guard: 'manual'`.
+ *
+ * Fails closed at start-up: the application refuses to start when a route carries requirements
+ * (`@Scopes`, `@Roles`, …, `@OptionalAuth`) that no `AccessTokenGuard` covers, or is both
+ * `@Public()` and restricted. It also registers {@link TokenwardExceptionFilter} (`APP_FILTER`), so
+ * a `TokenwardHttpException` is answered with its `WWW-Authenticate` header on every platform.
  *
  * @example
  * ```ts
@@ -35,7 +49,7 @@ function verifierFrom(options: TokenwardModuleOptions): Verifier {
  *       audience: 'https://api.example.com',
  *       keys: issuerJwks,
  *       decryptionKeys: apiPrivateJwks,
- *       global: true, // every route needs a token unless @Public()
+ *       // guard: 'global' is the default: every route needs a token unless @Public()
  *     }),
  *   ],
  * })
@@ -46,11 +60,11 @@ function verifierFrom(options: TokenwardModuleOptions): Verifier {
  *   imports: [ConfigModule],
  *   inject: [ConfigService],
  *   useFactory: (config: ConfigService) => ({ issuer: config.get('ISSUER'), ... }),
- *   global: true,
  * })
  * ```
  */
 @Module({
+  imports: [DiscoveryModule],
   providers: [
     {
       provide: TOKENWARD_VERIFIER,
@@ -58,6 +72,8 @@ function verifierFrom(options: TokenwardModuleOptions): Verifier {
       inject: [TOKENWARD_MODULE_OPTIONS],
     },
     AccessTokenGuard,
+    TokenwardRouteCheck,
+    { provide: APP_FILTER, useClass: TokenwardExceptionFilter },
   ],
   exports: [TOKENWARD_VERIFIER, AccessTokenGuard],
 })

@@ -160,34 +160,81 @@ describe('TokenwardModule', () => {
     ).rejects.toThrow(/expected verifier options/);
   });
 
-  it('global: true guards every route, leaving @Public ones open', async () => {
+  it('guards every route by default, leaving @Public ones open', async () => {
     const { url } = await start({
-      imports: [TokenwardModule.forRoot({ ...issuer.verifierOptions(), global: true })],
+      imports: [TokenwardModule.forRoot(issuer.verifierOptions())],
       controllers: [RoutesController],
     });
     const res = await request(url).get('/private').expect(401);
     expect(res.headers['www-authenticate']).toBe(BARE_CHALLENGE);
+    expect(res.body).toEqual({});
     await request(url).get('/public').expect(200);
     const token = await issuer.issueNested();
     await request(url).get('/private').set('Authorization', `Bearer ${token}`).expect(200);
   });
 
-  it('forRootAsync takes global: true too', async () => {
+  it('forRootAsync guards every route by default too', async () => {
     const { url } = await start({
-      imports: [
-        TokenwardModule.forRootAsync({ useFactory: () => issuer.verifierOptions(), global: true }),
-      ],
+      imports: [TokenwardModule.forRootAsync({ useFactory: () => issuer.verifierOptions() })],
       controllers: [RoutesController],
     });
-    await request(url).get('/private').expect(401);
+    const res = await request(url).get('/private').expect(401);
+    expect(res.headers['www-authenticate']).toBe(BARE_CHALLENGE);
   });
 
-  it('without global, routes are not guarded', async () => {
+  it("guard: 'manual' leaves routes without requirements to the application", async () => {
     const { url } = await start({
-      imports: [TokenwardModule.forRoot(issuer.verifierOptions())],
+      imports: [TokenwardModule.forRoot({ ...issuer.verifierOptions(), guard: 'manual' })],
       controllers: [RoutesController],
     });
     await request(url).get('/private').expect(200);
+  });
+
+  it("rejects the old 'global' option, saying what to use", () => {
+    const legacy = { ...issuer.verifierOptions(), global: true } as never;
+    expect(() => TokenwardModule.forRoot(legacy)).toThrow(TypeError);
+    expect(() => TokenwardModule.forRoot(legacy)).toThrow(/'global' option .*use guard: 'global'/);
+    expect(() =>
+      TokenwardModule.forRootAsync({
+        useFactory: () => issuer.verifierOptions(),
+        global: false,
+      } as never),
+    ).toThrow(/'global' option .*guard: 'manual'/);
+  });
+
+  it('rejects a guard mode that does not exist, and a non-boolean isGlobal', () => {
+    expect(() =>
+      TokenwardModule.forRoot({ ...issuer.verifierOptions(), guard: 'none' as never }),
+    ).toThrow(/^TokenwardModule: guard: expected 'global' or 'manual'$/);
+    expect(() =>
+      TokenwardModule.forRootAsync({
+        useFactory: () => issuer.verifierOptions(),
+        isGlobal: 'yes' as never,
+      }),
+    ).toThrow(/isGlobal: expected a boolean/);
+  });
+
+  it('rejects unknown forRootAsync keys and options beside a ready verifier', async () => {
+    expect(() =>
+      TokenwardModule.forRootAsync({
+        useFactory: () => issuer.verifierOptions(),
+        issuer: 'https://elsewhere.example/',
+      } as never),
+    ).toThrow(/forRootAsync: issuer: unknown option/);
+    const verifier = createVerifier(issuer.verifierOptions());
+    await expect(
+      Test.createTestingModule({
+        imports: [TokenwardModule.forRoot({ verifier, audience: 'x' } as never)],
+      }).compile(),
+    ).rejects.toThrow(/audience: unknown option beside \{ verifier \}/);
+    // An unknown verifier option in forRoot is refused by createVerifier.
+    await expect(
+      Test.createTestingModule({
+        imports: [
+          TokenwardModule.forRoot({ ...issuer.verifierOptions(), guards: 'manual' } as never),
+        ],
+      }).compile(),
+    ).rejects.toThrow(/guards: unknown option/);
   });
 
   it('is visible to other modules by default, and not with isGlobal: false', async () => {

@@ -5,7 +5,8 @@
  *
  * How requirements combine: **every requirement must hold**. The controller's requirements
  * apply to each of its handlers, and a handler's add to them; a handler cannot weaken its
- * controller (only `@Public()` on the handler lifts them). Repeating a decorator adds another
+ * controller. A route cannot be both public and restricted: `@Public()` and a requirement on the
+ * same route (at either level, in either order) make the application refuse to start. Repeating a decorator adds another
  * requirement rather than replacing the first. This is stricter than the "handler overrides
  * class" reading of `Reflector.getAllAndOverride`, on purpose: an `@Roles('admin')` on a
  * controller should not silently stop applying because one handler also asks for a scope.
@@ -22,6 +23,7 @@ import {
   type Policy,
 } from '@tokenward/core';
 import { TOKENWARD_POLICIES_METADATA } from '../tokenward.constants';
+import { POLICY_NAMES } from './route-metadata';
 
 /** A decorator usable on a controller class and on a handler method. */
 export type RequirementDecorator = ClassDecorator & MethodDecorator;
@@ -30,7 +32,8 @@ export type RequirementDecorator = ClassDecorator & MethodDecorator;
  * Appends policies to the metadata of a class (class decorator) or of a method (method
  * decorator). Decorators run bottom-up; prepending keeps the order they are written in.
  */
-function appendPolicies(policies: readonly Policy[]): RequirementDecorator {
+function appendPolicies(policies: readonly Policy[], name: string): RequirementDecorator {
+  for (const policy of policies) if (!POLICY_NAMES.has(policy)) POLICY_NAMES.set(policy, name);
   return ((target: object, _key?: string | symbol, descriptor?: PropertyDescriptor) => {
     const holder: object = descriptor?.value ?? target;
     const existing = (Reflect.getMetadata(TOKENWARD_POLICIES_METADATA, holder) ?? []) as Policy[];
@@ -45,19 +48,19 @@ function appendPolicies(policies: readonly Policy[]): RequirementDecorator {
  * @example `@Scopes('messages:read')`
  */
 export const Scopes = (...scopes: string[]): RequirementDecorator =>
-  appendPolicies([requireScopes(...scopes)]);
+  appendPolicies([requireScopes(...scopes)], '@Scopes');
 
 /** Requires at least one of the listed scopes. @example `@AnyScope('messages:read', 'admin')` */
 export const AnyScope = (...scopes: string[]): RequirementDecorator =>
-  appendPolicies([requireAnyScope(...scopes)]);
+  appendPolicies([requireAnyScope(...scopes)], '@AnyScope');
 
 /** Requires every listed role (from the claims profile's roles claim). @example `@Roles('admin')` */
 export const Roles = (...roles: string[]): RequirementDecorator =>
-  appendPolicies([requireRoles(...roles)]);
+  appendPolicies([requireRoles(...roles)], '@Roles');
 
 /** Requires at least one of the listed roles. @example `@AnyRole('admin', 'moderator')` */
 export const AnyRole = (...roles: string[]): RequirementDecorator =>
-  appendPolicies([requireAnyRole(...roles)]);
+  appendPolicies([requireAnyRole(...roles)], '@AnyRole');
 
 /**
  * Requires a claim to equal a value (for an array claim: to contain it) or to satisfy a predicate.
@@ -68,7 +71,7 @@ export const AnyRole = (...roles: string[]): RequirementDecorator =>
 export const RequireClaim = (
   path: ClaimPath,
   expected: unknown | ((value: unknown, token: AccessToken) => boolean),
-): RequirementDecorator => appendPolicies([requireClaim(path, expected)]);
+): RequirementDecorator => appendPolicies([requireClaim(path, expected)], '@RequireClaim');
 
 /**
  * Requires arbitrary core policies, for combinations the other decorators cannot express.
@@ -79,5 +82,5 @@ export const UsePolicies = (...policies: Policy[]): RequirementDecorator => {
   if (policies.length === 0 || !policies.every((p) => typeof p === 'function')) {
     throw new TypeError('UsePolicies: expected at least one policy function');
   }
-  return appendPolicies(policies);
+  return appendPolicies(policies, '@UsePolicies');
 };

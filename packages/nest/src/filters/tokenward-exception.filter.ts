@@ -3,23 +3,38 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { TokenwardHttpException } from '../tokenward.exception';
 
 /**
- * Answers a {@link TokenwardHttpException} per RFC 6750: status, `WWW-Authenticate` and the JSON
- * body. Not needed with {@link AccessTokenGuard} (which sets the header itself) nor with
- * `TokenwardStrategy` on Express; register it when another platform or a custom filter chain would
- * otherwise drop the header.
+ * Answers a {@link TokenwardHttpException} per RFC 6750: status, `WWW-Authenticate` (RFC 9110
+ * §11.6.1) and the JSON body, on any platform (Express, Fastify). `TokenwardModule` registers it
+ * globally (`APP_FILTER`); Nest's own base filter would send status and body but drop the header.
+ * A filter of the application's that catches these exceptions first should send
+ * `exception.getHeaders()` itself.
  *
  * @example
  * ```ts
+ * // Registered by TokenwardModule; by hand, elsewhere:
  * providers: [{ provide: APP_FILTER, useClass: TokenwardExceptionFilter }]
  * ```
  */
 @Catch(TokenwardHttpException)
 export class TokenwardExceptionFilter implements ExceptionFilter<TokenwardHttpException> {
+  /** @param adapterHost The platform adapter, which writes the reply. */
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
+  /**
+   * Sends the exception's status, headers and body.
+   *
+   * @param exception The failure to answer.
+   * @param host The request's arguments (the response is read from them).
+   */
   catch(exception: TokenwardHttpException, host: ArgumentsHost): void {
+    // Other transports (GraphQL, RPC) have no HTTP response here; their own handling applies.
+    if (host.getType() !== 'http') throw exception;
     const { httpAdapter } = this.adapterHost;
     const response: unknown = host.switchToHttp().getResponse();
+    if (httpAdapter.isHeadersSent(response)) {
+      httpAdapter.end(response);
+      return;
+    }
     for (const [name, value] of Object.entries(exception.getHeaders())) {
       httpAdapter.setHeader(response, name, value);
     }

@@ -14,20 +14,32 @@ import {
   type RequestLike,
   type Verifier,
 } from '@tokenward/core';
-import { OptionalAuth, Public } from '../decorators/public.decorator';
-import {
-  TOKENWARD_POLICIES_METADATA,
-  TOKENWARD_REQUEST_PROPERTY,
-  TOKENWARD_VERIFIER,
-} from '../tokenward.constants';
+import { routeDeclarations } from '../decorators/route-metadata';
+import { TOKENWARD_REQUEST_PROPERTY, TOKENWARD_VERIFIER } from '../tokenward.constants';
 import { toHttpException } from '../tokenward.exception';
+
+/** What a route requires, read once from its metadata (decorators are static). */
+interface RoutePlan {
+  /** `@Public()` and no requirement on the route: the request passes untouched. */
+  readonly public: boolean;
+  /** Controller requirements, then handler requirements. */
+  readonly policies: readonly Policy[];
+  /** `@OptionalAuth()` and no requirements: a request without a token passes. */
+  readonly optional: boolean;
+}
+
+type Target = ReturnType<ExecutionContext['getHandler']>;
 
 /**
  * Authenticates requests with the module's verifier and enforces the route's requirements.
  *
+ * With `TokenwardModule` it is global by default (`guard: 'global'`); with `guard: 'manual'` apply
+ * it with `@UseGuards`. A subclass counts as the guard for the start-up check.
+ *
  * Per route, in this order:
- * 1. `@Public()` on the handler or its controller, and no requirement on the handler itself:
- *    the request passes untouched.
+ * 1. `@Public()` on the handler or its controller, and no requirement on the route at all: the
+ *    request passes untouched. (Requirements win; the module's start-up check refuses such a
+ *    route before it can be called.)
  * 2. The bearer token is extracted (RFC 6750 §2) and verified; the {@link AccessToken} is put on
  *    `request.auth` (read it with `@Auth()`). Without a token, an `@OptionalAuth()` route with no
  *    requirements passes; any other route answers 401.
@@ -44,27 +56,20 @@ import { toHttpException } from '../tokenward.exception';
  * export class MessagesController { ... }
  * ```
  */
-/** What a route requires, read once from its metadata (decorators are static). */
-interface RoutePlan {
-  /** `@Public()` and no requirement on the handler: the request passes untouched. */
-  readonly public: boolean;
-  /** Controller requirements, then handler requirements. */
-  readonly policies: readonly Policy[];
-  /** `@OptionalAuth()` and no requirements: a request without a token passes. */
-  readonly optional: boolean;
-}
-
-type Target = ReturnType<ExecutionContext['getHandler']>;
-
 @Injectable()
 export class AccessTokenGuard implements CanActivate {
   // Per controller class, then handler: the same method can be inherited by two controllers with
   // different class-level metadata. Weak keys: a dropped module takes its plans with it.
   private readonly plans = new WeakMap<Target, WeakMap<Target, RoutePlan>>();
 
+  /**
+   * @param verifier The module's verifier (`TOKENWARD_VERIFIER`).
+   * @param reflector Nest's reflector, for subclasses reading metadata of their own.
+   * @param adapterHost Sets `WWW-Authenticate` on the platform's response (Express, Fastify).
+   */
   constructor(
     @Inject(TOKENWARD_VERIFIER) private readonly verifier: Verifier,
-    private readonly reflector: Reflector,
+    protected readonly reflector: Reflector,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {}
 
@@ -149,25 +154,20 @@ export class AccessTokenGuard implements CanActivate {
     return context.switchToHttp().getRequest<RequestLike>();
   }
 
-  /** The route's plan, read from the reflector on its first request only. */
+  /** The route's plan, read from its metadata on its first request only. */
   private planOf(context: ExecutionContext): RoutePlan {
     const handler = context.getHandler();
     const controller = context.getClass();
     let byHandler = this.plans.get(controller);
     const cached = byHandler?.get(handler);
     if (cached !== undefined) return cached;
-    const handlerPolicies = this.policiesOf(handler);
-    const isPublic =
-      handlerPolicies.length === 0 &&
-      this.reflector.getAllAndOverride(Public, [handler, controller]) === true;
-    const policies = isPublic ? [] : [...this.policiesOf(controller), ...handlerPolicies];
+    const declared = routeDeclarations(handler, controller);
+    // Requirements win over @Public wherever either is written (fail closed).
+    const isPublic = declared.public && declared.policies.length === 0;
     const plan: RoutePlan = Object.freeze({
       public: isPublic,
-      policies: Object.freeze(policies),
-      optional:
-        !isPublic &&
-        policies.length === 0 &&
-        this.reflector.getAllAndOverride(OptionalAuth, [handler, controller]) === true,
+      policies: Object.freeze(isPublic ? [] : declared.policies),
+      optional: !isPublic && declared.policies.length === 0 && declared.optional,
     });
     if (byHandler === undefined) {
       byHandler = new WeakMap();
@@ -175,11 +175,6 @@ export class AccessTokenGuard implements CanActivate {
     }
     byHandler.set(handler, plan);
     return plan;
-  }
-
-  private policiesOf(target: Target): readonly Policy[] {
-    return (this.reflector.get<Policy[] | undefined>(TOKENWARD_POLICIES_METADATA, target) ??
-      []) as readonly Policy[];
   }
 
   private setChallenge(context: ExecutionContext, error: TokenwardError): void {

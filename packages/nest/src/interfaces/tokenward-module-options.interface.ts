@@ -13,13 +13,20 @@ export interface TokenwardVerifierInstanceOptions {
  */
 export type TokenwardModuleOptions = VerifierOptions | TokenwardVerifierInstanceOptions;
 
+/**
+ * How {@link AccessTokenGuard} is applied:
+ * - `'global'` (the default): registered as a global guard (`APP_GUARD`), so every route of the
+ *   application needs a valid access token unless it is marked `@Public()`.
+ * - `'manual'`: not registered; apply it yourself with `@UseGuards(AccessTokenGuard)`. A route
+ *   carrying tokenward requirements that no `AccessTokenGuard` covers then makes the application
+ *   refuse to start.
+ */
+export type TokenwardGuardMode = 'global' | 'manual';
+
 /** Module-level switches, given beside the options to `forRoot` and `forRootAsync`. */
 export interface TokenwardModuleExtras {
-  /**
-   * Register {@link AccessTokenGuard} as a global guard (`APP_GUARD`): every route then needs a
-   * valid access token unless marked `@Public()`. Default false: apply it with `@UseGuards`.
-   */
-  global?: boolean;
+  /** How the guard is applied: {@link TokenwardGuardMode}. Default `'global'`. */
+  guard?: TokenwardGuardMode;
   /**
    * Make the module (its verifier and guard) visible to every module of the application without
    * importing it again. Default true.

@@ -34,7 +34,7 @@ describe('AccessTokenGuard on Fastify', () => {
   beforeAll(async () => {
     issuer = await testIssuer();
     @Module({
-      imports: [TokenwardModule.forRoot({ ...issuer.verifierOptions(), global: true })],
+      imports: [TokenwardModule.forRoot(issuer.verifierOptions())],
       controllers: [MeController],
     })
     class AppModule {}
