@@ -8,7 +8,9 @@
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
-  assertSingleAuthorizationHeader,
+  extractBearerToken,
+  InvalidRequestError,
+  InvalidTokenError,
   MissingTokenError,
   TokenwardError,
   type AccessToken,
@@ -77,10 +79,21 @@ function loadPassport(): PassportLike {
  *
  * Every failure (no token, bad token, an error thrown by `validate`) is reported to passport as an
  * error carrying a {@link TokenwardHttpException}, so `AuthGuard` answers per RFC 6750 (status,
- * `{ error, error_description }`, and `WWW-Authenticate`, which is set on Express responses). The
- * consequence: in a chain `AuthGuard(['tokenward', 'other'])` a request failing here does not
- * fall through to `other`. A falsy `validate` result is a plain passport `fail` (Nest then answers
- * a bare 401); throw a core error (e.g. `InsufficientScopeError`) from `validate` for a precise one.
+ * `{ error, error_description }`, and `WWW-Authenticate`: set on Express responses here, and on
+ * every platform, Fastify included, by the {@link TokenwardExceptionFilter} the module registers).
+ * The consequence: in a chain `AuthGuard(['tokenward', 'other'])` a request failing here does not
+ * fall through to `other`. A falsy `validate` result is answered 401 `invalid_token`
+ * (`ERR_CLAIM_INVALID`); throw a core error (e.g. `InsufficientScopeError`) from `validate` for a
+ * more precise one.
+ *
+ * Whatever `jwtFromRequest` reads, the request is first held to the guard's RFC 6750 checks: a
+ * malformed Authorization header (`Bearer <t> garbage`, `Bearer<TAB><t>`) or two Authorization
+ * lines answer 400, and so does a token in a standard place (header, `access_token` query
+ * parameter or form field) that differs from the one the extractor returns (two methods).
+ *
+ * The strategy does not evaluate route requirements (`@Scopes`, `@Roles`, …): it does not know
+ * the route. Such a route needs an {@link AccessTokenGuard} too (the global one, or
+ * `@UseGuards(AuthGuard('tokenward'), AccessTokenGuard)`), or the application refuses to start.
  *
  * @example
  * ```ts
@@ -136,7 +149,7 @@ export class TokenwardStrategy {
   /** Passport's entry point; called on a per-request copy that has `success`/`fail`/`error`. */
   authenticate(this: TokenwardStrategy & PassportActions, request: RequestWithResponse): void {
     void this.run(request).then(
-      (user) => (user ? this.success(user) : this.fail(this.challenge(), 401)),
+      (user) => this.success(user),
       (error: unknown) => {
         if (error instanceof TokenwardError) {
           // Errors thrown by validate() do not know the verifier's realm.
@@ -153,25 +166,47 @@ export class TokenwardStrategy {
     if (this.extractor === undefined) {
       token = await this.verifier.verifyRequest(request as never);
     } else {
-      // The verifier's own extraction refuses two Authorization lines; an extractor reads
-      // `headers`, where Node keeps only the first, so the check is made here first.
-      assertSingleAuthorizationHeader(request as unknown as RequestLike);
+      const standard = standardToken(request as unknown as RequestLike);
       const raw = this.extractor(request as never);
       if (typeof raw !== 'string' || raw === '') {
         const missing = new MissingTokenError();
         missing.realm = this.verifier.realm;
         throw missing;
       }
+      // RFC 6750 §2: clients MUST NOT use more than one method. A token the extractor found
+      // elsewhere (a custom query parameter, a cookie) beside a different one in a standard
+      // place means two methods, and a forged header must not ride along unchecked.
+      if (standard !== undefined && standard !== raw) {
+        throw new InvalidRequestError(
+          'ERR_REQUEST_MULTIPLE_TOKENS',
+          'the request carries an access token in more than one place',
+        );
+      }
       token = await this.verifier.verify(raw);
     }
     request[TOKENWARD_REQUEST_PROPERTY] = token;
-    return this.passReqToCallback ? this.validate(request, token) : this.validate(token);
+    const user = await (this.passReqToCallback
+      ? this.validate(request, token)
+      : this.validate(token));
+    // A refusal by validate() is still an RFC 6750 answer: 401 with a challenge (RFC 9110
+    // §11.6.1 requires WWW-Authenticate on every 401), not passport's bare fail.
+    if (!user) throw new InvalidTokenError('ERR_CLAIM_INVALID', 'the access token is not accepted');
+    return user;
   }
+}
 
-  private challenge(): string {
-    const missing = new MissingTokenError();
-    missing.realm = this.verifier.realm;
-    return missing.challenge;
+/**
+ * The token in a standard place (RFC 6750 §2: Authorization header, `access_token` query
+ * parameter or form field), after the checks the guard makes: one Authorization line (RFC 9110
+ * §5.3), `Bearer <b64token>` syntax (RFC 6750 §2.1), one method only. `undefined` when there is
+ * none. Made whatever the extractor, so a custom extractor cannot bypass them.
+ */
+function standardToken(request: RequestLike): string | undefined {
+  try {
+    return extractBearerToken(request, { query: true, body: true });
+  } catch (error) {
+    if (error instanceof MissingTokenError) return undefined;
+    throw error;
   }
 }
 

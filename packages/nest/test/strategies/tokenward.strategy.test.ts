@@ -77,7 +77,11 @@ describe('TokenwardStrategy', () => {
     const started = await startApp({
       imports: [
         PassportModule,
-        TokenwardModule.forRoot({ ...issuer.verifierOptions(), realm: 'profiles' }),
+        TokenwardModule.forRoot({
+          ...issuer.verifierOptions(),
+          realm: 'profiles',
+          guard: 'manual',
+        }),
       ],
       controllers: [ProfileController, LegacyController],
       providers: [strategy],
@@ -177,6 +181,43 @@ describe('TokenwardStrategy', () => {
       }
     });
 
+    it('answers 400 to a query token beside a different (forged) header token', async () => {
+      const url = await start(
+        strategyWith({ jwtFromRequest: ExtractJwt.fromUrlQueryParameter('token') }),
+      );
+      const token = await issuer.issueSigned({ sub: 'bob' });
+      const res = await request(url)
+        .get(`/profile?token=${token}`)
+        .set('Authorization', 'Bearer forged.header.token')
+        .expect(400);
+      expect(res.body).toEqual({
+        error: 'invalid_request',
+        error_description: 'the request carries an access token in more than one place',
+      });
+      expect(res.headers['www-authenticate']).toContain('error="invalid_request"');
+      // A standard access_token parameter beside the custom one is a second method too.
+      await request(url).get(`/profile?token=${token}&access_token=other`).expect(400);
+      // A non-bearer Authorization header is not a token: the query token alone counts.
+      await request(url)
+        .get(`/profile?token=${token}`)
+        .set('Authorization', 'Basic dXNlcjpwYXNz')
+        .expect(200);
+    });
+
+    it('answers 400 to a malformed Authorization header the extractor would accept', async () => {
+      const url = await start(
+        strategyWith({ jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken() }),
+      );
+      const token = await issuer.issueSigned();
+      for (const header of [`Bearer ${token} garbage`, `Bearer\t${token}`]) {
+        const res = await request(url).get('/profile').set('Authorization', header).expect(400);
+        expect(res.body.error).toBe('invalid_request');
+        expect(res.headers['www-authenticate']).toContain('error="invalid_request"');
+      }
+      // The same token, well formed, passes: the extractor and the check agree.
+      await request(url).get('/profile').set('Authorization', `Bearer ${token}`).expect(200);
+    });
+
     it('rejects an extractor that is not a function', () => {
       expect(
         () =>
@@ -207,7 +248,7 @@ describe('TokenwardStrategy', () => {
       expect(res.body.user).toEqual({ id: 'dave', method: 'GET', scopes: ['a', 'b'] });
     });
 
-    it('answers a bare 401 when validate returns nothing (passport fail)', async () => {
+    it('answers 401 invalid_token with a challenge when validate returns nothing', async () => {
       @Injectable()
       class RefusingStrategy extends TokenwardStrategy {
         constructor(@Inject(TOKENWARD_VERIFIER) verifier: Verifier) {
@@ -223,7 +264,14 @@ describe('TokenwardStrategy', () => {
         .get('/profile')
         .set('Authorization', `Bearer ${token}`)
         .expect(401);
-      expect(res.body).toMatchObject({ statusCode: 401, message: 'Unauthorized' });
+      expect(res.body).toEqual({
+        error: 'invalid_token',
+        error_description: 'the access token is not accepted',
+      });
+      // RFC 9110 §11.6.1: a 401 carries WWW-Authenticate.
+      expect(res.headers['www-authenticate']).toBe(
+        'Bearer realm="profiles", error="invalid_token", error_description="the access token is not accepted"',
+      );
     });
 
     it('answers per RFC 6750 when validate throws a core error', async () => {
