@@ -10,7 +10,9 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { promisify } from 'node:util';
-import { calculateJwkThumbprint, type JWK } from 'jose';
+import { calculateJwkThumbprint } from 'jose';
+// resolution-mode lets the CommonJS .d.ts name ESM-only jose's types under module node16 and TS < 5.8.
+import type { JWK } from 'jose' with { 'resolution-mode': 'import' };
 
 const generateKeyPair = promisify(generateKeyPairCallback);
 

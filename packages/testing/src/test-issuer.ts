@@ -3,7 +3,9 @@
  * the issuer's signing key and the resource server's encryption key pair, mints good and bad
  * access tokens, and serves JWKS and discovery metadata on 127.0.0.1.
  */
-import { CompactEncrypt, base64url, type JWK } from 'jose';
+import { CompactEncrypt, base64url } from 'jose';
+// resolution-mode lets the CommonJS .d.ts name ESM-only jose's types under module node16 and TS < 5.8.
+import type { JWK } from 'jose' with { 'resolution-mode': 'import' };
 import {
   createIssuer,
   type IssueClaims,

@@ -10,7 +10,9 @@ import {
   randomUUID,
   type KeyObject,
 } from 'node:crypto';
-import { calculateJwkThumbprint, CompactEncrypt, CompactSign, type JWK } from 'jose';
+import { calculateJwkThumbprint, CompactEncrypt, CompactSign } from 'jose';
+// resolution-mode lets the CommonJS .d.ts name ESM-only jose's types under module node16 and TS < 5.8.
+import type { JWK } from 'jose' with { 'resolution-mode': 'import' };
 import { importPublicKey, isKeyObject, type JSONWebKeySet } from '../keys/key-input';
 import { HMAC_MIN_SECRET_BYTES } from '../lib/algorithms';
 

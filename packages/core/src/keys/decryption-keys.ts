@@ -3,7 +3,8 @@
  * rotated, chosen by the JWE `kid` or, without one, by what fits the JWE `alg`.
  */
 import type { KeyObject } from 'node:crypto';
-import type { JWK } from 'jose';
+// resolution-mode lets the CommonJS .d.ts name ESM-only jose's types under module node16 and TS < 5.8.
+import type { JWK } from 'jose' with { 'resolution-mode': 'import' };
 import { SYMMETRIC_KEY_BYTES, jwkCurveOf, keyFitsKeyManagement } from '../lib/algorithms';
 import {
   importPrivateKey,

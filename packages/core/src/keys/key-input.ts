@@ -9,7 +9,8 @@ import {
   KeyObject,
   X509Certificate,
 } from 'node:crypto';
-import type { JWK } from 'jose';
+// resolution-mode lets the CommonJS .d.ts name ESM-only jose's types under module node16 and TS < 5.8.
+import type { JWK } from 'jose' with { 'resolution-mode': 'import' };
 
 /** A JSON Web Key Set (RFC 7517 §5). */
 export interface JSONWebKeySet {

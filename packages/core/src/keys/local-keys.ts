@@ -2,7 +2,8 @@
  * Signing keys given in the options: public keys (`keys`) or an HMAC `secret`.
  */
 import { createSecretKey, type KeyObject } from 'node:crypto';
-import type { JWK } from 'jose';
+// resolution-mode lets the CommonJS .d.ts name ESM-only jose's types under module node16 and TS < 5.8.
+import type { JWK } from 'jose' with { 'resolution-mode': 'import' };
 import { HMAC_JWS_ALGORITHMS, HMAC_MIN_SECRET_BYTES, keyFitsJWSAlgorithm } from '../lib/algorithms';
 import {
   importPublicKey,

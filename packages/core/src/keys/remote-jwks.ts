@@ -15,7 +15,8 @@
  *   verification fails closed with {@link KeysUnavailableError} (503);
  * - a token whose `alg` is not asymmetric (HS*) never causes a fetch.
  */
-import type { JWK } from 'jose';
+// resolution-mode lets the CommonJS .d.ts name ESM-only jose's types under module node16 and TS < 5.8.
+import type { JWK } from 'jose' with { 'resolution-mode': 'import' };
 import { ASYMMETRIC_JWS_ALGORITHMS } from '../lib/algorithms';
 import { fetchJSON } from '../lib/fetch-json';
 import { hasPrivateMembers, importPublicKey, type ImportedKey } from './key-input';
