@@ -24,6 +24,7 @@ const config: Config = {
   testMatch: ['**/*.test.ts', '**/*.e2e-spec.ts'],
   moduleNameMapper: {
     '^@tokenward/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@tokenward/core/internal$': '<rootDir>/packages/core/src/internal.ts',
   },
   transform: { '^.+\\.(t|j|mj)s$': swc as [string, Record<string, unknown>] },
   transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/)?(jose|@nestjs|oidc-provider)[@+/])'],

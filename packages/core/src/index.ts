@@ -3,7 +3,7 @@
  * access tokens, nested sign-then-encrypt tokens first of all.
  */
 export { createVerifier } from './verifier/create-verifier';
-export type { Verifier, VerifyContext, VerifierHealth } from './verifier/create-verifier';
+export type { Verifier, VerifyContext, VerifierHealth } from './verifier/types';
 export type {
   VerifierOptions,
   EncryptionMode,

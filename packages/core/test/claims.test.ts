@@ -9,7 +9,10 @@ import {
   type VerifierOptions,
 } from '@tokenward/core';
 import { resolveClaimsProfile } from '../src/claims/presets';
-import { normalizeMediaType, validateClaims, type ClaimRules } from '../src/claims/validate-claims';
+import { normalizeMediaType } from '../src/compact/media-type';
+import { validateClaims, type ClaimRules } from '../src/claims/validate-claims';
+import { trustedIssuer } from '../src/claims/trusted-issuer';
+import type { IssuerTrust } from '../src/config/issuer-trust';
 import {
   AUDIENCE,
   claims,
@@ -489,7 +492,7 @@ describe('configuration of issuer and audience', () => {
 
 describe('validateClaims (internal)', () => {
   const rules: ClaimRules = {
-    issuers: [ISSUER],
+    issuer: ISSUER,
     audiences: [AUDIENCE],
     clockTolerance: 0,
     maxTokenAge: undefined,
@@ -498,20 +501,16 @@ describe('validateClaims (internal)', () => {
     profile: resolveClaimsProfile(undefined, [AUDIENCE]),
   };
 
-  it('reports a missing iss as ERR_CLAIM_MISSING', () => {
-    expect(() => validateClaims(claims({ iss: undefined }), rules, NOW_S)).toThrow(
-      expect.objectContaining({ code: 'ERR_CLAIM_MISSING', claim: 'iss' }),
-    );
-  });
-
-  // Through verify() the issuer already chose the key source, so these paths are the second
-  // line of defence for key sources that serve several issuers.
-  it.each([['https://other.example.com/'], [[ISSUER]]])(
-    'reports an untrusted or mistyped iss %j as ERR_ISSUER_INVALID',
+  // The one issuer check (claims/trusted-issuer.ts) runs before any key is looked up: an absent,
+  // mistyped or unknown `iss` selects no trust record.
+  it.each([[undefined], ['https://other.example.com/'], [`${ISSUER}/`], [[ISSUER]]])(
+    'trustedIssuer refuses iss %j with ERR_ISSUER_INVALID',
     (iss) => {
-      expect(() => validateClaims(claims({ iss }), rules, NOW_S)).toThrow(
+      const trust = new Map([[ISSUER, { issuer: ISSUER, rules } as unknown as IssuerTrust]]);
+      expect(() => trustedIssuer(trust, claims({ iss }))).toThrow(
         expect.objectContaining({ code: 'ERR_ISSUER_INVALID', claim: 'iss' }),
       );
+      expect(trustedIssuer(trust, claims()).issuer).toBe(ISSUER);
     },
   );
 

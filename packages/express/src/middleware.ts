@@ -21,6 +21,7 @@ import {
   type Verifier,
   type VerifierOptions,
 } from '@tokenward/core';
+import { verifyRequestFromCache } from '@tokenward/core/internal';
 
 declare global {
   // Declaration merging is how Express types request extensions (@types/express-serve-static-core).
@@ -133,7 +134,7 @@ export function authenticate(
     // Express's request already has the RequestLike shape: method, url, headers, and the
     // parsed query and body (when a body parser ran) for the opt-in token locations.
     // A token verified before is answered synchronously: no promise, no extra event-loop job.
-    const cached = resolved.verifyRequestFromCache?.(req);
+    const cached = verifyRequestFromCache(resolved, req);
     if (cached !== undefined) {
       req.auth = cached;
       next();
@@ -174,8 +175,12 @@ export function authorize(policy: Policy): RequestHandler {
     const state = authenticated ?? UNAUTHENTICATED;
     const failed = (error: unknown): void => {
       // Policies are verifier-independent; the challenge names the verifier's realm.
-      if (error instanceof TokenwardError) error.realm = state.realm;
-      fail(error, state, res, next);
+      fail(
+        error instanceof TokenwardError ? error.withRealm(state.realm) : error,
+        state,
+        res,
+        next,
+      );
     };
     let pending: Promise<void> | undefined;
     try {

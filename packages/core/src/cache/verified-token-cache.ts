@@ -113,11 +113,6 @@ export class VerifiedTokenCache {
     return this.lru.get(token);
   }
 
-  /** Whether exactly this string is held (whatever its remaining lifetime). */
-  has(token: string): boolean {
-    return this.lru.has(token);
-  }
-
   /**
    * Offers a completely verified token: stored until its `exp` (at most `maxTtl`, measured from
    * `nowMs`) when admitted (see {@link CacheAdmission}).

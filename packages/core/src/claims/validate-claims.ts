@@ -3,11 +3,13 @@
  * signature is already verified.
  */
 import { InvalidTokenError } from '../errors/errors';
+import { normalizeMediaType } from '../compact/media-type';
 import type { ClaimsProfile } from './presets';
 
 /** The claim rules a verifier runs with, already normalised. */
 export interface ClaimRules {
-  readonly issuers: readonly string[];
+  /** The one issuer these rules belong to (its `iss` was matched by claims/trusted-issuer.ts). */
+  readonly issuer: string;
   readonly audiences: readonly string[];
   /** Seconds. */
   readonly clockTolerance: number;
@@ -26,12 +28,6 @@ export interface ValidatedClaims {
   readonly subject: string | undefined;
   readonly expiresAt: Date;
   readonly issuedAt: Date | undefined;
-}
-
-/** Normalises a media type per RFC 7515 §4.1.9: case-insensitive, `application/` optional. */
-export function normalizeMediaType(value: string): string {
-  const lower = value.toLowerCase();
-  return lower.startsWith('application/') ? lower.slice('application/'.length) : lower;
 }
 
 const describe = (typ: unknown): string =>
@@ -180,26 +176,16 @@ export function checkTimeClaims(
   return { exp, iat };
 }
 
-/** Validates registered claims against the rules at time `now` (seconds since the epoch). */
+/**
+ * Validates registered claims against the rules of the token's issuer at time `now` (seconds since
+ * the epoch).
+ */
 export function validateClaims(
   claims: Record<string, unknown>,
   rules: ClaimRules,
   now: number,
 ): ValidatedClaims {
-  const iss = claims.iss;
-  if (iss === undefined) {
-    throw new InvalidTokenError('ERR_CLAIM_MISSING', 'the token has no iss claim', {
-      claim: 'iss',
-    });
-  }
-  // Exact string comparison (RFC 9068 §4): no trailing-slash or case normalisation.
-  if (typeof iss !== 'string' || !rules.issuers.includes(iss)) {
-    throw new InvalidTokenError(
-      'ERR_ISSUER_INVALID',
-      'the token was issued by an issuer this verifier does not trust (option issuer)',
-      { claim: 'iss' },
-    );
-  }
+  // `iss` was matched once, exactly, when it selected these rules (claims/trusted-issuer.ts).
   const audience = readAudience(claims, rules);
   if (!audience.some((a) => rules.audiences.includes(a))) {
     throw new InvalidTokenError(
@@ -223,7 +209,7 @@ export function validateClaims(
     }
   }
   return {
-    issuer: iss,
+    issuer: rules.issuer,
     audience,
     subject,
     expiresAt: new Date(exp * 1000),

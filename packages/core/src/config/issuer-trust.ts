@@ -2,9 +2,9 @@
  * Which issuers a verifier trusts, and with which signature keys and algorithms: `issuer` with one
  * top-level key source, or `issuers` with one source each. Validated once at construction.
  */
-import { InvalidTokenError } from '../errors/errors';
 import { discoveryLocator, parseDiscoveryIssuer } from '../keys/discovery';
 import type { ImportedKey } from '../keys/key-input';
+import type { ClaimRules } from '../claims/validate-claims';
 import type { SigningKeySource } from '../keys/key-source';
 import {
   createLocalKeySource,
@@ -84,11 +84,21 @@ const TRUSTED_ISSUER_OPTIONS = new Set<string>([
   ...KEY_SOURCE_OPTIONS,
 ]);
 
-/** What a verifier trusts one issuer with. */
-export interface IssuerTrust {
+/** The signature keys, algorithms and audiences of one issuer, as the options give them. */
+export interface IssuerKeys {
   readonly source: SigningKeySource;
   readonly algorithms: ReadonlySet<string>;
   readonly audiences: readonly string[];
+}
+
+/**
+ * What a verifier trusts one issuer with: ONE record decides which keys, algorithms and claim
+ * rules apply to a token naming it (built by config/plan.ts, selected by claims/trusted-issuer.ts).
+ */
+export interface IssuerTrust extends IssuerKeys {
+  /** The exact `iss` value. */
+  readonly issuer: string;
+  readonly rules: ClaimRules;
 }
 
 /** Key sources resolved from one {@link SignatureKeyOptions}, per issuer they serve. */
@@ -171,33 +181,12 @@ function resolveSignatureKeys(
   return { sourceFor, sources, algorithms };
 }
 
-/**
- * Limits a key source to an issuer's own algorithms, checked before any key is looked up (so a
- * token naming a remote issuer with an HS algorithm never causes a fetch).
- */
-function restrictAlgorithms(
-  source: SigningKeySource,
-  algorithms: ReadonlySet<string>,
-): SigningKeySource {
-  return {
-    getKeys(selector) {
-      if (!algorithms.has(selector.alg)) {
-        throw new InvalidTokenError(
-          'ERR_JWS_ALG_NOT_ALLOWED',
-          `the JWS algorithm is not allowed for this issuer (option issuers[].algorithms)`,
-        );
-      }
-      return source.getKeys(selector);
-    },
-  };
-}
-
 /** Resolves `issuers`, or `issuer` with the top-level key source, into per-issuer trust. */
 export function resolveTrust(
   options: VerifierOptions,
   remote: RemoteKeysSettings,
-): { trust: Map<string, IssuerTrust>; sources: MonitoredKeySource[]; audiences: string[] } {
-  const trust = new Map<string, IssuerTrust>();
+): { keys: Map<string, IssuerKeys>; sources: MonitoredKeySource[]; audiences: string[] } {
+  const trust = new Map<string, IssuerKeys>();
   if (options.issuers === undefined) {
     const issuers = stringList(options.issuer, 'issuer');
     const audiences = stringList(options.audience, 'audience');
@@ -206,7 +195,7 @@ export function resolveTrust(
       const source = resolved.sourceFor.get(issuer) as SigningKeySource;
       trust.set(issuer, { source, algorithms: resolved.algorithms, audiences });
     }
-    return { trust, sources: [...resolved.sources], audiences };
+    return { keys: trust, sources: [...resolved.sources], audiences };
   }
   for (const name of ['issuer', ...KEY_SOURCE_OPTIONS] as const) {
     if (options[name] !== undefined) {
@@ -245,13 +234,9 @@ export function resolveTrust(
     const resolved = resolveSignatureKeys(spec, [issuer], prefix, remote);
     sources.push(...resolved.sources);
     const source = resolved.sourceFor.get(issuer) as SigningKeySource;
-    trust.set(issuer, {
-      // The algorithm allowlist of the whole verifier is the union of the issuers' lists; each
-      // issuer is held to its own.
-      source: restrictAlgorithms(source, resolved.algorithms),
-      algorithms: resolved.algorithms,
-      audiences,
-    });
+    // The algorithm allowlist of the whole verifier is the union of the issuers' lists; each
+    // issuer is held to its own (jws/verify-jws.ts).
+    trust.set(issuer, { source, algorithms: resolved.algorithms, audiences });
   });
-  return { trust, sources, audiences: [...allAudiences] };
+  return { keys: trust, sources, audiences: [...allAudiences] };
 }

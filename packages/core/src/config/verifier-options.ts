@@ -1,36 +1,14 @@
 /**
- * The options of {@link createVerifier}, validated and normalised once (a `TypeError` naming the
- * option on misuse), so nothing on the request path re-checks configuration.
+ * The options of {@link createVerifier} as callers write them, and their documented defaults.
+ * config/plan.ts turns them into a {@link VerificationPlan} once.
  */
 import type { KeyObject } from 'node:crypto';
 import type { TokenSourcesOptions } from '../http/extract-token';
-import {
-  resolveTokenCacheOptions,
-  type TokenCacheBounds,
-  type TokenCacheOptions,
-} from '../cache/verified-token-cache';
-import {
-  resolveClaimsProfile,
-  type ClaimsMapping,
-  type ClaimsPresetName,
-  type ClaimsProfile,
-} from '../claims/presets';
-import type { ClaimRules } from '../claims/validate-claims';
-import { normalizeMediaType } from '../claims/validate-claims';
-import { DEFAULT_REALM } from '../errors/errors';
-import { importDecryptionKeys, type DecryptionKeyInput } from '../keys/decryption-keys';
-import type { SigningKeySource } from '../keys/key-source';
-import type { MonitoredKeySource } from '../keys/remote-jwks';
-import {
-  resolveRemoteKeysSettings,
-  type RemoteKeysOptions,
-  type TokenwardLogger,
-} from '../keys/remote-options';
-import type { ImportedKey } from '../keys/key-input';
+import type { TokenCacheOptions } from '../cache/verified-token-cache';
+import type { ClaimsMapping, ClaimsPresetName } from '../claims/presets';
+import type { DecryptionKeyInput } from '../keys/decryption-keys';
+import type { RemoteKeysOptions, TokenwardLogger } from '../keys/remote-options';
 import type { PublicKeyInput } from '../keys/local-keys';
-import { CONTENT_ENCRYPTION_ALGORITHMS, KEY_MANAGEMENT_ALGORITHMS } from '../lib/algorithms';
-import { allowlist, seconds, stringList } from './option-checks';
-import { resolveTrust } from './issuer-trust';
 
 /** Whether encrypted (JWE) access tokens are required, accepted, or refused. */
 export type EncryptionMode = 'required' | 'optional' | 'forbidden';
@@ -171,157 +149,9 @@ export interface VerifierOptions {
   cache?: boolean | TokenCacheOptions;
 }
 
-/** Options after validation. */
-export interface ResolvedVerifierOptions {
-  readonly claimRules: ClaimRules;
-  readonly algorithms: ReadonlySet<string>;
-  readonly keySourceFor: (issuer: unknown) => SigningKeySource | undefined;
-  /** The claim rules for a token naming `issuer` (its own audience when `issuers` sets one). */
-  readonly claimRulesFor: (issuer: unknown) => ClaimRules;
-  /** Every key source, for `verifier.health()`. */
-  readonly keySources: readonly MonitoredKeySource[];
-  readonly encryption: EncryptionMode;
-  readonly decryptionKeys: readonly ImportedKey[];
-  readonly keyManagementAlgorithms: ReadonlySet<string>;
-  readonly contentEncryptionAlgorithms: ReadonlySet<string>;
-  readonly allowUnsignedEncryptedTokens: boolean;
-  readonly maxTokenLength: number;
-  readonly realm: string;
-  readonly tokenSources: TokenSourcesOptions;
-  readonly profile: ClaimsProfile;
-  /** Verified-token cache bounds, or undefined when the cache is off. */
-  readonly cache: TokenCacheBounds | undefined;
-}
-
 /** Default clock tolerance in seconds. */
 export const DEFAULT_CLOCK_TOLERANCE = 30;
 /** Largest clock tolerance accepted, in seconds. */
 export const MAX_CLOCK_TOLERANCE = 300;
 /** Default `maxTokenLength`, in characters. */
 export const DEFAULT_MAX_TOKEN_LENGTH = 16384;
-
-const KNOWN_OPTIONS = new Set<string>([
-  'issuer',
-  'audience',
-  'keys',
-  'secret',
-  'jwksUri',
-  'discovery',
-  'issuers',
-  'remoteKeys',
-  'logger',
-  'algorithms',
-  'decryptionKeys',
-  'encryption',
-  'keyManagementAlgorithms',
-  'contentEncryptionAlgorithms',
-  'allowUnsignedEncryptedTokens',
-  'clockTolerance',
-  'maxTokenAge',
-  'requiredClaims',
-  'tokenType',
-  'claims',
-  'maxTokenLength',
-  'realm',
-  'tokenSources',
-  'cache',
-]);
-
-/** Validates and normalises {@link VerifierOptions}. */
-export function resolveVerifierOptions(options: VerifierOptions): ResolvedVerifierOptions {
-  if (typeof options !== 'object' || options === null)
-    throw new TypeError('createVerifier: options object required');
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`${key}: unknown option`);
-  }
-  const remote = resolveRemoteKeysSettings(options.remoteKeys, options.logger);
-  const { trust, sources: keySources, audiences } = resolveTrust(options, remote);
-  const issuers = [...trust.keys()];
-  const algorithms = new Set([...trust.values()].flatMap((t) => [...t.algorithms]));
-
-  const decryptionKeys =
-    options.decryptionKeys === undefined ? [] : importDecryptionKeys(options.decryptionKeys);
-  const encryption = options.encryption ?? (decryptionKeys.length > 0 ? 'optional' : 'forbidden');
-  if (!['required', 'optional', 'forbidden'].includes(encryption)) {
-    throw new TypeError(`encryption: expected 'required', 'optional' or 'forbidden'`);
-  }
-  if (encryption !== 'forbidden' && decryptionKeys.length === 0) {
-    throw new TypeError(`encryption: '${encryption}' needs the decryptionKeys option`);
-  }
-
-  const clockTolerance =
-    options.clockTolerance === undefined
-      ? DEFAULT_CLOCK_TOLERANCE
-      : seconds(options.clockTolerance, 'clockTolerance', MAX_CLOCK_TOLERANCE);
-  const maxTokenAge =
-    options.maxTokenAge === undefined ? undefined : seconds(options.maxTokenAge, 'maxTokenAge');
-  const maxTokenLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
-  if (!Number.isSafeInteger(maxTokenLength) || maxTokenLength < 16) {
-    throw new TypeError('maxTokenLength: expected an integer of at least 16 characters');
-  }
-  const requiredClaims = options.requiredClaims ?? [];
-  // An array is required: spreading a lone string would quietly require 's', 'u', 'b'.
-  if (
-    !Array.isArray(requiredClaims) ||
-    !requiredClaims.every((c) => typeof c === 'string' && c !== '')
-  )
-    throw new TypeError('requiredClaims: expected an array of claim names');
-  const profile = resolveClaimsProfile(options.claims, audiences);
-  const tokenTypes =
-    options.tokenType === undefined
-      ? profile.tokenTypes
-      : stringList(options.tokenType, 'tokenType', true).map(normalizeMediaType);
-  const realm = options.realm ?? DEFAULT_REALM;
-  if (typeof realm !== 'string' || realm === '')
-    throw new TypeError('realm: expected a non-empty string');
-
-  const claimRules: ClaimRules = {
-    issuers,
-    audiences,
-    clockTolerance,
-    maxTokenAge,
-    requiredClaims,
-    tokenTypes,
-    profile,
-  };
-  const rulesByIssuer = new Map<string, ClaimRules>();
-  for (const [issuer, t] of trust) {
-    rulesByIssuer.set(
-      issuer,
-      t.audiences === audiences ? claimRules : { ...claimRules, audiences: t.audiences },
-    );
-  }
-  const trustOf = (issuer: unknown) => (typeof issuer === 'string' ? trust.get(issuer) : undefined);
-
-  return {
-    claimRules,
-    algorithms,
-    // The key source of the issuer the token names, and only of a configured one. The `iss` is
-    // read before verification only to make this choice (see verify-jws.ts).
-    keySourceFor: (issuer) => trustOf(issuer)?.source,
-    claimRulesFor: (issuer) =>
-      (typeof issuer === 'string' ? rulesByIssuer.get(issuer) : undefined) ?? claimRules,
-    keySources,
-    encryption,
-    decryptionKeys,
-    keyManagementAlgorithms: allowlist(
-      options.keyManagementAlgorithms,
-      KEY_MANAGEMENT_ALGORITHMS,
-      'keyManagementAlgorithms',
-    ),
-    contentEncryptionAlgorithms: allowlist(
-      options.contentEncryptionAlgorithms,
-      CONTENT_ENCRYPTION_ALGORITHMS,
-      'contentEncryptionAlgorithms',
-    ),
-    allowUnsignedEncryptedTokens: options.allowUnsignedEncryptedTokens === true,
-    maxTokenLength,
-    realm,
-    tokenSources: {
-      query: options.tokenSources?.query === true,
-      body: options.tokenSources?.body === true,
-    },
-    profile,
-    cache: resolveTokenCacheOptions(options.cache),
-  };
-}

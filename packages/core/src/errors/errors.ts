@@ -60,7 +60,7 @@ export type TokenwardErrorCode =
 /** The RFC 6750 §3.1 `error` attribute values. */
 export type BearerErrorAttribute = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
 
-/** Realm used in `WWW-Authenticate` until a verifier sets its own. */
+/** Realm of `WWW-Authenticate` challenges when neither the verifier nor the error names one. */
 export const DEFAULT_REALM = 'api';
 
 /** Options accepted by every tokenward error constructor. */
@@ -69,6 +69,8 @@ export interface TokenwardErrorOptions {
   cause?: unknown;
   /** The claim a claim failure is about (a name, never a value). */
   claim?: string;
+  /** The realm of the `WWW-Authenticate` challenge. Default {@link DEFAULT_REALM}. */
+  realm?: string;
 }
 
 // RFC 6750 §3 and RFC 6749 §5.2 limit error_description and scope to %x20-21 / %x23-5B /
@@ -107,8 +109,11 @@ export class TokenwardError extends Error {
   readonly error: BearerErrorAttribute | undefined;
   /** The claim this failure concerns, when there is one (name only). */
   readonly claim: string | undefined;
-  /** Realm advertised in the challenge; set by the verifier that raised the error. */
-  realm: string = DEFAULT_REALM;
+  /**
+   * Realm advertised in the challenge, fixed at construction: a verifier's errors carry the realm
+   * fixed when it was created (see {@link TokenwardError.withRealm}). Never changes afterwards.
+   */
+  declare readonly realm: string;
 
   constructor(
     status: number,
@@ -123,6 +128,30 @@ export class TokenwardError extends Error {
     this.error = error;
     this.code = code;
     this.claim = options.claim;
+    Object.defineProperty(this, 'realm', {
+      value: options.realm ?? DEFAULT_REALM,
+      enumerable: true,
+      writable: false,
+    });
+  }
+
+  /**
+   * This error as raised under `realm`: itself when it already names that realm, otherwise a
+   * copy (same class, code, message, claim and cause) whose challenge names `realm`. The error is
+   * never changed, so one shared error (a policy's, say) cannot leak one API's realm into
+   * another's challenge.
+   *
+   * @param realm The realm of the verifier or adapter answering the request.
+   * @example
+   * ```ts
+   * res.status(err.status).set(err.withRealm(verifier.realm).headers)
+   * ```
+   */
+  withRealm(realm: string): this {
+    if (realm === this.realm) return this;
+    const descriptors: PropertyDescriptorMap = Object.getOwnPropertyDescriptors(this);
+    descriptors['realm'] = { value: realm, enumerable: true, writable: false };
+    return Object.create(Object.getPrototypeOf(this) as object, descriptors) as this;
   }
 
   /** Extra challenge attributes a subclass adds (the `scope` of a 403). */
@@ -154,8 +183,8 @@ export class TokenwardError extends Error {
 
 /** The request carried no access token: 401 with a bare `Bearer realm` challenge. */
 export class MissingTokenError extends TokenwardError {
-  constructor(message = 'no access token in the request') {
-    super(401, undefined, 'ERR_TOKEN_MISSING', message);
+  constructor(message = 'no access token in the request', options?: TokenwardErrorOptions) {
+    super(401, undefined, 'ERR_TOKEN_MISSING', message, options);
   }
 }
 

@@ -65,12 +65,24 @@ function authorizationLines(request: RequestLike): number {
   return count;
 }
 
-/**
- * Whether a string is already known to be a well-formed token (the verifier passes its cache
- * look-up: every cached token passed the compact-serialization checks, whose alphabet, base64url
- * and '.', lies inside RFC 6750's b64token), so the syntax scan of a long token can be skipped.
- */
-type KnownToken = (credentials: string) => boolean;
+/** Where a token was found (RFC 6750 §2.1 header, §2.2 form body, §2.3 query). */
+export type TokenLocation = 'header' | 'query' | 'body';
+
+/** What extraction found in a request: the token, its scheme and where it was. */
+export interface ExtractedToken {
+  /** The credentials as sent. */
+  readonly token: string;
+  /** The authentication scheme (RFC 9110 §11.1); `Bearer` for every location today. */
+  readonly scheme: 'Bearer';
+  readonly source: TokenLocation;
+  /**
+   * False for Authorization header credentials whose RFC 6750 §2.1 b64token syntax is not yet
+   * checked: the scan of a long token is deferred to {@link checkTokenSyntax}, which the pipeline
+   * skips on a verified-token cache hit (every cached token passed the compact-serialization
+   * checks, whose alphabet, base64url and '.', lies inside b64token).
+   */
+  readonly syntaxChecked: boolean;
+}
 
 /**
  * Refuses a request that arrived with more than one `Authorization` header line (read from
@@ -95,7 +107,7 @@ export function assertSingleAuthorizationHeader(request: RequestLike): void {
   }
 }
 
-function fromAuthorization(request: RequestLike, known?: KnownToken): string | undefined {
+function fromAuthorization(request: RequestLike): string | undefined {
   assertSingleAuthorizationHeader(request);
   const value = header(request, 'authorization');
   if (value === undefined) return undefined;
@@ -106,44 +118,52 @@ function fromAuthorization(request: RequestLike, known?: KnownToken): string | u
         'the request has more than one Authorization header',
       );
     }
-    return value.length === 1 ? fromCredentials(value[0] as string, known) : undefined;
+    return value.length === 1 ? fromCredentials(value[0] as string) : undefined;
   }
-  return fromCredentials(value, known);
+  return fromCredentials(value);
 }
 
-function fromCredentials(value: string, known?: KnownToken): string | undefined {
-  let credentials: string;
+/** The bearer credentials of an Authorization header value, their b64token syntax unchecked. */
+function fromCredentials(value: string): string | undefined {
   if (value.startsWith('Bearer ')) {
     // The usual spelling, without the regular expression below: it would copy the whole token
     // twice. Same result: the scheme is 'Bearer', and the rest, trimmed, is the credentials.
-    credentials = value.slice(7).trim();
-  } else {
-    const trimmed = value.trim();
-    const match = /^(\S+)(?: +(.*))?$/s.exec(trimmed);
-    if (!match) {
-      // RFC 7235 §2.1: the scheme and the credentials are separated by spaces only. A bearer
-      // credential written another way (`Bearer<TAB>token`) is malformed, not absent: a 401
-      // would tell the client to fetch a new token that would fail the same way.
-      if (/^bearer\s/i.test(trimmed)) {
-        throw new InvalidRequestError(
-          'ERR_REQUEST_MALFORMED',
-          "the Authorization header is not 'Bearer <token>'",
-        );
-      }
-      return undefined;
-    }
-    // RFC 7235 §2.1: the auth scheme is case-insensitive. Another scheme (Basic, DPoP, …) is not
-    // a bearer token; the request is then treated as carrying none.
-    if ((match[1] as string).toLowerCase() !== 'bearer') return undefined;
-    credentials = (match[2] ?? '').trim();
+    return value.slice(7).trim();
   }
-  if (known?.(credentials) !== true && !B64TOKEN.test(credentials)) {
-    throw new InvalidRequestError(
-      'ERR_REQUEST_MALFORMED',
-      "the Authorization header is not 'Bearer <token>'",
-    );
+  const trimmed = value.trim();
+  const match = /^(\S+)(?: +(.*))?$/s.exec(trimmed);
+  if (!match) {
+    // RFC 7235 §2.1: the scheme and the credentials are separated by spaces only. A bearer
+    // credential written another way (`Bearer<TAB>token`) is malformed, not absent: a 401
+    // would tell the client to fetch a new token that would fail the same way.
+    if (/^bearer\s/i.test(trimmed)) throw malformedHeader();
+    return undefined;
   }
-  return credentials;
+  // RFC 7235 §2.1: the auth scheme is case-insensitive. Another scheme (Basic, DPoP, …) is not
+  // a bearer token; the request is then treated as carrying none.
+  if ((match[1] as string).toLowerCase() !== 'bearer') return undefined;
+  return (match[2] ?? '').trim();
+}
+
+const malformedHeader = (): InvalidRequestError =>
+  new InvalidRequestError(
+    'ERR_REQUEST_MALFORMED',
+    "the Authorization header is not 'Bearer <token>'",
+  );
+
+/**
+ * Checks the RFC 6750 §2.1 b64token syntax of header credentials that {@link extractToken} left
+ * unchecked (see {@link ExtractedToken.syntaxChecked}).
+ *
+ * @throws InvalidRequestError `ERR_REQUEST_MALFORMED` (400) when the syntax is wrong.
+ * @example
+ * ```ts
+ * const found = extractToken(request, sources)
+ * if (cache.get(found.token) === undefined) checkTokenSyntax(found)
+ * ```
+ */
+export function checkTokenSyntax(found: ExtractedToken): void {
+  if (!found.syntaxChecked && !B64TOKEN.test(found.token)) throw malformedHeader();
 }
 
 function fromRecord(record: unknown, where: string): string | undefined {
@@ -193,29 +213,51 @@ function fromBody(request: RequestLike): string | undefined {
 /**
  * Extracts the bearer token from a request.
  *
+ * @param sources Places besides the Authorization header that may carry the token.
  * @throws MissingTokenError when there is none (401, bare challenge).
  * @throws InvalidRequestError when the header is malformed, when the token is in more than one
  *   place (even a place that is not enabled), or when it is only in a place that is not enabled.
+ * @example
+ * ```ts
+ * const token = extractBearerToken(req, { query: false, body: true })
+ * ```
  */
 export function extractBearerToken(
   request: RequestLike,
   sources: TokenSourcesOptions = {},
 ): string {
-  return extractToken(request, sources);
+  const found = extractToken(request, sources);
+  checkTokenSyntax(found);
+  return found.token;
 }
 
 /**
- * {@link extractBearerToken}, with the verifier's cache as {@link KnownToken}. Internal.
+ * Finds the one token of a request (RFC 6750 §2) and says where it was; the b64token syntax of
+ * header credentials is left to {@link checkTokenSyntax}. Calls nothing outside this folder.
  *
- * @internal
+ * @throws MissingTokenError or InvalidRequestError, as {@link extractBearerToken}.
+ * @example
+ * ```ts
+ * const { token, source } = extractToken(request, { query: false, body: false })
+ * ```
  */
-export function extractToken(
+export function extractToken(request: RequestLike, sources: TokenSourcesOptions): ExtractedToken {
+  const fromHeader = fromAuthorization(request);
+  try {
+    return locate(request, sources, fromHeader);
+  } catch (error) {
+    // Malformed header credentials are reported first, as when they are checked on reading.
+    if (fromHeader !== undefined && !B64TOKEN.test(fromHeader)) throw malformedHeader();
+    throw error;
+  }
+}
+
+function locate(
   request: RequestLike,
   sources: TokenSourcesOptions,
-  known?: KnownToken,
-): string {
-  const found: { where: 'header' | 'query' | 'body'; token: string }[] = [];
-  const fromHeader = fromAuthorization(request, known);
+  fromHeader: string | undefined,
+): ExtractedToken {
+  const found: { where: TokenLocation; token: string }[] = [];
   if (fromHeader !== undefined) found.push({ where: 'header', token: fromHeader });
   const fromQueryString = fromQuery(request);
   if (fromQueryString !== undefined) found.push({ where: 'query', token: fromQueryString });
@@ -253,5 +295,10 @@ export function extractToken(
   if (only.token === '') {
     throw new InvalidRequestError('ERR_REQUEST_MALFORMED', 'the access_token parameter is empty');
   }
-  return only.token;
+  return {
+    token: only.token,
+    scheme: 'Bearer',
+    source: only.where,
+    syntaxChecked: only.where !== 'header',
+  };
 }

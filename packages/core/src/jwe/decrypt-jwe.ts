@@ -7,7 +7,7 @@ import { selectDecryptionKeys } from '../keys/decryption-keys';
 import type { ImportedKey } from '../keys/key-input';
 import { FORBIDDEN_KEY_MANAGEMENT } from '../lib/algorithms';
 import { decodeJSONSegment } from '../compact/compact';
-import { normalizeMediaType } from '../claims/validate-claims';
+import { normalizeMediaType } from '../compact/media-type';
 import { checkCommonHeader, readAlg } from '../compact/header-checks';
 import { decryptWithJose } from './engines/jose';
 import { fastDecryptorFor } from './engines/select';

@@ -1,11 +1,12 @@
 /**
- * `verifier.verifyRequestFromCache` (issue 6): the synchronous cache-only path the adapters try
+ * `verifyRequestFromCache` of `@tokenward/core/internal`: the synchronous cache-only path the adapters try
  * before `verifyRequest`. It must answer only what `verifyRequest` would accept, from a token
  * that was completely verified before, and otherwise say `undefined` so that `verifyRequest`
  * reports the failure. Above all, a cached token must not let a request skip the RFC 6750
  * extraction checks.
  */
 import type { RequestLike } from '@tokenward/core';
+import { verifyRequestFromCache } from '@tokenward/core/internal';
 import { claims, keyPair, makeVerifier, NOW, NOW_S, rejection, signJWS } from '../helpers/keys';
 
 /** Store on first verification (the default, 'repeat', is tested at the end). */
@@ -24,13 +25,13 @@ const request = (jwt: string, extra: Partial<RequestLike> = {}): RequestLike => 
   ...extra,
 });
 
-describe('verifier.verifyRequestFromCache', () => {
+describe('verifyRequestFromCache (@tokenward/core/internal)', () => {
   it('answers undefined until the token has been verified, then the cached AccessToken', async () => {
     const verifier = await makeVerifier({ cache: ALWAYS });
     const jwt = await token();
-    expect(verifier.verifyRequestFromCache?.(request(jwt), { currentDate: NOW })).toBeUndefined();
+    expect(verifyRequestFromCache(verifier, request(jwt), { currentDate: NOW })).toBeUndefined();
     const verified = await verifier.verifyRequest(request(jwt), { currentDate: NOW });
-    expect(verifier.verifyRequestFromCache?.(request(jwt), { currentDate: NOW })).toBe(verified);
+    expect(verifyRequestFromCache(verifier, request(jwt), { currentDate: NOW })).toBe(verified);
     // verifyRequest itself answers the hit with the same object.
     await expect(verifier.verifyRequest(request(jwt), { currentDate: NOW })).resolves.toBe(
       verified,
@@ -41,7 +42,7 @@ describe('verifier.verifyRequestFromCache', () => {
     const verifier = await makeVerifier({ cache: false });
     const jwt = await token();
     await verifier.verifyRequest(request(jwt), { currentDate: NOW });
-    expect(verifier.verifyRequestFromCache?.(request(jwt), { currentDate: NOW })).toBeUndefined();
+    expect(verifyRequestFromCache(verifier, request(jwt), { currentDate: NOW })).toBeUndefined();
   });
 
   it('does not answer a rejected token, which verifyRequest keeps rejecting', async () => {
@@ -50,16 +51,16 @@ describe('verifier.verifyRequestFromCache', () => {
     expect((await rejection(verifier.verifyRequest(request(jwt), at(0)))).code).toBe(
       'ERR_AUDIENCE_INVALID',
     );
-    expect(verifier.verifyRequestFromCache?.(request(jwt), at(0))).toBeUndefined();
+    expect(verifyRequestFromCache(verifier, request(jwt), at(0))).toBeUndefined();
   });
 
   it('re-checks exp and nbf: undefined outside the window, and verifyRequest says why', async () => {
     const verifier = await makeVerifier({ clockTolerance: 0, cache: ALWAYS });
     const jwt = await token({ nbf: NOW_S + 10, exp: NOW_S + 60 });
     await verifier.verifyRequest(request(jwt), at(10));
-    expect(verifier.verifyRequestFromCache?.(request(jwt), at(59))).toBeDefined();
-    expect(verifier.verifyRequestFromCache?.(request(jwt), at(60))).toBeUndefined();
-    expect(verifier.verifyRequestFromCache?.(request(jwt), at(9))).toBeUndefined();
+    expect(verifyRequestFromCache(verifier, request(jwt), at(59))).toBeDefined();
+    expect(verifyRequestFromCache(verifier, request(jwt), at(60))).toBeUndefined();
+    expect(verifyRequestFromCache(verifier, request(jwt), at(9))).toBeUndefined();
     expect((await rejection(verifier.verifyRequest(request(jwt), at(60)))).code).toBe(
       'ERR_TOKEN_EXPIRED',
     );
@@ -97,7 +98,7 @@ describe('verifier.verifyRequestFromCache', () => {
       ],
     ];
     for (const [what, bad, code] of ambiguous) {
-      expect([what, verifier.verifyRequestFromCache?.(bad, { currentDate: NOW })]).toEqual([
+      expect([what, verifyRequestFromCache(verifier, bad, { currentDate: NOW })]).toEqual([
         what,
         undefined,
       ]);
@@ -111,18 +112,18 @@ describe('verifier.verifyRequestFromCache', () => {
     const jwt = await token();
     const fromQuery: RequestLike = { method: 'GET', url: `/o?access_token=${jwt}`, headers: {} };
     const verified = await verifier.verifyRequest(fromQuery, { currentDate: NOW });
-    expect(verifier.verifyRequestFromCache?.(fromQuery, { currentDate: NOW })).toBe(verified);
+    expect(verifyRequestFromCache(verifier, fromQuery, { currentDate: NOW })).toBe(verified);
     // The header form of the same token hits the same entry.
-    expect(verifier.verifyRequestFromCache?.(request(jwt), { currentDate: NOW })).toBe(verified);
+    expect(verifyRequestFromCache(verifier, request(jwt), { currentDate: NOW })).toBe(verified);
   });
 
   it('with the default admission, answers from the second verification on', async () => {
     const verifier = await makeVerifier();
     const jwt = await token();
     await verifier.verifyRequest(request(jwt), { currentDate: NOW });
-    expect(verifier.verifyRequestFromCache?.(request(jwt), { currentDate: NOW })).toBeUndefined();
+    expect(verifyRequestFromCache(verifier, request(jwt), { currentDate: NOW })).toBeUndefined();
     const stored = await verifier.verifyRequest(request(jwt), { currentDate: NOW });
-    expect(verifier.verifyRequestFromCache?.(request(jwt), { currentDate: NOW })).toBe(stored);
+    expect(verifyRequestFromCache(verifier, request(jwt), { currentDate: NOW })).toBe(stored);
   });
 
   it('answers undefined, never throws, for requests without a usable token', async () => {
@@ -133,10 +134,10 @@ describe('verifier.verifyRequestFromCache', () => {
       { headers: { authorization: 'Bearer not a token' } },
       { headers: { authorization: ['Bearer a', 'Bearer b'] } },
     ];
-    for (const bad of cases) expect(verifier.verifyRequestFromCache?.(bad)).toBeUndefined();
+    for (const bad of cases) expect(verifyRequestFromCache(verifier, bad)).toBeUndefined();
     const invalidDate = { currentDate: 'yesterday' as unknown as Date };
     const jwt = await token();
     await verifier.verifyRequest(request(jwt), { currentDate: NOW });
-    expect(verifier.verifyRequestFromCache?.(request(jwt), invalidDate)).toBeUndefined();
+    expect(verifyRequestFromCache(verifier, request(jwt), invalidDate)).toBeUndefined();
   });
 });

@@ -208,7 +208,7 @@ export async function verifyCompactJWS(
   return verifyJWS(token, compact.segments, {
     algorithms: config.algorithms,
     // The vectors carry no `iss`; every token goes to the one configured key source.
-    keySourceFor: () => source,
+    trustFor: () => ({ source, algorithms: config.algorithms }),
   });
 }
 

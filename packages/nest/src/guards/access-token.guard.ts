@@ -6,6 +6,7 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import { verifyRequestFromCache } from '@tokenward/core/internal';
 import {
   TokenwardError,
   type AccessToken,
@@ -86,7 +87,7 @@ export class AccessTokenGuard implements CanActivate {
     }
     // A token verified before is answered without a promise while the policies are synchronous
     // (the built-in ones are); anything else takes the asynchronous path below.
-    const cached = this.verifier.verifyRequestFromCache?.(request);
+    const cached = verifyRequestFromCache(this.verifier, request);
     if (cached === undefined) return this.authenticate(context, request, plan);
     (request as unknown as Record<string, unknown>)[TOKENWARD_REQUEST_PROPERTY] = cached;
     let pending: Promise<void> | undefined;
@@ -135,8 +136,9 @@ export class AccessTokenGuard implements CanActivate {
   private failure(context: ExecutionContext, error: unknown): unknown {
     if (error instanceof TokenwardError) {
       // Policies raise errors without knowing the verifier; the challenge names its realm.
-      error.realm = this.verifier.realm;
-      this.setChallenge(context, error);
+      const bound = error.withRealm(this.verifier.realm);
+      this.setChallenge(context, bound);
+      return toHttpException(bound);
     }
     return toHttpException(error);
   }

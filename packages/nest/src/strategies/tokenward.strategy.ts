@@ -153,8 +153,10 @@ export class TokenwardStrategy {
       (error: unknown) => {
         if (error instanceof TokenwardError) {
           // Errors thrown by validate() do not know the verifier's realm.
-          error.realm = this.verifier.realm;
-          setHeaders(request, error.headers);
+          const bound = error.withRealm(this.verifier.realm);
+          setHeaders(request, bound.headers);
+          this.error(toHttpException(bound));
+          return;
         }
         this.error(toHttpException(error));
       },
@@ -169,9 +171,7 @@ export class TokenwardStrategy {
       const standard = standardToken(request as unknown as RequestLike);
       const raw = this.extractor(request as never);
       if (typeof raw !== 'string' || raw === '') {
-        const missing = new MissingTokenError();
-        missing.realm = this.verifier.realm;
-        throw missing;
+        throw new MissingTokenError(undefined, { realm: this.verifier.realm });
       }
       // RFC 6750 §2: clients MUST NOT use more than one method. A token the extractor found
       // elsewhere (a custom query parameter, a cookie) beside a different one in a standard

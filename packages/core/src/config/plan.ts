@@ -1,0 +1,167 @@
+/**
+ * The verification plan: {@link VerifierOptions} validated and normalised once (a `TypeError`
+ * naming the option on misuse), so nothing on the request path re-checks configuration. Each
+ * trusted issuer gets ONE {@link IssuerTrust} record (keys, algorithms, claim rules); a token's
+ * `iss` selects it once (claims/trusted-issuer.ts).
+ */
+import { resolveTokenCacheOptions, type TokenCacheBounds } from '../cache/verified-token-cache';
+import { resolveClaimsProfile } from '../claims/presets';
+import type { ClaimRules } from '../claims/validate-claims';
+import { normalizeMediaType } from '../compact/media-type';
+import { DEFAULT_REALM } from '../errors/errors';
+import type { TokenSourcesOptions } from '../http/extract-token';
+import { importDecryptionKeys } from '../keys/decryption-keys';
+import type { ImportedKey } from '../keys/key-input';
+import type { MonitoredKeySource } from '../keys/remote-jwks';
+import { resolveRemoteKeysSettings } from '../keys/remote-options';
+import { CONTENT_ENCRYPTION_ALGORITHMS, KEY_MANAGEMENT_ALGORITHMS } from '../lib/algorithms';
+import { resolveTrust, type IssuerTrust } from './issuer-trust';
+import { allowlist, seconds, stringList } from './option-checks';
+import {
+  DEFAULT_CLOCK_TOLERANCE,
+  DEFAULT_MAX_TOKEN_LENGTH,
+  MAX_CLOCK_TOLERANCE,
+  type EncryptionMode,
+  type VerifierOptions,
+} from './verifier-options';
+
+/** Options after validation: what every stage of the pipeline reads. */
+export interface VerificationPlan {
+  /** JWS algorithms any trusted issuer accepts (each issuer is then held to its own). */
+  readonly algorithms: ReadonlySet<string>;
+  /** The trust record of every configured issuer, by its exact `iss`. */
+  readonly trust: ReadonlyMap<string, IssuerTrust>;
+  /** Every key source, for `verifier.health()`. */
+  readonly keySources: readonly MonitoredKeySource[];
+  readonly encryption: EncryptionMode;
+  readonly decryptionKeys: readonly ImportedKey[];
+  readonly keyManagementAlgorithms: ReadonlySet<string>;
+  readonly contentEncryptionAlgorithms: ReadonlySet<string>;
+  readonly allowUnsignedEncryptedTokens: boolean;
+  readonly maxTokenLength: number;
+  /** The realm of every challenge this verifier's errors carry (fixed here, never patched). */
+  readonly realm: string;
+  readonly tokenSources: Required<TokenSourcesOptions>;
+  /** Verified-token cache bounds, or undefined when the cache is off. */
+  readonly cache: TokenCacheBounds | undefined;
+}
+
+const KNOWN_OPTIONS = new Set<string>([
+  'issuer',
+  'audience',
+  'keys',
+  'secret',
+  'jwksUri',
+  'discovery',
+  'issuers',
+  'remoteKeys',
+  'logger',
+  'algorithms',
+  'decryptionKeys',
+  'encryption',
+  'keyManagementAlgorithms',
+  'contentEncryptionAlgorithms',
+  'allowUnsignedEncryptedTokens',
+  'clockTolerance',
+  'maxTokenAge',
+  'requiredClaims',
+  'tokenType',
+  'claims',
+  'maxTokenLength',
+  'realm',
+  'tokenSources',
+  'cache',
+]);
+
+/**
+ * Validates and normalises {@link VerifierOptions} into a {@link VerificationPlan}.
+ *
+ * @param options What the caller passed to `createVerifier`.
+ * @throws TypeError naming the offending option.
+ * @example
+ * ```ts
+ * const plan = buildPlan({ issuer, audience, keys })
+ * plan.trust.get(issuer)?.rules.audiences
+ * ```
+ */
+export function buildPlan(options: VerifierOptions): VerificationPlan {
+  if (typeof options !== 'object' || options === null)
+    throw new TypeError('createVerifier: options object required');
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`${key}: unknown option`);
+  }
+  const remote = resolveRemoteKeysSettings(options.remoteKeys, options.logger);
+  const { keys: keysByIssuer, sources: keySources, audiences } = resolveTrust(options, remote);
+  const algorithms = new Set([...keysByIssuer.values()].flatMap((t) => [...t.algorithms]));
+
+  const decryptionKeys =
+    options.decryptionKeys === undefined ? [] : importDecryptionKeys(options.decryptionKeys);
+  const encryption = options.encryption ?? (decryptionKeys.length > 0 ? 'optional' : 'forbidden');
+  if (!['required', 'optional', 'forbidden'].includes(encryption)) {
+    throw new TypeError(`encryption: expected 'required', 'optional' or 'forbidden'`);
+  }
+  if (encryption !== 'forbidden' && decryptionKeys.length === 0) {
+    throw new TypeError(`encryption: '${encryption}' needs the decryptionKeys option`);
+  }
+
+  const clockTolerance =
+    options.clockTolerance === undefined
+      ? DEFAULT_CLOCK_TOLERANCE
+      : seconds(options.clockTolerance, 'clockTolerance', MAX_CLOCK_TOLERANCE);
+  const maxTokenAge =
+    options.maxTokenAge === undefined ? undefined : seconds(options.maxTokenAge, 'maxTokenAge');
+  const maxTokenLength = options.maxTokenLength ?? DEFAULT_MAX_TOKEN_LENGTH;
+  if (!Number.isSafeInteger(maxTokenLength) || maxTokenLength < 16) {
+    throw new TypeError('maxTokenLength: expected an integer of at least 16 characters');
+  }
+  const requiredClaims = options.requiredClaims ?? [];
+  // An array is required: spreading a lone string would quietly require 's', 'u', 'b'.
+  if (
+    !Array.isArray(requiredClaims) ||
+    !requiredClaims.every((c) => typeof c === 'string' && c !== '')
+  )
+    throw new TypeError('requiredClaims: expected an array of claim names');
+  const profile = resolveClaimsProfile(options.claims, audiences);
+  const tokenTypes =
+    options.tokenType === undefined
+      ? profile.tokenTypes
+      : stringList(options.tokenType, 'tokenType', true).map(normalizeMediaType);
+  const realm = options.realm ?? DEFAULT_REALM;
+  if (typeof realm !== 'string' || realm === '')
+    throw new TypeError('realm: expected a non-empty string');
+
+  const shared = { clockTolerance, maxTokenAge, requiredClaims, tokenTypes, profile };
+  // ONE record per issuer: its key source, its algorithms and its claim rules (its own audience
+  // when `issuers` sets one). The token's `iss` picks it once (claims/trusted-issuer.ts).
+  const trust = new Map<string, IssuerTrust>();
+  for (const [issuer, keys] of keysByIssuer) {
+    const rules: ClaimRules = { ...shared, issuer, audiences: keys.audiences };
+    trust.set(issuer, Object.freeze({ issuer, ...keys, rules }));
+  }
+
+  return {
+    algorithms,
+    trust,
+    keySources,
+    encryption,
+    decryptionKeys,
+    keyManagementAlgorithms: allowlist(
+      options.keyManagementAlgorithms,
+      KEY_MANAGEMENT_ALGORITHMS,
+      'keyManagementAlgorithms',
+    ),
+    contentEncryptionAlgorithms: allowlist(
+      options.contentEncryptionAlgorithms,
+      CONTENT_ENCRYPTION_ALGORITHMS,
+      'contentEncryptionAlgorithms',
+    ),
+    allowUnsignedEncryptedTokens: options.allowUnsignedEncryptedTokens === true,
+    maxTokenLength,
+    realm,
+    tokenSources: {
+      query: options.tokenSources?.query === true,
+      body: options.tokenSources?.body === true,
+    },
+    cache: resolveTokenCacheOptions(options.cache),
+  };
+}

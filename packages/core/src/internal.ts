@@ -1,0 +1,6 @@
+/**
+ * @tokenward/core/internal — entry points for tokenward's own adapters (@tokenward/express,
+ * @tokenward/nest). For first-party adapters; not covered by semver: names and signatures may
+ * change in any release.
+ */
+export { verifyRequestFromCache } from './verifier/sync-path';

@@ -1,0 +1,137 @@
+/**
+ * The ordered stages a token goes through (docs/architecture.md, "The pipeline"). Each stage is one
+ * call into its folder's door; a later stage (binding, revocation) is one more entry in
+ * {@link TOKEN_STAGES}. Stages run in order and stop at the first error.
+ */
+import { buildAccessToken } from '../claims/build-access-token';
+import { trustedIssuer } from '../claims/trusted-issuer';
+import { splitCompact, type CompactToken } from '../compact/compact';
+import type { IssuerTrust } from '../config/issuer-trust';
+import type { VerificationPlan } from '../config/plan';
+import { InvalidTokenError } from '../errors/errors';
+import { decryptJWE } from '../jwe/decrypt-jwe';
+import { openJWEContent } from '../jwe/nested';
+import { checkReplicatedClaims } from '../jwe/replicated-claims';
+import { verifyJWS } from '../jws/verify-jws';
+import type { AccessToken } from './access-token';
+
+/** What the stages have established about one token so far. */
+export interface TokenWork {
+  /** The token exactly as received. */
+  readonly token: string;
+  /** The time of the verification, in seconds since the epoch. */
+  readonly now: number;
+  compact?: CompactToken;
+  /** The outer JWE protected header, once decrypted. */
+  encryption?: Record<string, unknown>;
+  /** The compact JWS left to verify: the token itself, or the inside of a nested token. */
+  signed?: { readonly token: string; readonly segments: readonly string[] };
+  /** The header, claims and issuer record, once the signature (or the shared key) vouched. */
+  verified?: {
+    readonly header: Record<string, unknown>;
+    readonly claims: Record<string, unknown>;
+    readonly trust: IssuerTrust;
+  };
+  accessToken?: AccessToken;
+}
+
+/** One stage: reads what earlier stages set on `work`, adds its own part, or throws. */
+export type TokenStage = (work: TokenWork, plan: VerificationPlan) => void | Promise<void>;
+
+/** compact/: length cap, segments, charset (before any decoding); the encryption option. */
+const compactStage: TokenStage = (work, plan) => {
+  const compact = splitCompact(work.token, plan.maxTokenLength);
+  if (compact.kind === 'JWS' && plan.encryption === 'required') {
+    throw new InvalidTokenError(
+      'ERR_JWE_REQUIRED',
+      'the token is not encrypted and this verifier requires encryption (option encryption)',
+    );
+  }
+  if (compact.kind === 'JWE' && plan.encryption === 'forbidden') {
+    throw new InvalidTokenError(
+      'ERR_JWE_NOT_ALLOWED',
+      'encrypted tokens are not accepted (options decryptionKeys and encryption)',
+    );
+  }
+  work.compact = compact;
+  if (compact.kind === 'JWS') work.signed = { token: work.token, segments: compact.segments };
+};
+
+/** jwe/: header policy, decryption with our keys, the signed JWT inside. */
+const jweStage: TokenStage = async (work, plan) => {
+  const compact = work.compact as CompactToken;
+  if (compact.kind !== 'JWE') return;
+  const outer = await decryptJWE(work.token, compact.segments, {
+    keyManagementAlgorithms: plan.keyManagementAlgorithms,
+    contentEncryptionAlgorithms: plan.contentEncryptionAlgorithms,
+    decryptionKeys: plan.decryptionKeys,
+    allowUnsigned: plan.allowUnsignedEncryptedTokens,
+  });
+  work.encryption = outer.header;
+  const content = openJWEContent(outer, plan.maxTokenLength);
+  if (content.kind === 'JWS') {
+    work.signed = { token: content.token, segments: content.segments };
+    return;
+  }
+  // An unsigned encrypted token: the shared key vouches for it; its issuer is checked the once.
+  const trust = trustedIssuer(plan.trust, content.claims);
+  work.verified = { header: outer.header, claims: content.claims, trust };
+};
+
+/** jws/: header policy, the issuer's record (the one issuer check), signature. */
+const jwsStage: TokenStage = async (work, plan) => {
+  if (work.signed === undefined) return;
+  work.verified = await verifyJWS(work.signed.token, work.signed.segments, {
+    algorithms: plan.algorithms,
+    trustFor: (claims) => trustedIssuer(plan.trust, claims),
+  });
+};
+
+/** jwe/: claims replicated in the JWE header equal the ones inside (RFC 7519 §5.3). */
+const replicatedClaimsStage: TokenStage = (work) => {
+  if (work.encryption !== undefined && work.verified !== undefined) {
+    checkReplicatedClaims(work.encryption, work.verified.claims);
+  }
+};
+
+/** claims/: token type, registered claims, mapping into the AccessToken. */
+const claimsStage: TokenStage = (work) => {
+  const verified = work.verified as NonNullable<TokenWork['verified']>;
+  work.accessToken = buildAccessToken(
+    work.token,
+    { ...verified, encryption: work.encryption },
+    work.now,
+  );
+};
+
+/** The stages, in the order the security defaults require. */
+export const TOKEN_STAGES: readonly TokenStage[] = Object.freeze([
+  compactStage,
+  jweStage,
+  jwsStage,
+  replicatedClaimsStage,
+  claimsStage,
+]);
+
+/**
+ * Runs every stage on one token.
+ *
+ * @param now The time of the check, in seconds since the epoch.
+ * @throws whatever the first failing stage throws (the verifier maps it to a TokenwardError).
+ * @example
+ * ```ts
+ * const accessToken = await runTokenStages(token, plan, Math.floor(Date.now() / 1000))
+ * ```
+ */
+export async function runTokenStages(
+  token: string,
+  plan: VerificationPlan,
+  now: number,
+): Promise<AccessToken> {
+  const work: TokenWork = { token, now };
+  for (const stage of TOKEN_STAGES) {
+    const pending = stage(work, plan);
+    if (pending !== undefined) await pending;
+  }
+  return work.accessToken as AccessToken;
+}

@@ -1,0 +1,51 @@
+/** The public shape of a verifier: what `createVerifier` returns and adapters accept. */
+import type { RequestLike } from '../http/extract-token';
+import type { KeySourceHealth } from '../keys/remote-jwks';
+import type { AccessToken } from './access-token';
+
+/** Per-call verification context. */
+export interface VerifyContext {
+  /** The time to check `exp`/`nbf`/`iat` against. Default: now. */
+  currentDate?: Date;
+}
+
+/** A configured verifier; create one per API and reuse it. */
+export interface Verifier {
+  /**
+   * Decrypts (if encrypted) and verifies a compact access token.
+   *
+   * @throws TokenwardError (only): `InvalidTokenError` for a bad token.
+   */
+  verify(token: string, context?: VerifyContext): Promise<AccessToken>;
+  /**
+   * Extracts the bearer token from a request (RFC 6750 §2) and verifies it.
+   *
+   * @throws TokenwardError (only): `MissingTokenError`, `InvalidRequestError` or `InvalidTokenError`.
+   */
+  verifyRequest(request: RequestLike, context?: VerifyContext): Promise<AccessToken>;
+  /** The realm this verifier advertises in `WWW-Authenticate`. */
+  readonly realm: string;
+  /**
+   * The state of every signature key source (last successful fetch, age, last error), for
+   * readiness probes. A remote source that holds no key set yet is fetched first (once per
+   * cooldown, shared with concurrent verifications), so a cold instance can become ready without
+   * traffic. `ready` is true when every source can verify: `ok`, or `stale` within `maxStaleAge`.
+   *
+   * @example
+   * ```ts
+   * app.get('/readyz', async (_req, res) => {
+   *   const health = await verifier.health()
+   *   res.status(health.ready ? 200 : 503).json(health)
+   * })
+   * ```
+   */
+  health(): Promise<VerifierHealth>;
+}
+
+/** What {@link Verifier.health} reports. */
+export interface VerifierHealth {
+  /** Whether every key source can verify tokens now. */
+  readonly ready: boolean;
+  /** One entry per key source, in configuration order. */
+  readonly sources: readonly KeySourceHealth[];
+}
