@@ -14,7 +14,7 @@ export { KeysUnavailableError } from './errors/keys-unavailable-error';
 export { DEFAULT_REMOTE_KEYS, MAX_REMOTE_TIMEOUT } from './keys/remote-options';
 export type { RemoteKeysOptions, TokenwardLogger } from './keys/remote-options';
 export { MAX_REMOTE_JWKS_KEYS } from './keys/remote-jwks';
-export type { KeySourceHealth, KeySourceKind, KeySourceStatus } from './keys/remote-jwks';
+export type { KeySourceHealth, KeySourceKind, KeySourceStatus } from './keys/health';
 export { DISCOVERY_MAX_AGE_MS } from './keys/discovery';
 export {
   DEFAULT_CLOCK_TOLERANCE,
@@ -22,8 +22,9 @@ export {
   MAX_CLOCK_TOLERANCE,
 } from './config/verifier-options';
 export type { AccessToken } from './verifier/access-token';
-export { assertSingleAuthorizationHeader, extractBearerToken } from './http/extract-token';
-export type { RequestLike, TokenSourcesOptions } from './http/extract-token';
+export { assertSingleAuthorizationHeader } from './http/authorization';
+export { extractBearerToken } from './http/extract-token';
+export type { RequestLike, TokenSourcesOptions } from './http/request';
 export type { CacheAdmission, TokenCacheOptions } from './cache/verified-token-cache';
 export { DEFAULT_TOKEN_CACHE, DOORKEEPER_SLOTS } from './cache/verified-token-cache';
 export {

@@ -13,12 +13,8 @@ import {
   importVerificationKeys,
   type PublicKeyInput,
 } from '../keys/local-keys';
-import {
-  createLocalHealth,
-  fixedLocator,
-  RemoteKeySource,
-  type MonitoredKeySource,
-} from '../keys/remote-jwks';
+import { createLocalHealth, type MonitoredKeySource } from '../keys/health';
+import { fixedLocator, RemoteKeySource } from '../keys/remote-jwks';
 import type { RemoteKeysSettings } from '../keys/remote-options';
 import {
   ASYMMETRIC_JWS_ALGORITHMS,
@@ -75,7 +71,7 @@ function resolveAlgorithms(
 }
 
 /** The signature key source options; exactly one is given per issuer. */
-export const KEY_SOURCE_OPTIONS = ['keys', 'secret', 'jwksUri', 'discovery'] as const;
+const KEY_SOURCE_OPTIONS = ['keys', 'secret', 'jwksUri', 'discovery'] as const;
 
 const TRUSTED_ISSUER_OPTIONS = new Set<string>([
   'issuer',

@@ -3,7 +3,7 @@
  * config/plan.ts turns them into a {@link VerificationPlan} once.
  */
 import type { KeyObject } from 'node:crypto';
-import type { TokenSourcesOptions } from '../http/extract-token';
+import type { TokenSourcesOptions } from '../http/request';
 import type { TokenCacheOptions } from '../cache/verified-token-cache';
 import type { ClaimsMapping, ClaimsPresetName } from '../claims/presets';
 import type { DecryptionKeyInput } from '../keys/decryption-keys';

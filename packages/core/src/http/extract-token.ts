@@ -3,168 +3,14 @@
  * `access_token` query parameter or form field only when enabled, and never more than one.
  */
 import { InvalidRequestError, MissingTokenError } from '../errors/errors';
-
-/** The parts of an HTTP request tokenward reads; Express, Nest and node:http requests fit. */
-export interface RequestLike {
-  readonly method?: string;
-  readonly url?: string;
-  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
-  /**
-   * Parsed query parameters, when the framework has them; otherwise `url` is parsed. Read only
-   * when `url` is not a string or contains a `?`: a request-target without one has no query
-   * (Express computes `req.query` anew on every read).
-   */
-  readonly query?: unknown;
-  /** Parsed body, when the framework has parsed one. */
-  readonly body?: unknown;
-  /**
-   * The header lines as received, names and values alternating (Node's
-   * `IncomingMessage.rawHeaders`; Express and Nest requests have it). Node keeps only the first
-   * `authorization` line in `headers` and drops the others, so this is the only place a repeated
-   * Authorization header shows.
-   */
-  readonly rawHeaders?: readonly string[];
-  /**
-   * The Node request a framework wraps, when it keeps it as `raw` (Fastify, and Nest on Fastify):
-   * its `rawHeaders` are read when the request has none of its own.
-   */
-  readonly raw?: { readonly rawHeaders?: readonly string[] };
-}
-
-/** Where, besides the Authorization header, a token may be sent. Both off by default. */
-export interface TokenSourcesOptions {
-  /** Accept `?access_token=` (RFC 6750 §2.3; discouraged: URLs end up in logs). Default false. */
-  query?: boolean;
-  /** Accept an `access_token` form field (RFC 6750 §2.2). Default false. */
-  body?: boolean;
-}
-
-// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
-const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
-
-function header(request: RequestLike, name: string): string | string[] | undefined {
-  const direct = request.headers[name];
-  if (direct !== undefined) return direct;
-  for (const key of Object.keys(request.headers)) {
-    if (key.toLowerCase() === name) return request.headers[key];
-  }
-  return undefined;
-}
-
-/** How many Authorization header lines the request arrived with, per `rawHeaders`. */
-function authorizationLines(request: RequestLike): number {
-  const raw = request.rawHeaders ?? request.raw?.rawHeaders;
-  if (!Array.isArray(raw)) return 0;
-  let count = 0;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name: unknown = raw[i];
-    // The length test first spares a lower-cased copy of every other header name.
-    if (typeof name === 'string' && name.length === 13 && name.toLowerCase() === 'authorization')
-      count++;
-  }
-  return count;
-}
-
-/** Where a token was found (RFC 6750 §2.1 header, §2.2 form body, §2.3 query). */
-export type TokenLocation = 'header' | 'query' | 'body';
-
-/** What extraction found in a request: the token, its scheme and where it was. */
-export interface ExtractedToken {
-  /** The credentials as sent. */
-  readonly token: string;
-  /** The authentication scheme (RFC 9110 §11.1); `Bearer` for every location today. */
-  readonly scheme: 'Bearer';
-  readonly source: TokenLocation;
-  /**
-   * False for Authorization header credentials whose RFC 6750 §2.1 b64token syntax is not yet
-   * checked: the scan of a long token is deferred to {@link checkTokenSyntax}, which the pipeline
-   * skips on a verified-token cache hit (every cached token passed the compact-serialization
-   * checks, whose alphabet, base64url and '.', lies inside b64token).
-   */
-  readonly syntaxChecked: boolean;
-}
-
-/**
- * Refuses a request that arrived with more than one `Authorization` header line (read from
- * `rawHeaders`; Node keeps only the first in `headers`). `extractBearerToken` does this itself;
- * call it before reading a token your own way (a passport-jwt extractor, say).
- *
- * @throws InvalidRequestError `ERR_REQUEST_MULTIPLE_TOKENS` (400) for two lines or more.
- * @example
- * ```ts
- * assertSingleAuthorizationHeader(req) // then read the token from req.headers.authorization
- * ```
- */
-export function assertSingleAuthorizationHeader(request: RequestLike): void {
-  // RFC 9110 §5.3: Authorization is not a list, so two lines make the request malformed. Which
-  // one counts would otherwise depend on the component reading it (Node keeps the first; a
-  // proxy or WAF may check the last), letting a token slip past a check made on the other.
-  if (authorizationLines(request) > 1) {
-    throw new InvalidRequestError(
-      'ERR_REQUEST_MULTIPLE_TOKENS',
-      'the request has more than one Authorization header',
-    );
-  }
-}
-
-function fromAuthorization(request: RequestLike): string | undefined {
-  assertSingleAuthorizationHeader(request);
-  const value = header(request, 'authorization');
-  if (value === undefined) return undefined;
-  if (Array.isArray(value)) {
-    if (value.length > 1) {
-      throw new InvalidRequestError(
-        'ERR_REQUEST_MULTIPLE_TOKENS',
-        'the request has more than one Authorization header',
-      );
-    }
-    return value.length === 1 ? fromCredentials(value[0] as string) : undefined;
-  }
-  return fromCredentials(value);
-}
-
-/** The bearer credentials of an Authorization header value, their b64token syntax unchecked. */
-function fromCredentials(value: string): string | undefined {
-  if (value.startsWith('Bearer ')) {
-    // The usual spelling, without the regular expression below: it would copy the whole token
-    // twice. Same result: the scheme is 'Bearer', and the rest, trimmed, is the credentials.
-    return value.slice(7).trim();
-  }
-  const trimmed = value.trim();
-  const match = /^(\S+)(?: +(.*))?$/s.exec(trimmed);
-  if (!match) {
-    // RFC 7235 §2.1: the scheme and the credentials are separated by spaces only. A bearer
-    // credential written another way (`Bearer<TAB>token`) is malformed, not absent: a 401
-    // would tell the client to fetch a new token that would fail the same way.
-    if (/^bearer\s/i.test(trimmed)) throw malformedHeader();
-    return undefined;
-  }
-  // RFC 7235 §2.1: the auth scheme is case-insensitive. Another scheme (Basic, DPoP, …) is not
-  // a bearer token; the request is then treated as carrying none.
-  if ((match[1] as string).toLowerCase() !== 'bearer') return undefined;
-  return (match[2] ?? '').trim();
-}
-
-const malformedHeader = (): InvalidRequestError =>
-  new InvalidRequestError(
-    'ERR_REQUEST_MALFORMED',
-    "the Authorization header is not 'Bearer <token>'",
-  );
-
-/**
- * Checks the RFC 6750 §2.1 b64token syntax of header credentials that {@link extractToken} left
- * unchecked (see {@link ExtractedToken.syntaxChecked}).
- *
- * @throws InvalidRequestError `ERR_REQUEST_MALFORMED` (400) when the syntax is wrong.
- * @example
- * ```ts
- * const found = extractToken(request, sources)
- * if (cache.get(found.token) === undefined) checkTokenSyntax(found)
- * ```
- */
-export function checkTokenSyntax(found: ExtractedToken): void {
-  if (!found.syntaxChecked && !B64TOKEN.test(found.token)) throw malformedHeader();
-}
+import { checkTokenSyntax, isB64Token, malformedHeader, readAuthorization } from './authorization';
+import {
+  readHeader,
+  type ExtractedToken,
+  type RequestLike,
+  type TokenLocation,
+  type TokenSourcesOptions,
+} from './request';
 
 function fromRecord(record: unknown, where: string): string | undefined {
   if (typeof record !== 'object' || record === null) return undefined;
@@ -201,7 +47,7 @@ function fromBody(request: RequestLike): string | undefined {
   // not clash with the Authorization header nor stand in for it.
   // Only a parsed object can hold a field; checked first, it spares the header look-up.
   if (typeof request.body !== 'object' || request.body === null) return undefined;
-  const type = header(request, 'content-type');
+  const type = readHeader(request, 'content-type');
   if (
     typeof type !== 'string' ||
     !type.toLowerCase().startsWith('application/x-www-form-urlencoded')
@@ -242,12 +88,12 @@ export function extractBearerToken(
  * ```
  */
 export function extractToken(request: RequestLike, sources: TokenSourcesOptions): ExtractedToken {
-  const fromHeader = fromAuthorization(request);
+  const fromHeader = readAuthorization(request);
   try {
     return locate(request, sources, fromHeader);
   } catch (error) {
     // Malformed header credentials are reported first, as when they are checked on reading.
-    if (fromHeader !== undefined && !B64TOKEN.test(fromHeader)) throw malformedHeader();
+    if (fromHeader !== undefined && !isB64Token(fromHeader)) throw malformedHeader();
     throw error;
   }
 }

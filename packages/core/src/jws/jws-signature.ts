@@ -51,11 +51,6 @@ const PARAMETERS: Readonly<Record<string, SignatureParameters>> = {
 // RFC 7518 §3.5: the PSS salt is as long as the hash output (what WebCrypto, and so jose, uses).
 const PSS_SALT_BYTES: Readonly<Record<string, number>> = { sha256: 32, sha384: 48, sha512: 64 };
 
-/** Whether {@link verifySignature} handles `alg`. */
-export function isFastSignatureAlgorithm(alg: string): boolean {
-  return Object.hasOwn(PARAMETERS, alg);
-}
-
 /**
  * Checks the signature of the compact JWS `token` (already shape-checked; `segments` are its three
  * parts) with `key`, for the allowlisted `alg` the key was selected for.

@@ -78,7 +78,7 @@ export function jwksURIFrom(
 }
 
 /** Fetches the metadata of `issuer` and returns its checked `jwks_uri`. */
-export async function discoverJWKSURI(
+async function discoverJWKSURI(
   issuer: string,
   issuerURL: URL,
   settings: RemoteKeysSettings,

@@ -34,7 +34,7 @@ export interface ImportedKey {
 }
 
 /** Minimum RSA modulus size, in bits (RFC 7518 §3.3, §4.2; RFC 8725 §3.5). */
-export const MIN_RSA_BITS = 2048;
+const MIN_RSA_BITS = 2048;
 
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k', 'priv'] as const;
 
@@ -58,7 +58,7 @@ export function hasPrivateMembers(jwk: JWK): boolean {
 }
 
 /** Throws when an RSA key is shorter than {@link MIN_RSA_BITS} or has a degenerate exponent. */
-export function assertKeyStrength(key: KeyObject, option: string): void {
+function assertKeyStrength(key: KeyObject, option: string): void {
   if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'rsa-pss') return;
   const bits = key.asymmetricKeyDetails?.modulusLength;
   if ((bits ?? 0) < MIN_RSA_BITS) {

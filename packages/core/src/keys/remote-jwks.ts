@@ -1,7 +1,7 @@
 /**
  * A signing key source backed by a remote JWK Set (`jwksUri`, or the `jwks_uri` found by
  * discovery), built to survive an identity provider that rotates keys, goes down, stalls or
- * answers nonsense (DESIGN.md security default 5).
+ * answers nonsense (the remote-key rules of docs/architecture.md).
  *
  * jose's `createRemoteJWKSet` is not used: it has no stale-if-error, no response size cap, and
  * imports keys without our hygiene rules; this module adds those around the same caching model
@@ -20,53 +20,14 @@ import type { JWK } from 'jose' with { 'resolution-mode': 'import' };
 import { ASYMMETRIC_JWS_ALGORITHMS } from '../lib/algorithms';
 import { fetchJSON } from '../lib/fetch-json';
 import { hasPrivateMembers, importPublicKey, type ImportedKey } from './key-input';
-import type { KeySelector, SigningKeySource } from './key-source';
+import type { KeySelector } from './key-source';
 import { KeysUnavailableError } from '../errors/keys-unavailable-error';
 import { selectKeys } from './local-keys';
 import { log, type RemoteKeysSettings, type TokenwardLogger } from './remote-options';
+import type { KeySourceHealth, KeySourceStatus, MonitoredKeySource } from './health';
 
 /** A JWK Set with more members than this is refused as a whole (no IdP publishes that many). */
 export const MAX_REMOTE_JWKS_KEYS = 100;
-
-/** Where a key source's keys come from. */
-export type KeySourceKind = 'jwks' | 'discovery' | 'keys' | 'secret';
-
-/** State of one key source, as {@link KeySourceHealth} reports it. */
-export type KeySourceStatus = 'ok' | 'stale' | 'unavailable';
-
-/** The health of one key source, for readiness probes and dashboards. */
-export interface KeySourceHealth {
-  /** Where the keys come from. */
-  readonly kind: KeySourceKind;
-  /** The issuers whose tokens this source's keys verify. */
-  readonly issuers: readonly string[];
-  /** The JWK Set URL (for discovery: once discovered). */
-  readonly jwksUri: string | undefined;
-  /**
-   * `ok`: a key set is held and the last fetch succeeded. `stale`: fetches fail but the last good
-   * set is still within `maxStaleAge` and in use. `unavailable`: no usable key set, verification
-   * answers 503 (also before the first fetch).
-   */
-  readonly status: KeySourceStatus;
-  /** When the key set in use was fetched. */
-  readonly lastSuccessAt: Date | undefined;
-  /** Age of the key set in use, in seconds. */
-  readonly age: number | undefined;
-  /** The last failure, when the last fetch failed (a description, never a response body). */
-  readonly lastError: { readonly message: string; readonly at: Date } | undefined;
-  /** Usable signature keys held. */
-  readonly keyCount: number;
-  /** Fetches attempted so far (metadata and JWK Set together count as one). */
-  readonly fetchCount: number;
-}
-
-/** A key source that can report its health and be warmed up by a readiness probe. */
-export interface MonitoredKeySource extends SigningKeySource {
-  /** A snapshot of the source's state. */
-  health(): KeySourceHealth;
-  /** Fetches the key set when none is held, within the cooldown; never throws. */
-  warm(): Promise<void>;
-}
 
 /** How a remote source finds its JWK Set URL: fixed (`jwksUri`) or by discovery. */
 export interface JWKSLocator {
@@ -133,7 +94,7 @@ function importMember(
  *
  * @throws Error when the document is not a JWK Set, is too large, or has no usable key.
  */
-export function importRemoteJWKSet(
+function importRemoteJWKSet(
   body: Record<string, unknown>,
   url: URL,
   logger?: TokenwardLogger,
@@ -298,29 +259,4 @@ export class RemoteKeySource implements MonitoredKeySource {
 /** A locator for a configured `jwksUri`. */
 export function fixedLocator(url: URL): JWKSLocator {
   return { kind: 'jwks', current: () => url, locate: () => Promise.resolve(url) };
-}
-
-/** A monitored view of local keys (`keys`, `secret`), which are always healthy. */
-export function createLocalHealth(
-  kind: 'keys' | 'secret',
-  issuers: readonly string[],
-  source: SigningKeySource,
-  keyCount: number,
-): MonitoredKeySource {
-  const health: KeySourceHealth = Object.freeze({
-    kind,
-    issuers,
-    jwksUri: undefined,
-    status: 'ok',
-    lastSuccessAt: undefined,
-    age: undefined,
-    lastError: undefined,
-    keyCount,
-    fetchCount: 0,
-  });
-  return {
-    getKeys: (selector) => source.getKeys(selector),
-    health: () => health,
-    warm: () => Promise.resolve(),
-  };
 }

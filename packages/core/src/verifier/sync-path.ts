@@ -5,7 +5,7 @@
  * wrapper that counts calls, say) keeps its cache path, as it kept every method. Exported to
  * applications as `@tokenward/core/internal`, which is not covered by semver.
  */
-import type { RequestLike } from '../http/extract-token';
+import type { RequestLike } from '../http/request';
 import type { AccessToken } from './access-token';
 import type { Verifier, VerifyContext } from './types';
 

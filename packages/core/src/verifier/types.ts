@@ -1,6 +1,6 @@
 /** The public shape of a verifier: what `createVerifier` returns and adapters accept. */
-import type { RequestLike } from '../http/extract-token';
-import type { KeySourceHealth } from '../keys/remote-jwks';
+import type { RequestLike } from '../http/request';
+import type { KeySourceHealth } from '../keys/health';
 import type { AccessToken } from './access-token';
 
 /** Per-call verification context. */
