@@ -16,7 +16,7 @@ import {
   type AccessToken,
   type Policy,
 } from '@tokenward/core';
-import { claims, mint, NOW, verifier } from './helpers/mint';
+import { claims, mint, NOW, verifier } from '../helpers/keys';
 
 function accessToken(
   options: { scopes?: string[]; roles?: string[]; claims?: Record<string, unknown> } = {},

@@ -8,11 +8,11 @@ import {
   MAX_CLOCK_TOLERANCE,
   type VerifierOptions,
 } from '@tokenward/core';
-import { resolveClaimsProfile } from '../src/claims/presets';
-import { normalizeMediaType } from '../src/compact/media-type';
-import { validateClaims, type ClaimRules } from '../src/claims/validate-claims';
-import { trustedIssuer } from '../src/claims/trusted-issuer';
-import type { IssuerTrust } from '../src/config/issuer-trust';
+import { resolveClaimsProfile } from '../../src/claims/presets';
+import { normalizeMediaType } from '../../src/compact/media-type';
+import { validateClaims, type ClaimRules } from '../../src/claims/validate-claims';
+import { trustedIssuer } from '../../src/claims/trusted-issuer';
+import type { IssuerTrust } from '../../src/config/issuer-trust';
 import {
   AUDIENCE,
   claims,
@@ -23,7 +23,7 @@ import {
   rejection,
   verifier,
   type MintHeader,
-} from './helpers/mint';
+} from '../helpers/keys';
 
 async function verifyWith(
   payload: Record<string, unknown> | string,

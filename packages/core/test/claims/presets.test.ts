@@ -7,10 +7,10 @@
  * made up; only the claim names, types, nesting and header `typ` matter here.
  */
 import { createVerifier, PRESET_NAMES, type VerifierOptions } from '@tokenward/core';
-import { readClaim } from '../src/claims/claim-path';
-import { mapClaims } from '../src/claims/map-claims';
-import { resolveClaimsProfile } from '../src/claims/presets';
-import { mint, NOW, NOW_S, rejection, testKey, type MintHeader } from './helpers/mint';
+import { readClaim } from '../../src/claims/claim-path';
+import { mapClaims } from '../../src/claims/map-claims';
+import { resolveClaimsProfile } from '../../src/claims/presets';
+import { mint, NOW, NOW_S, rejection, testKey, type MintHeader } from '../helpers/keys';
 
 async function verifierFor(options: Omit<VerifierOptions, 'keys'>) {
   const { publicJwk } = await testKey();

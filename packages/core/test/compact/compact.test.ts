@@ -10,7 +10,7 @@ import {
   decodeSegment,
   isCanonicalSegment,
   splitCompact,
-} from '../src/compact/compact';
+} from '../../src/compact/compact';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const b64u = (value: string | Uint8Array) => Buffer.from(value).toString('base64url');

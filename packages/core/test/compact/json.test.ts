@@ -4,7 +4,7 @@
  */
 import fc from 'fast-check';
 import { InvalidTokenError } from '@tokenward/core';
-import { findDuplicateMember, parseJSONObject } from '../src/compact/json';
+import { findDuplicateMember, parseJSONObject } from '../../src/compact/json';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

@@ -6,7 +6,7 @@
  */
 import { SignJWT } from 'jose';
 import { createVerifier, type TokenwardError, type VerifierOptions } from '@tokenward/core';
-import { rejection } from '../helpers/mint';
+import { rejection } from '../helpers/keys';
 import {
   AUDIENCE,
   json,
@@ -18,7 +18,7 @@ import {
   useClock,
   type FakeIdP,
   type SigningKey,
-} from './helpers/idp';
+} from '../helpers/idp';
 
 useClock();
 const at = { currentDate: NOW };

@@ -21,7 +21,7 @@ import {
   secret,
   signJWS,
   type TestKeyPair,
-} from './helpers/keys';
+} from '../helpers/keys';
 
 let rsa: TestKeyPair;
 let ec: TestKeyPair;

@@ -10,7 +10,7 @@ import {
   MissingTokenError,
   TokenwardError,
 } from '@tokenward/core';
-import { claims, mint, NOW, rejection, verifier } from './helpers/mint';
+import { claims, mint, NOW, rejection, verifier } from '../helpers/keys';
 
 // RFC 6750 §3 / RFC 7235 §2.1 quoted-string, restricted to the characters RFC 6750 allows.
 const QUOTED = /"(?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*"/.source;

@@ -313,3 +313,24 @@ export async function expectInvalidToken(
   expect(error.toJSON()).toEqual({ error: 'invalid_token', error_description: expect.any(String) });
   return error;
 }
+
+/** Header members of {@link mint}; a member set to `undefined` is left out. */
+export type MintHeader = Record<string, unknown>;
+
+/**
+ * {@link signJWS} with the default RSA key (the one {@link makeVerifier} trusts): header
+ * `{ alg: 'RS256', kid, typ: 'at+jwt' }` unless `header` says otherwise, so a test can put anything
+ * in the header and the claims (a wrong `typ`, a string `exp`, raw JSON text such as `1e400`).
+ */
+export async function mint(
+  payload: Record<string, unknown> | string,
+  header: MintHeader = {},
+): Promise<string> {
+  return signJWS(payload, await keyPair('rsa'), header);
+}
+
+/** The default RSA key pair: the one {@link mint} signs with and {@link makeVerifier} trusts. */
+export const testKey = (): Promise<TestKeyPair> => keyPair('rsa');
+
+/** {@link makeVerifier}, under the short name the claim and policy tests use. */
+export const verifier = makeVerifier;

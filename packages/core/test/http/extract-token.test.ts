@@ -10,7 +10,7 @@ import {
   type TokenSourcesOptions,
   type TokenwardError,
 } from '@tokenward/core';
-import { AUDIENCE, claims, mint, NOW, rejection, verifier } from './helpers/mint';
+import { AUDIENCE, claims, mint, NOW, rejection, verifier } from '../helpers/keys';
 
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln';
 

@@ -25,7 +25,7 @@ import {
   secret,
   type KeyKind,
   type TestKeyPair,
-} from './helpers/keys';
+} from '../helpers/keys';
 
 const at = { currentDate: NOW };
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

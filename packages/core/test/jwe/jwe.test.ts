@@ -18,7 +18,7 @@ import {
   secret,
   signJWS,
   type TestKeyPair,
-} from './helpers/keys';
+} from '../helpers/keys';
 
 let issuerKey: TestKeyPair;
 let apiKey: TestKeyPair;

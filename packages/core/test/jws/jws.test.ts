@@ -16,7 +16,7 @@ import {
   secret,
   signJWS,
   type TestKeyPair,
-} from './helpers/keys';
+} from '../helpers/keys';
 
 let rsa: TestKeyPair;
 let p256: TestKeyPair;

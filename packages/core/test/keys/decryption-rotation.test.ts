@@ -6,8 +6,8 @@
  */
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { createIssuer, createVerifier, type VerifierOptions } from '@tokenward/core';
-import { rejection } from '../helpers/mint';
-import { AUDIENCE, json, NOW, startIdP, useClock, type FakeIdP } from './helpers/idp';
+import { rejection } from '../helpers/keys';
+import { AUDIENCE, json, NOW, startIdP, useClock, type FakeIdP } from '../helpers/idp';
 
 useClock();
 const ISSUER = 'https://issuer.example.com/';

@@ -5,7 +5,7 @@
  */
 import { createVerifier, DISCOVERY_MAX_AGE_MS, KeysUnavailableError } from '@tokenward/core';
 import { discoveryURLs, jwksURIFrom } from '../../src/keys/discovery';
-import { rejection } from '../helpers/mint';
+import { rejection } from '../helpers/keys';
 import {
   AUDIENCE,
   json,
@@ -19,7 +19,7 @@ import {
   useClock,
   type FakeIdP,
   type SigningKey,
-} from './helpers/idp';
+} from '../helpers/idp';
 
 const OIDC = '/.well-known/openid-configuration';
 const OAUTH = '/.well-known/oauth-authorization-server';

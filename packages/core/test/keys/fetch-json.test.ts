@@ -10,7 +10,7 @@ import {
   insecureURLReason,
   isLoopbackURL,
 } from '../../src/lib/fetch-json';
-import { huge, json, raw, redirect, reset, stall, startIdP, type FakeIdP } from './helpers/idp';
+import { huge, json, raw, redirect, reset, stall, startIdP, type FakeIdP } from '../helpers/idp';
 
 const limits = { timeoutMs: 200, maxBytes: 1024 };
 let idp: FakeIdP;

@@ -16,7 +16,7 @@ import {
 } from '@tokenward/core';
 import { fixedLocator, RemoteKeySource } from '../../src/keys/remote-jwks';
 import { resolveRemoteKeysSettings } from '../../src/keys/remote-options';
-import { rejection } from '../helpers/mint';
+import { rejection } from '../helpers/keys';
 import {
   AUDIENCE,
   huge,
@@ -33,7 +33,7 @@ import {
   useClock,
   type FakeIdP,
   type SigningKey,
-} from './helpers/idp';
+} from '../helpers/idp';
 
 const ISSUER = 'https://issuer.example.com/';
 const JWKS = '/jwks.json';

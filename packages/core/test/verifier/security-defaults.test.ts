@@ -23,8 +23,8 @@ import {
   secret,
   signJWS,
   type TestKeyPair,
-} from './helpers/keys';
-import { decryptJWE } from '../src/jwe/decrypt-jwe';
+} from '../helpers/keys';
+import { decryptJWE } from '../../src/jwe/decrypt-jwe';
 
 let issuerKey: TestKeyPair; // the issuer's signing key
 let apiKey: TestKeyPair; // the resource server's RSA encryption key

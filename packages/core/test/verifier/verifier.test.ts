@@ -22,7 +22,7 @@ import {
   rejection,
   signJWS,
   type TestKeyPair,
-} from './helpers/keys';
+} from '../helpers/keys';
 
 let issuerKey: TestKeyPair;
 let apiKey: TestKeyPair;
