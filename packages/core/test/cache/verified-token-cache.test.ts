@@ -43,7 +43,7 @@ describe('VerifiedTokenCache', () => {
     for (let i = 0; i < 500; i++) cache.set(accessToken(`token-${i}`, 60), NOW);
     expect(cache.size).toBe(50);
     // LRU: the newest survive, the oldest are gone.
-    expect(cache.get('token-499')).toBeDefined();
+    expect(cache.get('token-499')).toMatchObject({ token: 'token-499' });
     expect(cache.get('token-0')).toBeUndefined();
   });
 

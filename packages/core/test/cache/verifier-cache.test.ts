@@ -5,6 +5,7 @@
  */
 import { requireScopes } from '@tokenward/core';
 import {
+  anAccessToken,
   AUDIENCE,
   claims,
   keyPair,
@@ -46,7 +47,7 @@ describe('verified-token cache in createVerifier', () => {
     const verifier = await makeVerifier({ clockTolerance: 0, cache: ALWAYS });
     const jwt = await token({ exp: NOW_S + 60 });
     await verifier.verify(jwt, at(0));
-    await expect(verifier.verify(jwt, at(59))).resolves.toBeDefined();
+    await expect(verifier.verify(jwt, at(59))).resolves.toMatchObject(anAccessToken);
     const error = await rejection(verifier.verify(jwt, at(60)));
     expect(error.code).toBe('ERR_TOKEN_EXPIRED');
     expect(error.status).toBe(401);

@@ -58,7 +58,7 @@ describe('verifyRequestFromCache (@tokenward/core/internal)', () => {
     const verifier = await makeVerifier({ clockTolerance: 0, cache: ALWAYS });
     const jwt = await token({ nbf: NOW_S + 10, exp: NOW_S + 60 });
     await verifier.verifyRequest(request(jwt), at(10));
-    expect(verifyRequestFromCache(verifier, request(jwt), at(59))).toBeDefined();
+    expect(verifyRequestFromCache(verifier, request(jwt), at(59))).toMatchObject({ token: jwt });
     expect(verifyRequestFromCache(verifier, request(jwt), at(60))).toBeUndefined();
     expect(verifyRequestFromCache(verifier, request(jwt), at(9))).toBeUndefined();
     expect((await rejection(verifier.verifyRequest(request(jwt), at(60)))).code).toBe(

@@ -14,6 +14,7 @@ import { validateClaims, type ClaimRules } from '../../src/claims/validate-claim
 import { trustedIssuer } from '../../src/claims/trusted-issuer';
 import type { IssuerTrust } from '../../src/config/issuer-trust';
 import {
+  anAccessToken,
   AUDIENCE,
   claims,
   ISSUER,
@@ -137,10 +138,12 @@ describe('audience (aud)', () => {
 
   it('accepts a token naming any one of several configured audiences', async () => {
     const audience = ['urn:api:one', 'urn:api:two'];
-    await expect(verifyWith(claims({ aud: 'urn:api:two' }), { audience })).resolves.toBeDefined();
+    await expect(verifyWith(claims({ aud: 'urn:api:two' }), { audience })).resolves.toMatchObject(
+      anAccessToken,
+    );
     await expect(
       verifyWith(claims({ aud: ['urn:x', 'urn:api:one'] }), { audience }),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
   });
 
   it.each([
@@ -191,7 +194,7 @@ describe('expiry (exp)', () => {
   // RFC 7519 §4.1.4: reject on or after exp, allowing for the clock tolerance.
   it('accepts a token up to one second before exp + tolerance', async () => {
     const exp = NOW_S - DEFAULT_CLOCK_TOLERANCE + 1;
-    await expect(verifyWith(claims({ exp, iat: exp - 60 }))).resolves.toBeDefined();
+    await expect(verifyWith(claims({ exp, iat: exp - 60 }))).resolves.toMatchObject(anAccessToken);
   });
 
   it('rejects a token exactly at exp + tolerance', async () => {
@@ -208,14 +211,16 @@ describe('expiry (exp)', () => {
     const payload = claims({ exp: NOW_S + 10 });
     await expect(
       verifyWith(payload, { clockTolerance: 0 }, {}, at(NOW_S + 9)),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
     const error = await failure(payload, { clockTolerance: 0 }, {}, at(NOW_S + 10));
     expect(error.code).toBe('ERR_TOKEN_EXPIRED');
   });
 
   it('honours a larger clockTolerance', async () => {
     const payload = claims({ exp: NOW_S - 100, iat: NOW_S - 200 });
-    await expect(verifyWith(payload, { clockTolerance: 101 })).resolves.toBeDefined();
+    await expect(verifyWith(payload, { clockTolerance: 101 })).resolves.toMatchObject(
+      anAccessToken,
+    );
     expect((await failure(payload, { clockTolerance: 100 })).code).toBe('ERR_TOKEN_EXPIRED');
   });
 
@@ -225,7 +230,7 @@ describe('expiry (exp)', () => {
     const expired = await mint(claims());
     expect((await rejection(v.verify(expired))).code).toBe('ERR_TOKEN_EXPIRED');
     const future = await mint(claims({ exp: 4102444800 }));
-    await expect(v.verify(future)).resolves.toBeDefined();
+    await expect(v.verify(future)).resolves.toMatchObject({ token: future });
   });
 
   it('accepts a fractional NumericDate', async () => {
@@ -237,7 +242,7 @@ describe('expiry (exp)', () => {
 describe('not before (nbf)', () => {
   it('accepts a token whose nbf is exactly tolerance seconds ahead', async () => {
     const nbf = NOW_S + DEFAULT_CLOCK_TOLERANCE;
-    await expect(verifyWith(claims({ nbf }))).resolves.toBeDefined();
+    await expect(verifyWith(claims({ nbf }))).resolves.toMatchObject(anAccessToken);
   });
 
   it('rejects a token whose nbf is more than tolerance seconds ahead', async () => {
@@ -247,7 +252,9 @@ describe('not before (nbf)', () => {
   });
 
   it('with clockTolerance 0 accepts nbf = now and rejects nbf = now + 1', async () => {
-    await expect(verifyWith(claims({ nbf: NOW_S }), { clockTolerance: 0 })).resolves.toBeDefined();
+    await expect(verifyWith(claims({ nbf: NOW_S }), { clockTolerance: 0 })).resolves.toMatchObject(
+      anAccessToken,
+    );
     const error = await failure(claims({ nbf: NOW_S + 1 }), { clockTolerance: 0 });
     expect(error.code).toBe('ERR_TOKEN_NOT_YET_VALID');
   });
@@ -257,7 +264,7 @@ describe('issued at (iat)', () => {
   it('accepts an iat exactly tolerance seconds in the future', async () => {
     await expect(
       verifyWith(claims({ iat: NOW_S + DEFAULT_CLOCK_TOLERANCE })),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
   });
 
   it('rejects an iat more than tolerance seconds in the future', async () => {
@@ -320,7 +327,9 @@ describe('mistyped NumericDates', () => {
 describe('maxTokenAge', () => {
   it('accepts a token exactly maxTokenAge + tolerance old', async () => {
     const iat = NOW_S - 600 - DEFAULT_CLOCK_TOLERANCE;
-    await expect(verifyWith(claims({ iat }), { maxTokenAge: 600 })).resolves.toBeDefined();
+    await expect(verifyWith(claims({ iat }), { maxTokenAge: 600 })).resolves.toMatchObject(
+      anAccessToken,
+    );
   });
 
   it('rejects a token older than maxTokenAge + tolerance', async () => {
@@ -339,7 +348,9 @@ describe('maxTokenAge', () => {
   });
 
   it('ignores the token age when not set', async () => {
-    await expect(verifyWith(claims({ iat: NOW_S - 86400 * 365 }))).resolves.toBeDefined();
+    await expect(verifyWith(claims({ iat: NOW_S - 86400 * 365 }))).resolves.toMatchObject(
+      anAccessToken,
+    );
   });
 });
 
@@ -347,7 +358,7 @@ describe('requiredClaims', () => {
   it('accepts a token carrying every required claim, even a null one', async () => {
     await expect(
       verifyWith(claims({ tenant: 'acme', sid: null }), { requiredClaims: ['tenant', 'sid'] }),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
   });
 
   it('rejects a token missing one, naming the claim', async () => {
@@ -392,7 +403,7 @@ describe('clockTolerance option', () => {
     const payload = claims({ exp: NOW_S - MAX_CLOCK_TOLERANCE + 1, iat: NOW_S - 1000 });
     await expect(
       verifyWith(payload, { clockTolerance: MAX_CLOCK_TOLERANCE }),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
   });
 
   it.each([-1, Number.NaN, '60'])('rejects maxTokenAge %p with a TypeError', async (value) => {
@@ -402,13 +413,13 @@ describe('clockTolerance option', () => {
 
 describe('token type (typ header)', () => {
   it('defaults to at+jwt (RFC 9068 §2.1)', async () => {
-    await expect(verifyWith(claims(), {}, { typ: 'at+jwt' })).resolves.toBeDefined();
+    await expect(verifyWith(claims(), {}, { typ: 'at+jwt' })).resolves.toMatchObject(anAccessToken);
   });
 
   it.each(['application/at+jwt', 'AT+JWT', 'Application/At+JWT'])(
     'accepts typ %s (RFC 7515 §4.1.9: case-insensitive, application/ optional)',
     async (typ) => {
-      await expect(verifyWith(claims(), {}, { typ })).resolves.toBeDefined();
+      await expect(verifyWith(claims(), {}, { typ })).resolves.toMatchObject(anAccessToken);
     },
   );
 
@@ -451,7 +462,7 @@ describe('token type (typ header)', () => {
   it("tokenType: '' accepts a token without typ, and only that", async () => {
     await expect(
       verifyWith(claims(), { tokenType: '' }, { typ: undefined }),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
     const error = await failure(claims(), { tokenType: '' }, { typ: 'at+jwt' });
     expect(error.code).toBe('ERR_TOKEN_TYPE_INVALID');
     expect(error.message).toContain("'' (no typ)");
@@ -459,8 +470,12 @@ describe('token type (typ header)', () => {
 
   it('accepts any of several configured types, normalised', async () => {
     const options = { tokenType: ['application/JWT', 'at+jwt'] };
-    await expect(verifyWith(claims(), options, { typ: 'jwt' })).resolves.toBeDefined();
-    await expect(verifyWith(claims(), options, { typ: 'at+jwt' })).resolves.toBeDefined();
+    await expect(verifyWith(claims(), options, { typ: 'jwt' })).resolves.toMatchObject(
+      anAccessToken,
+    );
+    await expect(verifyWith(claims(), options, { typ: 'at+jwt' })).resolves.toMatchObject(
+      anAccessToken,
+    );
     const error = await failure(claims(), options, { typ: undefined });
     expect(error.code).toBe('ERR_TOKEN_TYPE_INVALID');
   });

@@ -10,7 +10,15 @@ import { createVerifier, PRESET_NAMES, type VerifierOptions } from '@tokenward/c
 import { readClaim } from '../../src/claims/claim-path';
 import { mapClaims } from '../../src/claims/map-claims';
 import { resolveClaimsProfile } from '../../src/claims/presets';
-import { mint, NOW, NOW_S, rejection, testKey, type MintHeader } from '../helpers/keys';
+import {
+  anAccessToken,
+  mint,
+  NOW,
+  NOW_S,
+  rejection,
+  testKey,
+  type MintHeader,
+} from '../helpers/keys';
 
 async function verifierFor(options: Omit<VerifierOptions, 'keys'>) {
   const { publicJwk } = await testKey();
@@ -224,7 +232,9 @@ describe('okta', () => {
   });
 
   it('also accepts typ JWT', async () => {
-    await expect(verify(options, accessToken, { typ: 'JWT' })).resolves.toBeDefined();
+    await expect(verify(options, accessToken, { typ: 'JWT' })).resolves.toMatchObject(
+      anAccessToken,
+    );
   });
 
   it('rejects an Okta ID token', async () => {
@@ -260,7 +270,7 @@ describe('okta', () => {
     );
     await expect(
       verify({ ...options, tokenType: 'at+jwt' }, accessToken, { typ: 'at+jwt' }),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
   });
 });
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { exportJWK } from 'jose';
 import { createVerifier, DEFAULT_MAX_TOKEN_LENGTH, type VerifierOptions } from '@tokenward/core';
 import {
+  anAccessToken,
   AUDIENCE,
   claims,
   encryptJWE,
@@ -164,7 +165,7 @@ describe('general options', () => {
     const v = build({ tokenType: '' });
     await expect(
       v.verify(await signJWS(claims(), rsa, { typ: undefined }), at),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
     await expectInvalidToken(v, await signJWS(claims(), rsa), 'ERR_TOKEN_TYPE_INVALID');
   });
 
@@ -212,7 +213,7 @@ describe('algorithms', () => {
 
   test('a single algorithm may be given as a string', async () => {
     const v = build({ algorithms: 'ES256', keys: ec.publicJwk });
-    await expect(v.verify(await signJWS(claims(), ec), at)).resolves.toBeDefined();
+    await expect(v.verify(await signJWS(claims(), ec), at)).resolves.toMatchObject(anAccessToken);
   });
 
   test('the default asymmetric list accepts every key type', async () => {
@@ -224,7 +225,9 @@ describe('algorithms', () => {
       [ed, 'EdDSA'],
       [ed, 'Ed25519'],
     ] as const) {
-      await expect(v.verify(await signJWS(claims(), key, { alg }), at)).resolves.toBeDefined();
+      await expect(v.verify(await signJWS(claims(), key, { alg }), at)).resolves.toMatchObject(
+        anAccessToken,
+      );
     }
   });
 
@@ -233,10 +236,10 @@ describe('algorithms', () => {
     const v = build({ secret: key });
     await expect(
       v.verify(await signJWS(claims(), key, { alg: 'HS256' }), at),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
     await expect(
       v.verify(await signJWS(claims(), key, { alg: 'HS384' }), at),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
     await expectInvalidToken(
       v,
       await signJWS(claims(), key, { alg: 'HS512' }),
@@ -289,7 +292,7 @@ describe('JWE algorithm allowlists', () => {
       }),
     );
     const jwe = await encryptJWE(await signJWS(claims(), rsa), apiKey);
-    await expect(v.verify(jwe, at)).resolves.toBeDefined();
+    await expect(v.verify(jwe, at)).resolves.toMatchObject({ token: jwe });
   });
 });
 
@@ -333,7 +336,7 @@ describe('keys: signature key inputs', () => {
   test('a public JWK', async () => {
     await expect(
       build({ keys: rsa.publicJwk }).verify(await signJWS(claims(), rsa), at),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
   });
 
   test('a JWK Set, skipping members with use "enc" or without the verify key operation', async () => {
@@ -349,8 +352,8 @@ describe('keys: signature key inputs', () => {
         ],
       },
     });
-    await expect(v.verify(await signJWS(claims(), rsa), at)).resolves.toBeDefined();
-    await expect(v.verify(await signJWS(claims(), ec), at)).resolves.toBeDefined();
+    await expect(v.verify(await signJWS(claims(), rsa), at)).resolves.toMatchObject(anAccessToken);
+    await expect(v.verify(await signJWS(claims(), ec), at)).resolves.toMatchObject(anAccessToken);
     // The skipped members were never imported: tokens they signed find no key.
     await expectInvalidToken(v, await signJWS(claims(), encKey), 'ERR_JWS_KEY_NOT_FOUND');
     await expectInvalidToken(v, await signJWS(claims(), opsKey), 'ERR_JWS_KEY_NOT_FOUND');
@@ -360,30 +363,32 @@ describe('keys: signature key inputs', () => {
     const pem = rsa.publicKey.export({ type: 'spki', format: 'pem' }) as string;
     // A PEM key has no kid, so it serves tokens with any kid or none.
     const v = build({ keys: pem });
-    await expect(v.verify(await signJWS(claims(), rsa), at)).resolves.toBeDefined();
+    await expect(v.verify(await signJWS(claims(), rsa), at)).resolves.toMatchObject(anAccessToken);
     await expect(
       v.verify(await signJWS(claims(), rsa, { kid: undefined }), at),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
   });
 
   test('an X.509 certificate in PEM', async () => {
     const v = build({ keys: certPem });
     const signer = createPrivateKey(certKeyPem);
     const pair = { ...ec, kid: 'cert', privateKey: signer } as TestKeyPair;
-    await expect(v.verify(await signJWS(claims(), pair), at)).resolves.toBeDefined();
+    await expect(v.verify(await signJWS(claims(), pair), at)).resolves.toMatchObject(anAccessToken);
     await expectInvalidToken(v, await signJWS(claims(), ec), 'ERR_JWS_SIGNATURE_INVALID');
   });
 
   test('a public KeyObject', async () => {
     const v = build({ keys: ed.publicKey });
-    await expect(v.verify(await signJWS(claims(), ed), at)).resolves.toBeDefined();
+    await expect(v.verify(await signJWS(claims(), ed), at)).resolves.toMatchObject(anAccessToken);
   });
 
   test('a list of inputs of different kinds', async () => {
     const pem = ec.publicKey.export({ type: 'spki', format: 'pem' }) as string;
     const v = build({ keys: [rsa.publicJwk, pem, ed.publicKey] });
     for (const key of [rsa, ec, ed]) {
-      await expect(v.verify(await signJWS(claims(), key), at)).resolves.toBeDefined();
+      await expect(v.verify(await signJWS(claims(), key), at)).resolves.toMatchObject(
+        anAccessToken,
+      );
     }
   });
 
@@ -469,13 +474,15 @@ describe('secret', () => {
     const bytes = secret(32);
     for (const input of [bytes, createSecretKey(bytes)]) {
       const v = build({ secret: input });
-      await expect(v.verify(await signJWS(claims(), bytes), at)).resolves.toBeDefined();
+      await expect(v.verify(await signJWS(claims(), bytes), at)).resolves.toMatchObject(
+        anAccessToken,
+      );
     }
     const text = 's'.repeat(32);
     const v = build({ secret: text });
     await expect(
       v.verify(await signJWS(claims(), new TextEncoder().encode(text)), at),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
   });
 
   test.each([
@@ -538,7 +545,7 @@ describe('decryptionKeys: input forms', () => {
       decryptionKeys: { keys: [{ ...other.privateJwk, use: 'sig' }, apiKey.privateJwk] },
     });
     await expectInvalidToken(v, await nested(other), 'ERR_JWE_KEY_NOT_FOUND');
-    await expect(v.verify(await nested(apiKey), at)).resolves.toBeDefined();
+    await expect(v.verify(await nested(apiKey), at)).resolves.toMatchObject(anAccessToken);
   });
 
   test.each([
@@ -599,7 +606,7 @@ describe('decryptionKeys: input forms', () => {
 
   test('decryptionKeys switch the default encryption mode to optional', async () => {
     const v = build({ decryptionKeys: apiKey.privateKey });
-    await expect(v.verify(await signJWS(claims(), rsa), at)).resolves.toBeDefined();
-    await expect(v.verify(await nested(apiKey), at)).resolves.toBeDefined();
+    await expect(v.verify(await signJWS(claims(), rsa), at)).resolves.toMatchObject(anAccessToken);
+    await expect(v.verify(await nested(apiKey), at)).resolves.toMatchObject(anAccessToken);
   });
 });

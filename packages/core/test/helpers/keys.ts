@@ -334,3 +334,16 @@ export const testKey = (): Promise<TestKeyPair> => keyPair('rsa');
 
 /** {@link makeVerifier}, under the short name the claim and policy tests use. */
 export const verifier = makeVerifier;
+
+/**
+ * What an accepted token resolves to: a frozen AccessToken with its registered claims mapped (for
+ * `expect(…).resolves.toMatchObject(anAccessToken)` where the token text is not at hand).
+ */
+export const anAccessToken = {
+  // Three (JWS) or five (JWE) base64url segments; a JWE encrypted key may be empty (dir).
+  token: expect.stringMatching(/^[\w-]+(\.[\w-]*){2}((\.[\w-]*){2})?$/),
+  issuer: expect.any(String),
+  audience: expect.any(Array),
+  scopes: expect.any(Set),
+  expiresAt: expect.any(Date),
+};

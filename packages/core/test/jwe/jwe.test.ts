@@ -7,6 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { errors as joseErrors } from 'jose';
 import { MAX_DECRYPTION_CANDIDATES } from '@tokenward/core';
 import {
+  anAccessToken,
   b64u,
   claims,
   encryptJWE,
@@ -97,7 +98,7 @@ describe('decryption key selection', () => {
     const v = await makeVerifier({ decryptionKeys: apiKey.privateKey });
     await expect(
       v.verify(await encryptJWE(inner, apiKey, { kid: 'anything' }), at),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
   });
 
   test('a JWE without kid tries only keys whose type fits its alg', async () => {
@@ -124,7 +125,7 @@ describe('decryption key selection', () => {
     });
     await expect(
       v.verify(await encryptJWE(inner, p384, { kid: undefined }), at),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
     const x25519 = await keyPair('x25519', 'api');
     await expectInvalidToken(
       v,
@@ -146,7 +147,7 @@ describe('decryption key selection', () => {
       });
       const encryptTo = (index: number) =>
         encryptJWE(inner, keys[index] as TestKeyPair | Uint8Array, { alg, kid: undefined });
-      await expect(v.verify(await encryptTo(2), at)).resolves.toBeDefined();
+      await expect(v.verify(await encryptTo(2), at)).resolves.toMatchObject(anAccessToken);
       await expectInvalidToken(v, await encryptTo(3), 'ERR_JWE_DECRYPTION_FAILED');
       await expectInvalidToken(v, await encryptTo(4), 'ERR_JWE_DECRYPTION_FAILED');
     },
@@ -194,7 +195,7 @@ describe('decryption key selection', () => {
     const v = await makeVerifier({ decryptionKeys: restricted });
     await expect(
       v.verify(await encryptJWE(inner, apiKey, { alg: 'RSA-OAEP' }), at),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
     await expectInvalidToken(
       v,
       await encryptJWE(inner, apiKey, { alg: 'RSA-OAEP-256' }),
@@ -206,7 +207,7 @@ describe('decryption key selection', () => {
     const dirVerifier = await makeVerifier({ decryptionKeys: oct });
     await expect(
       dirVerifier.verify(await encryptJWE(inner, bytes, { alg: 'dir' }), at),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
     await expectInvalidToken(
       dirVerifier,
       await encryptJWE(inner, bytes, { alg: 'A256KW' }),

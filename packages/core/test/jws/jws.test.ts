@@ -6,6 +6,7 @@
 import { sign } from 'node:crypto';
 import { MAX_KEY_CANDIDATES } from '@tokenward/core';
 import {
+  anAccessToken,
   b64u,
   claims,
   expectInvalidToken,
@@ -87,7 +88,7 @@ describe('algorithms and key types', () => {
     const v = await makeVerifier({ keys: { ...rsa.publicJwk, alg: 'PS256' } });
     await expect(
       v.verify(await signJWS(claims(), rsa, { alg: 'PS256' }), at),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
     await expectInvalidToken(
       v,
       await signJWS(claims(), rsa, { alg: 'RS256' }),
@@ -123,7 +124,7 @@ describe('signature key selection', () => {
     const v = await makeVerifier({ keys: keys.map((k) => k.publicKey) });
     const signBy = (index: number) =>
       signJWS(claims(), keys[index] as TestKeyPair, { kid: undefined });
-    await expect(v.verify(await signBy(2), at)).resolves.toBeDefined();
+    await expect(v.verify(await signBy(2), at)).resolves.toMatchObject(anAccessToken);
     await expectInvalidToken(v, await signBy(3), 'ERR_JWS_SIGNATURE_INVALID');
     await expectInvalidToken(v, await signBy(4), 'ERR_JWS_SIGNATURE_INVALID');
   });
@@ -134,7 +135,7 @@ describe('signature key selection', () => {
     });
     await expect(
       v.verify(await signJWS(claims(), p256, { kid: undefined }), at),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
   });
 
   test('a kid naming no key reaches only keys without a kid', async () => {
@@ -148,14 +149,14 @@ describe('signature key selection', () => {
     const withoutKid = await makeVerifier({ keys: pem });
     await expect(
       withoutKid.verify(await signJWS(claims(), rsa, { kid: 'rotated-away' }), at),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
   });
 
   test('a token without kid may be verified by a key that has one', async () => {
     const v = await makeVerifier({ keys: { keys: [p256.publicJwk, rsa.publicJwk] } });
     await expect(
       v.verify(await signJWS(claims(), rsa, { kid: undefined }), at),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
   });
 });
 

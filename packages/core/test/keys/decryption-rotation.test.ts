@@ -88,7 +88,7 @@ it('accepts both keys during the rotation and only the new one after it', async 
 
   // 3. Retire the old key once the last token encrypted to it has expired.
   const after = resourceServer([enc2.privateJwk], logs);
-  await expect(after.verify(newToken, at)).resolves.toBeDefined();
+  await expect(after.verify(newToken, at)).resolves.toMatchObject({ token: newToken });
   const error = await rejection(after.verify(oldToken, at));
   expect(error.code).toBe('ERR_JWE_KEY_NOT_FOUND');
   expect(error.status).toBe(401);

@@ -5,7 +5,7 @@
  */
 import { createVerifier, DISCOVERY_MAX_AGE_MS, KeysUnavailableError } from '@tokenward/core';
 import { discoveryURLs, jwksURIFrom } from '../../src/keys/discovery';
-import { rejection } from '../helpers/keys';
+import { anAccessToken, rejection } from '../helpers/keys';
 import {
   AUDIENCE,
   json,
@@ -86,7 +86,8 @@ describe('OpenID Connect discovery', () => {
     idp.on(OIDC, metadata(issuer));
     const v = discovering(issuer);
     const token = await mint(key, issuer);
-    for (let i = 0; i < 5; i++) await expect(v.verify(token, at)).resolves.toBeDefined();
+    for (let i = 0; i < 5; i++)
+      await expect(v.verify(token, at)).resolves.toMatchObject({ token: token });
     expect(idp.hits(OIDC)).toBe(1);
     expect(idp.hits(OAUTH)).toBe(0);
     expect(idp.hits('/keys')).toBe(1);
@@ -104,7 +105,7 @@ describe('OpenID Connect discovery', () => {
     const issuer = `${idp.url}/realms/demo/`;
     idp.on(`/realms/demo${OIDC}`, metadata(issuer));
     const v = discovering(issuer);
-    await expect(v.verify(await mint(key, issuer), at)).resolves.toBeDefined();
+    await expect(v.verify(await mint(key, issuer), at)).resolves.toMatchObject(anAccessToken);
     expect(idp.hits(`/realms/demo${OIDC}`)).toBe(1);
     expect(idp.hits('/keys')).toBe(1);
   });
@@ -115,7 +116,7 @@ describe('RFC 8414 fallback', () => {
     const issuer = `${idp.url}/tenant1`;
     idp.on(`${OAUTH}/tenant1`, metadata(issuer));
     const v = discovering(issuer);
-    await expect(v.verify(await mint(key, issuer), at)).resolves.toBeDefined();
+    await expect(v.verify(await mint(key, issuer), at)).resolves.toMatchObject(anAccessToken);
     expect(idp.hits(`/tenant1${OIDC}`)).toBe(1); // 404 from the default route
     expect(idp.hits(`${OAUTH}/tenant1`)).toBe(1);
     expect(idp.hits('/keys')).toBe(1);
@@ -245,7 +246,7 @@ describe('re-discovery', () => {
     await v.verify(token, at);
     idp.on(OIDC, json({ error: 'down' }, 503));
     clock.advance(DISCOVERY_MAX_AGE_MS / 1000);
-    await expect(v.verify(token, at)).resolves.toBeDefined();
+    await expect(v.verify(token, at)).resolves.toMatchObject({ token: token });
     expect([idp.hits(OIDC), idp.hits(OAUTH), idp.hits('/keys')]).toEqual([2, 1, 2]);
     expect(warnings).toEqual(['tokenward: re-reading issuer metadata failed']);
     expect((await v.health()).sources[0]?.status).toBe('ok');

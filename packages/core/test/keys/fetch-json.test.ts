@@ -74,7 +74,9 @@ describe('answers', () => {
     const body = (n: number) => `{"a":"${'x'.repeat(n - 8)}"}`;
     idp.on('/exact', raw(body(1024)));
     idp.on('/over', raw(body(1025)));
-    await expect(fetchJSON(new URL(`${idp.url}/exact`), limits)).resolves.toBeDefined();
+    await expect(fetchJSON(new URL(`${idp.url}/exact`), limits)).resolves.toEqual({
+      a: 'x'.repeat(1024 - 8),
+    });
     expect((await failure(`${idp.url}/over`)).reason).toBe('too-large');
   });
 

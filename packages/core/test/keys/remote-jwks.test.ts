@@ -16,7 +16,7 @@ import {
 } from '@tokenward/core';
 import { fixedLocator, RemoteKeySource } from '../../src/keys/remote-jwks';
 import { resolveRemoteKeysSettings } from '../../src/keys/remote-options';
-import { rejection } from '../helpers/keys';
+import { anAccessToken, rejection } from '../helpers/keys';
 import {
   AUDIENCE,
   huge,
@@ -209,7 +209,7 @@ describe('an issuer that goes down', () => {
     expect(idp.hits(JWKS)).toBe(2);
 
     clock.advance(DEFAULT_REMOTE_KEYS.maxStaleAge - DEFAULT_REMOTE_KEYS.cacheMaxAge);
-    await expect(v.verify(token, at)).resolves.toBeDefined(); // exactly maxStaleAge old: still used
+    await expect(v.verify(token, at)).resolves.toMatchObject({ token: token }); // exactly maxStaleAge old: still used
     expect(idp.hits(JWKS)).toBe(3);
     clock.advance(1);
     await unavailable(v.verify(token, at));
@@ -221,7 +221,7 @@ describe('an issuer that goes down', () => {
     // The issuer comes back: the next attempt after the cooldown recovers.
     idp.on(JWKS, json(jwks(k1)));
     clock.advance(DEFAULT_REMOTE_KEYS.cooldown);
-    await expect(v.verify(token, at)).resolves.toBeDefined();
+    await expect(v.verify(token, at)).resolves.toMatchObject({ token: token });
     expect(idp.hits(JWKS)).toBe(4);
     expect((await v.health()).sources[0]).toMatchObject({ status: 'ok', lastError: undefined });
     expect(warnings.at(-1)).toBe('tokenward: remote JWK Set fetched again');
@@ -236,7 +236,7 @@ describe('an issuer that goes down', () => {
     await unavailable(v.verify(await mint(k2, ISSUER), at));
     expect(idp.hits(JWKS)).toBe(2);
     // The known key still verifies from the stale set.
-    await expect(v.verify(await mint(k1, ISSUER), at)).resolves.toBeDefined();
+    await expect(v.verify(await mint(k1, ISSUER), at)).resolves.toMatchObject(anAccessToken);
     expect(idp.hits(JWKS)).toBe(2);
 
     const cold = verifier();
@@ -254,7 +254,7 @@ describe('an issuer that goes down', () => {
     idp.on(JWKS, stall);
     clock.advance(DEFAULT_REMOTE_KEYS.cacheMaxAge);
     const started = performance.now();
-    await expect(v.verify(token, at)).resolves.toBeDefined();
+    await expect(v.verify(token, at)).resolves.toMatchObject({ token: token });
     const elapsed = performance.now() - started;
     expect(elapsed).toBeGreaterThanOrEqual(150);
     expect(elapsed).toBeLessThan(2000);
@@ -316,7 +316,7 @@ describe('responses that are not a usable JWK Set', () => {
     await v.verify(token, at);
     idp.on(JWKS, raw('garbage'));
     clock.advance(DEFAULT_REMOTE_KEYS.cacheMaxAge);
-    await expect(v.verify(token, at)).resolves.toBeDefined();
+    await expect(v.verify(token, at)).resolves.toMatchObject({ token: token });
     expect(idp.hits(JWKS)).toBe(2);
   });
 
@@ -382,7 +382,7 @@ describe('key hygiene on what arrives', () => {
     const logs: unknown[] = [];
     const v = verifier({ logger: { warn: (message, details) => logs.push({ message, details }) } });
 
-    await expect(v.verify(await mint(k1, ISSUER), at)).resolves.toBeDefined();
+    await expect(v.verify(await mint(k1, ISSUER), at)).resolves.toMatchObject(anAccessToken);
     await invalid(v.verify(await mint(leaked, ISSUER), at), 'ERR_JWS_KEY_NOT_FOUND');
     await invalid(v.verify(await mint(encOnly, ISSUER), at), 'ERR_JWS_KEY_NOT_FOUND');
     await invalid(v.verify(await mint(opsEncrypt, ISSUER), at), 'ERR_JWS_KEY_NOT_FOUND');
@@ -532,10 +532,10 @@ describe('a logger that throws', () => {
         },
       },
     });
-    await expect(v.verify(await mint(k1, ISSUER), at)).resolves.toBeDefined();
+    await expect(v.verify(await mint(k1, ISSUER), at)).resolves.toMatchObject(anAccessToken);
     idp.on(JWKS, json({}, 500));
     clock.advance(DEFAULT_REMOTE_KEYS.cacheMaxAge);
-    await expect(v.verify(await mint(k1, ISSUER), at)).resolves.toBeDefined();
+    await expect(v.verify(await mint(k1, ISSUER), at)).resolves.toMatchObject(anAccessToken);
     expect(idp.hits(JWKS)).toBe(2);
   });
 });

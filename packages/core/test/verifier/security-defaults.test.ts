@@ -7,6 +7,7 @@ import { sign as cryptoSign } from 'node:crypto';
 import { CompactEncrypt, errors as joseErrors } from 'jose';
 import type { Verifier } from '@tokenward/core';
 import {
+  anAccessToken,
   AUDIENCE,
   b64u,
   claims,
@@ -113,7 +114,9 @@ describe('rule 1: length, charset and segment checks before any decoding', () =>
     const standard = payload.replace(/-/g, '+').replace(/_/g, '/');
     await expectInvalidToken(verifier, signSegments(header, standard), 'ERR_TOKEN_MALFORMED');
     // The url-safe spelling of the same claims is accepted.
-    await expect(verifier.verify(signSegments(header, payload), at)).resolves.toBeDefined();
+    await expect(verifier.verify(signSegments(header, payload), at)).resolves.toMatchObject(
+      anAccessToken,
+    );
   });
 
   test('rule 1: non-canonical trailing bits in the signature are rejected', async () => {
@@ -141,7 +144,9 @@ describe('rule 1: length, charset and segment checks before any decoding', () =>
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     const mutated = payload.slice(0, -1) + alphabet[alphabet.indexOf(payload.at(-1) as string) + 1];
     const header = b64u(rs256Header);
-    await expect(verifier.verify(signSegments(header, payload), at)).resolves.toBeDefined();
+    await expect(verifier.verify(signSegments(header, payload), at)).resolves.toMatchObject(
+      anAccessToken,
+    );
     // The signature covers the mutated text, so only the canonical-encoding check can reject it.
     await expectInvalidToken(verifier, signSegments(header, mutated), 'ERR_TOKEN_MALFORMED');
   });
@@ -188,7 +193,7 @@ describe('rule 1: length, charset and segment checks before any decoding', () =>
     const single = '{"alg":"RS256","typ":"at+jwt"}';
     await expect(
       verifier.verify(rawJWS(single, json(claims()), issuerKey.privateKey), at),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
   });
 
   test('rule 1: duplicate member names in the claims are rejected', async () => {
@@ -239,7 +244,7 @@ describe('rule 1: length, charset and segment checks before any decoding', () =>
     const single = '{"alg":"RSA-OAEP-256","enc":"A256GCM","cty":"JWT"}';
     await expect(
       verifier.verify(rawJWE(single, inner, { alg: 'RSA-OAEP-256', key: apiKey.publicKey }), at),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
   });
 
   test('rule 1: escaped duplicates ("cty" and "\\u0063ty") in the JWE header are rejected', async () => {
@@ -317,13 +322,13 @@ describe('rule 2: algorithms, key binding and key hints', () => {
     }
     await expect(
       v32.verify(await signJWS(claims(), key32, { alg: 'HS256' }), at),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
 
     const key48 = secret(48);
     const v48 = await makeVerifier({ secret: key48 });
     await expect(
       v48.verify(await signJWS(claims(), key48, { alg: 'HS384' }), at),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
     await expectInvalidToken(
       v48,
       await signJWS(claims(), key48, { alg: 'HS512' }),
@@ -334,7 +339,7 @@ describe('rule 2: algorithms, key binding and key hints', () => {
     const v64 = await makeVerifier({ secret: key64 });
     await expect(
       v64.verify(await signJWS(claims(), key64, { alg: 'HS512' }), at),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
   });
 
   test('rule 2: a secret shorter than 32 bytes is a TypeError', async () => {
@@ -362,7 +367,7 @@ describe('rule 2: algorithms, key binding and key hints', () => {
     await expectInvalidToken(v, await goodJWS(), 'ERR_JWS_ALG_NOT_ALLOWED');
     await expect(
       v.verify(await signJWS(claims(), issuerKey, { alg: 'PS256' }), at),
-    ).resolves.toBeDefined();
+    ).resolves.toMatchObject(anAccessToken);
   });
 
   test.each(['jwk', 'jku', 'x5u', 'x5c'])(
@@ -520,7 +525,9 @@ describe('rule 3: JWE', () => {
       await encryptJWE(await goodJWS(), apiKey, { alg: 'RSA-OAEP' }),
       'ERR_JWE_ALG_NOT_ALLOWED',
     );
-    await expect(v.verify(await encryptJWE(await goodJWS(), apiKey), at)).resolves.toBeDefined();
+    await expect(v.verify(await encryptJWE(await goodJWS(), apiKey), at)).resolves.toMatchObject(
+      anAccessToken,
+    );
     const unknown = `${b64u(json({ alg: 'RSA-OAEP-999', enc: 'A256GCM', cty: 'JWT' }))}.AAAA.AAAA.AAAA.AAAA`;
     await expectInvalidToken(verifier, unknown, 'ERR_JWE_ALG_NOT_ALLOWED');
   });
@@ -532,7 +539,7 @@ describe('rule 3: JWE', () => {
     });
     const cbc = await encryptJWE(await goodJWS(), apiKey, { enc: 'A128CBC-HS256' });
     await expectInvalidToken(v, cbc, 'ERR_JWE_ENC_NOT_ALLOWED');
-    await expect(verifier.verify(cbc, at)).resolves.toBeDefined();
+    await expect(verifier.verify(cbc, at)).resolves.toMatchObject({ token: cbc });
     const noEnc = `${b64u(json({ alg: 'RSA-OAEP-256', cty: 'JWT' }))}.AAAA.AAAA.AAAA.AAAA`;
     await expectInvalidToken(verifier, noEnc, 'ERR_JWE_ENC_NOT_ALLOWED');
   });

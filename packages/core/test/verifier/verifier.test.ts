@@ -115,7 +115,7 @@ describe('the AccessToken', () => {
     expect((await rejection(v.verify(expired))).code).toBe('ERR_TOKEN_EXPIRED');
     const now = Math.floor(Date.now() / 1000);
     const fresh = await signJWS(claims({ iat: now, exp: now + 60 }), issuerKey);
-    await expect(v.verify(fresh)).resolves.toBeDefined();
+    await expect(v.verify(fresh)).resolves.toMatchObject({ token: fresh });
   });
 });
 
@@ -123,19 +123,19 @@ describe('encryption modes', () => {
   test('without decryptionKeys the default is forbidden: a JWE is rejected, a JWS accepted', async () => {
     const v = await makeVerifier();
     await expectInvalidToken(v, jwe, 'ERR_JWE_NOT_ALLOWED');
-    await expect(v.verify(jws, at)).resolves.toBeDefined();
+    await expect(v.verify(jws, at)).resolves.toMatchObject({ token: jws });
   });
 
   test('with decryptionKeys the default is optional: both are accepted', async () => {
     const v = await makeVerifier({ decryptionKeys: apiKey.privateJwk });
-    await expect(v.verify(jws, at)).resolves.toBeDefined();
-    await expect(v.verify(jwe, at)).resolves.toBeDefined();
+    await expect(v.verify(jws, at)).resolves.toMatchObject({ token: jws });
+    await expect(v.verify(jwe, at)).resolves.toMatchObject({ token: jwe });
   });
 
   test('optional, given explicitly, accepts both', async () => {
     const v = await makeVerifier({ decryptionKeys: apiKey.privateJwk, encryption: 'optional' });
-    await expect(v.verify(jws, at)).resolves.toBeDefined();
-    await expect(v.verify(jwe, at)).resolves.toBeDefined();
+    await expect(v.verify(jws, at)).resolves.toMatchObject({ token: jws });
+    await expect(v.verify(jwe, at)).resolves.toMatchObject({ token: jwe });
   });
 
   test('required rejects a signed-only token before verifying it', async () => {
@@ -143,14 +143,14 @@ describe('encryption modes', () => {
     await expectInvalidToken(v, jws, 'ERR_JWE_REQUIRED');
     // Even a JWS with a bad signature gets ERR_JWE_REQUIRED: nothing was verified.
     await expectInvalidToken(v, `${jws.slice(0, -4)}AAAA`, 'ERR_JWE_REQUIRED');
-    await expect(v.verify(jwe, at)).resolves.toBeDefined();
+    await expect(v.verify(jwe, at)).resolves.toMatchObject({ token: jwe });
   });
 
   test('forbidden rejects a JWE even with decryptionKeys, before decrypting it', async () => {
     const v = await makeVerifier({ decryptionKeys: apiKey.privateJwk, encryption: 'forbidden' });
     await expectInvalidToken(v, jwe, 'ERR_JWE_NOT_ALLOWED');
     await expectInvalidToken(v, 'AAAA.AAAA.AAAA.AAAA.AAAA', 'ERR_JWE_NOT_ALLOWED');
-    await expect(v.verify(jws, at)).resolves.toBeDefined();
+    await expect(v.verify(jws, at)).resolves.toMatchObject({ token: jws });
   });
 });
 
