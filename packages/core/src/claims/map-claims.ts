@@ -51,7 +51,7 @@ export function mapClaims(claims: Record<string, unknown>, profile: ClaimsProfil
   }
   return {
     scopes: collect(claims, profile.scopes, true),
-    roles: collect(claims, profile.roles, false),
+    roles: collect(claims, [profile.roles], false),
     clientId,
   };
 }

@@ -19,8 +19,13 @@ export interface ClaimsMapping {
   preset?: ClaimsPresetName;
   /** Claims holding scopes: space-delimited strings or arrays of strings. */
   scopes?: readonly ClaimPath[];
-  /** Claims holding roles: arrays of strings (a single string is one role). */
-  roles?: readonly ClaimPath[];
+  /**
+   * The ONE claim holding roles: a claim name, a dotted path (`'realm_access.roles'`) or an
+   * array of path segments (`['https://example.com/roles']`). Its value is an array of strings
+   * (a single string is one role). Replaces the preset's roles claim; other claims (`groups`,
+   * `permissions`) are never merged in.
+   */
+  roles?: ClaimPath;
   /** Claims holding the OAuth client id; the first present one wins. */
   clientId?: readonly ClaimPath[];
 }
@@ -29,7 +34,8 @@ export interface ClaimsMapping {
 export interface ClaimsProfile {
   readonly name: ClaimsPresetName | 'default';
   readonly scopes: readonly (readonly string[])[];
-  readonly roles: readonly (readonly string[])[];
+  /** The one roles claim, as path segments. */
+  readonly roles: readonly string[];
   readonly clientId: readonly (readonly string[])[];
   /** Accepted header `typ` values, lower-cased without `application/`; `''` means no `typ`. */
   readonly tokenTypes: readonly string[];
@@ -52,30 +58,35 @@ const notAnIDToken = (claims: Record<string, unknown>): string | undefined =>
 
 type PresetDefinition = Omit<ClaimsProfile, 'name' | 'scopes' | 'roles' | 'clientId'> & {
   scopes: ClaimPath[];
-  roles: (audiences: readonly string[]) => ClaimPath[];
+  /** The one claim roles are read from (see the table in the core README). */
+  roles: ClaimPath;
   clientId: ClaimPath[];
 };
 
 const DEFAULT_PROFILE: PresetDefinition = {
   scopes: ['scope', 'scp'],
-  roles: () => ['roles', 'permissions', 'groups'],
+  // RFC 9068 §2.2.3.1 (SCIM core, RFC 7643 §4.1.2): `roles`. `groups` and `entitlements` are
+  // other attributes with other meanings; merging them would let a group name grant a role.
+  roles: 'roles',
   clientId: ['client_id', 'azp', 'cid', 'appid'],
   tokenTypes: ['at+jwt'],
 };
 
 const PRESETS: Record<ClaimsPresetName, PresetDefinition> = {
-  // RFC 9068 §2.2: `client_id`, `scope`; §2.2.3.1: `roles`, `groups`, `entitlements`.
+  // RFC 9068 §2.2: `client_id`, `scope`; §2.2.3.1: `roles` (not `groups` nor `entitlements`).
   rfc9068: {
     scopes: ['scope'],
-    roles: () => ['roles', 'groups', 'entitlements'],
+    roles: 'roles',
     clientId: ['client_id'],
     tokenTypes: ['at+jwt'],
   },
   // Auth0 "Access Token Profiles": typ "JWT" (Auth0 profile) or "at+jwt" (RFC 9068 profile);
-  // `scope` string, RBAC `permissions` array, `azp` or `client_id`.
+  // `scope` string, RBAC `permissions` array, `azp` or `client_id`. With RBAC's "Add
+  // Permissions in the Access Token", `permissions` is the only authorization list Auth0 itself
+  // puts in access tokens (role names need a custom, namespaced claim: map it with `roles`).
   auth0: {
     scopes: ['scope'],
-    roles: () => ['permissions', 'roles'],
+    roles: 'permissions',
     clientId: ['client_id', 'azp'],
     tokenTypes: ['at+jwt', 'jwt'],
     accessTokenCheck: notAnIDToken,
@@ -84,7 +95,8 @@ const PRESETS: Record<ClaimsPresetName, PresetDefinition> = {
   // optional `groups` claim. Okta ID tokens carry no `cid`.
   okta: {
     scopes: ['scp'],
-    roles: () => ['groups', 'roles'],
+    // Okta's groups claim (a custom claim named `groups` on the authorization server).
+    roles: 'groups',
     clientId: ['cid'],
     tokenTypes: ['', 'jwt'],
     accessTokenCheck: (claims) =>
@@ -97,20 +109,17 @@ const PRESETS: Record<ClaimsPresetName, PresetDefinition> = {
   // string for delegated scopes, `roles` array for app roles, `azp` (v2) or `appid` (v1).
   azure: {
     scopes: ['scp'],
-    roles: () => ['roles'],
+    roles: 'roles',
     clientId: ['azp', 'appid'],
     tokenTypes: ['jwt'],
     accessTokenCheck: notAnIDToken,
   },
   // Keycloak: typ "JWT" header, `typ: "Bearer"` claim (ID tokens say "ID", refresh tokens
-  // "Refresh"), `realm_access.roles`, and `resource_access.<client>.roles` for the clients this
-  // API is the audience of.
+  // "Refresh"), realm roles in `realm_access.roles`. Client roles (`resource_access.<client>.roles`)
+  // are another namespace: map them with `roles: ['resource_access', '<client>', 'roles']`.
   keycloak: {
     scopes: ['scope'],
-    roles: (audiences) => [
-      'realm_access.roles',
-      ...audiences.map((client) => ['resource_access', client, 'roles']),
-    ],
+    roles: 'realm_access.roles',
     clientId: ['azp', 'client_id'],
     tokenTypes: ['jwt', 'at+jwt'],
     accessTokenCheck: (claims) =>
@@ -122,7 +131,7 @@ const PRESETS: Record<ClaimsPresetName, PresetDefinition> = {
   // `scope` string, `cognito:groups`, and no `aud` claim (the app client id stands in for it).
   cognito: {
     scopes: ['scope'],
-    roles: () => ['cognito:groups'],
+    roles: 'cognito:groups',
     clientId: ['client_id'],
     tokenTypes: [''],
     accessTokenCheck: (claims) =>
@@ -134,10 +143,20 @@ const PRESETS: Record<ClaimsPresetName, PresetDefinition> = {
 /** Names of every preset, for validating options. */
 export const PRESET_NAMES = Object.keys(PRESETS) as ClaimsPresetName[];
 
-/** Resolves the `claims` option against the configured audiences. */
+/**
+ * Resolves the `claims` option.
+ *
+ * @param option A preset name or a mapping, as given to `createVerifier`.
+ * @param _audiences The configured audiences (kept for callers; no preset reads them).
+ * @throws TypeError naming the bad part of the option.
+ * @example
+ * ```ts
+ * resolveClaimsProfile({ preset: 'okta', roles: 'app_roles' }, ['api://orders']).roles // ['app_roles']
+ * ```
+ */
 export function resolveClaimsProfile(
   option: ClaimsPresetName | ClaimsMapping | undefined,
-  audiences: readonly string[],
+  _audiences: readonly string[] = [],
 ): ClaimsProfile {
   const mapping: ClaimsMapping = typeof option === 'string' ? { preset: option } : (option ?? {});
   if (mapping.preset !== undefined && !PRESET_NAMES.includes(mapping.preset)) {
@@ -146,18 +165,22 @@ export function resolveClaimsProfile(
     );
   }
   const base = mapping.preset === undefined ? DEFAULT_PROFILE : PRESETS[mapping.preset];
-  const paths = (list: readonly ClaimPath[], option: string) =>
-    list.map((path) => {
-      const segments = toSegments(path);
-      if (segments.length === 0 || segments.some((s) => typeof s !== 'string' || s === '')) {
-        throw new TypeError(`claims.${option}: ${JSON.stringify(path)} is not a claim path`);
-      }
-      return segments;
-    });
+  const segmentsOf = (path: ClaimPath, option: string) => {
+    const segments = typeof path === 'string' || Array.isArray(path) ? toSegments(path) : [];
+    if (segments.length === 0 || segments.some((s) => typeof s !== 'string' || s === '')) {
+      throw new TypeError(`claims.${option}: ${JSON.stringify(path)} is not a claim path`);
+    }
+    return segments;
+  };
+  const paths = (list: readonly ClaimPath[], option: string) => {
+    if (!Array.isArray(list))
+      throw new TypeError(`claims.${option}: expected an array of claim paths`);
+    return list.map((path) => segmentsOf(path, option));
+  };
   return {
     name: mapping.preset ?? 'default',
     scopes: paths(mapping.scopes ?? base.scopes, 'scopes'),
-    roles: paths(mapping.roles ?? base.roles(audiences), 'roles'),
+    roles: segmentsOf(mapping.roles ?? base.roles, 'roles'),
     clientId: paths(mapping.clientId ?? base.clientId, 'clientId'),
     tokenTypes: base.tokenTypes,
     ...(base.accessTokenCheck && { accessTokenCheck: base.accessTokenCheck }),

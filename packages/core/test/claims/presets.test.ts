@@ -76,10 +76,10 @@ describe('rfc9068', () => {
     entitlements: ['premium'],
   };
 
-  it('maps scope, roles/groups/entitlements and client_id', async () => {
+  it('maps scope, roles (not groups nor entitlements) and client_id', async () => {
     const token = await verify(options, accessToken, header);
     expect([...token.scopes]).toEqual(['openid', 'profile', 'reademail']);
-    expect(new Set(token.roles)).toEqual(new Set(['admin', 'engineering', 'premium']));
+    expect([...token.roles]).toEqual(['admin']);
     expect(token.clientId).toBe('s6BhdRkqt3');
     expect(token.subject).toBe('5ba552d67');
   });
@@ -172,7 +172,7 @@ describe('auth0', () => {
     const custom = {
       issuer,
       audience,
-      claims: { preset: 'auth0' as const, roles: [['https://example.com/roles']] },
+      claims: { preset: 'auth0' as const, roles: ['https://example.com/roles'] },
     };
     const token = await verify(custom, payload, { typ: 'JWT' });
     expect([...token.roles]).toEqual(['doctor', 'admin']);
@@ -420,24 +420,27 @@ describe('keycloak', () => {
     preferred_username: 'jane',
   };
 
-  it('maps realm roles and the roles of the clients it is the audience of', async () => {
+  it('maps realm roles only (client roles are another namespace)', async () => {
     const token = await verify(options, accessToken, { typ: 'JWT' });
-    expect(new Set(token.roles)).toEqual(
-      new Set(['default-roles-acme', 'offline_access', 'user', 'orders:admin']),
-    );
-    // The account client's roles are not this API's.
+    expect(new Set(token.roles)).toEqual(new Set(['default-roles-acme', 'offline_access', 'user']));
+    expect(token.roles.has('orders:admin')).toBe(false);
     expect(token.roles.has('manage-account')).toBe(false);
     expect([...token.scopes]).toEqual(['openid', 'profile', 'email']);
     expect(token.clientId).toBe('web-app');
   });
 
-  it('reads client roles for an audience containing dots', async () => {
+  it('reads client roles mapped by path segments, for a client id containing dots', async () => {
     const payload = {
       ...accessToken,
       aud: 'orders.api',
       resource_access: { 'orders.api': { roles: ['dotted'] } },
     };
-    const token = await verify({ ...options, audience: 'orders.api' }, payload, { typ: 'JWT' });
+    const clientRoles = {
+      ...options,
+      audience: 'orders.api',
+      claims: { preset: 'keycloak' as const, roles: ['resource_access', 'orders.api', 'roles'] },
+    };
+    const token = await verify(clientRoles, payload, { typ: 'JWT' });
     expect(token.roles.has('dotted')).toBe(true);
   });
 
@@ -582,7 +585,7 @@ describe('default mapping', () => {
   const options = { issuer, audience: 'urn:api' };
   const base = { iss: issuer, aud: 'urn:api', sub: 'u', iat, exp };
 
-  it('merges scope and scp, and roles, permissions and groups', async () => {
+  it('merges scope and scp; roles come from roles only', async () => {
     const token = await verify(
       options,
       {
@@ -597,7 +600,7 @@ describe('default mapping', () => {
       { typ: 'at+jwt' },
     );
     expect(new Set(token.scopes)).toEqual(new Set(['a', 'b', 'c']));
-    expect(new Set(token.roles)).toEqual(new Set(['r1', 'p1', 'g1']));
+    expect([...token.roles]).toEqual(['r1']);
     expect(token.clientId).toBe('cid-1');
   });
 
@@ -638,7 +641,7 @@ describe('custom mapping', () => {
 
   it('reads a dotted string path', async () => {
     const token = await verify(
-      withClaims({ roles: ['realm_access.roles'], scopes: ['authz.scopes'] }),
+      withClaims({ roles: 'realm_access.roles', scopes: ['authz.scopes'] }),
       { ...base, realm_access: { roles: ['admin'] }, authz: { scopes: ['x:read'] } },
       header,
     );
@@ -649,14 +652,14 @@ describe('custom mapping', () => {
   it('reads an array path for claim names containing dots', async () => {
     const payload = { ...base, 'https://example.com/roles': ['editor'] };
     const byArray = await verify(
-      withClaims({ roles: [['https://example.com/roles']] }),
+      withClaims({ roles: ['https://example.com/roles'] }),
       payload,
       header,
     );
     expect([...byArray.roles]).toEqual(['editor']);
     // The same name as a dotted string means https://example → com/roles, which is absent.
     const byString = await verify(
-      withClaims({ roles: ['https://example.com/roles'] }),
+      withClaims({ roles: 'https://example.com/roles' }),
       payload,
       header,
     );
@@ -664,7 +667,7 @@ describe('custom mapping', () => {
   });
 
   it('replaces only the lists it names and keeps the preset token rules', async () => {
-    const options = withClaims({ preset: 'okta', roles: ['app_roles'], clientId: ['client'] });
+    const options = withClaims({ preset: 'okta', roles: 'app_roles', clientId: ['client'] });
     const token = await verify(
       options,
       { ...base, cid: 'okta-cid', client: 'custom', scp: ['s'], groups: ['g'], app_roles: ['r'] },
@@ -684,7 +687,7 @@ describe('custom mapping', () => {
     ['a mixed scp array', { scp: ['read', 1] }, 'scp'],
     ['a null scope', { scope: null }, 'scope'],
     ['an object roles', { roles: { admin: true } }, 'roles'],
-    ['a boolean groups', { groups: true }, 'groups'],
+    ['a boolean roles', { roles: true }, 'roles'],
     ['a nested array of roles', { roles: [['admin']] }, 'roles'],
     ['a number client_id', { client_id: 7 }, 'client_id'],
   ])('rejects %s with ERR_CLAIM_INVALID', async (_, bad, claim) => {
@@ -697,7 +700,7 @@ describe('custom mapping', () => {
 
   it('names the dotted path of a mistyped nested claim', async () => {
     const error = await failure(
-      withClaims({ roles: [['realm_access', 'roles']] }),
+      withClaims({ roles: ['realm_access', 'roles'] }),
       { ...base, realm_access: { roles: [{ name: 'admin' }] } },
       header,
     );
@@ -715,7 +718,10 @@ describe('custom mapping', () => {
     ['an array with a number', ['a', 1]],
   ])('rejects a claim path that is %s with a TypeError', async (_, path) => {
     for (const list of ['scopes', 'roles', 'clientId'] as const) {
-      const claims = { [list]: [path] } as unknown as VerifierOptions['claims'];
+      // roles names one claim path; scopes and clientId take a list of them.
+      const claims = {
+        [list]: list === 'roles' ? path : [path],
+      } as unknown as VerifierOptions['claims'];
       await expect(verifierFor(withClaims(claims))).rejects.toThrow(TypeError);
       await expect(verifierFor(withClaims(claims))).rejects.toThrow(`claims.${list}:`);
     }
@@ -745,22 +751,18 @@ describe('readClaim and mapClaims (internal)', () => {
   });
 
   it('maps per a resolved profile', () => {
-    const profile = resolveClaimsProfile({ roles: ['a.b'], scopes: [['s']] }, ['urn:api']);
+    const profile = resolveClaimsProfile({ roles: 'a.b', scopes: [['s']] }, ['urn:api']);
     expect(profile.name).toBe('default');
-    expect(profile.roles).toEqual([['a', 'b']]);
+    expect(profile.roles).toEqual(['a', 'b']);
     const mapped = mapClaims({ a: { b: ['r'] }, s: 'x y', client_id: 'c' }, profile);
     expect([...mapped.roles]).toEqual(['r']);
     expect([...mapped.scopes]).toEqual(['x', 'y']);
     expect(mapped.clientId).toBe('c');
   });
 
-  it('builds the keycloak client-role paths from every configured audience', () => {
+  it('reads keycloak realm roles whatever the configured audiences', () => {
     const profile = resolveClaimsProfile('keycloak', ['one', 'two.api']);
-    expect(profile.roles).toEqual([
-      ['realm_access', 'roles'],
-      ['resource_access', 'one', 'roles'],
-      ['resource_access', 'two.api', 'roles'],
-    ]);
+    expect(profile.roles).toEqual(['realm_access', 'roles']);
     expect(profile.tokenTypes).toEqual(['jwt', 'at+jwt']);
   });
 });

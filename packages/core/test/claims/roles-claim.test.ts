@@ -28,9 +28,12 @@ async function rolesOf(
 ): Promise<string[]> {
   const { publicJwk } = await testKey();
   const verifier = createVerifier({ issuer, audience, keys: publicJwk, ...options });
-  const token = await verifier.verify(await mint({ ...base, ...everyRoleClaim, ...extra }, header), {
-    currentDate: NOW,
-  });
+  const token = await verifier.verify(
+    await mint({ ...base, ...everyRoleClaim, ...extra }, header),
+    {
+      currentDate: NOW,
+    },
+  );
   return [...token.roles];
 }
 
@@ -39,10 +42,22 @@ describe('one roles claim per preset', () => {
     ['default', {}, {}, { typ: 'at+jwt' }, ['from-roles']],
     ['rfc9068', { claims: 'rfc9068' as const }, {}, { typ: 'at+jwt' }, ['from-roles']],
     ['auth0', { claims: 'auth0' as const }, {}, { typ: 'JWT' }, ['from-permissions']],
-    ['okta', { claims: 'okta' as const }, { cid: 'c' }, {}, ['admin']],
+    ['okta', { claims: 'okta' as const }, { cid: 'c' }, { typ: undefined }, ['admin']],
     ['azure', { claims: 'azure' as const }, {}, { typ: 'JWT' }, ['from-roles']],
-    ['keycloak', { claims: 'keycloak' as const }, { typ: 'Bearer' }, { typ: 'JWT' }, ['from-realm']],
-    ['cognito', { claims: 'cognito' as const }, { token_use: 'access' }, {}, ['from-cognito']],
+    [
+      'keycloak',
+      { claims: 'keycloak' as const },
+      { typ: 'Bearer' },
+      { typ: 'JWT' },
+      ['from-realm'],
+    ],
+    [
+      'cognito',
+      { claims: 'cognito' as const },
+      { token_use: 'access' },
+      { typ: undefined },
+      ['from-cognito'],
+    ],
   ])('%s reads exactly one claim', async (_name, options, extra, header, expected) => {
     await expect(rolesOf(options, extra, header)).resolves.toEqual(expected);
   });
@@ -66,7 +81,11 @@ describe('claims.roles names the one claim', () => {
 
   it('accepts a dotted path and keeps the preset for everything else', async () => {
     await expect(
-      rolesOf({ claims: { preset: 'okta', roles: 'realm_access.roles' } }, { cid: 'c' }, {}),
+      rolesOf(
+        { claims: { preset: 'okta', roles: 'realm_access.roles' } },
+        { cid: 'c' },
+        { typ: undefined },
+      ),
     ).resolves.toEqual(['from-realm']);
   });
 
@@ -75,9 +94,12 @@ describe('claims.roles names the one claim', () => {
       rolesOf({ claims: { roles: ['resource_access', audience, 'roles'] } }),
     ).resolves.toEqual(['from-client']);
     await expect(
-      rolesOf({ claims: { roles: ['https://example.com/roles'] } }, {
-        'https://example.com/roles': ['namespaced'],
-      }),
+      rolesOf(
+        { claims: { roles: ['https://example.com/roles'] } },
+        {
+          'https://example.com/roles': ['namespaced'],
+        },
+      ),
     ).resolves.toEqual(['namespaced']);
   });
 
