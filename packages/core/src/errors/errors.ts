@@ -5,57 +5,76 @@
  * meaning themselves. Messages say what is wrong and which option changes it; they never contain
  * the token or claim values.
  */
+import { terseDescription } from './descriptions';
 
 /**
- * Every failure code tokenward produces. Codes are public API: they are never renamed, so code
- * may `switch` on them.
+ * Every failure code, as the keys of an interface so applications can add their own by module
+ * augmentation (a custom policy's code, say); `true` is only a placeholder value. Codes are public
+ * API: tokenward never renames one, so code may `switch` on them.
+ *
+ * @example
+ * ```ts
+ * declare module '@tokenward/core' {
+ *   interface TokenwardErrorCodes {
+ *     ERR_TENANT_SUSPENDED: true
+ *   }
+ * }
+ * throw new InsufficientScopeError('ERR_TENANT_SUSPENDED', 'the tenant is suspended')
+ * ```
  */
-export type TokenwardErrorCode =
+export interface TokenwardErrorCodes {
   // 401 without an error attribute (RFC 6750 §3.1: the request carried no credentials)
-  | 'ERR_TOKEN_MISSING'
+  ERR_TOKEN_MISSING: true;
   // 400 invalid_request
-  | 'ERR_REQUEST_MALFORMED'
-  | 'ERR_REQUEST_MULTIPLE_TOKENS'
-  | 'ERR_REQUEST_TOKEN_LOCATION_DISABLED'
+  ERR_REQUEST_MALFORMED: true;
+  ERR_REQUEST_MULTIPLE_TOKENS: true;
+  ERR_REQUEST_TOKEN_LOCATION_DISABLED: true;
   // 401 invalid_token: shape of the token
-  | 'ERR_TOKEN_TOO_LONG'
-  | 'ERR_TOKEN_MALFORMED'
-  | 'ERR_TOKEN_DUPLICATE_MEMBER'
+  ERR_TOKEN_TOO_LONG: true;
+  ERR_TOKEN_MALFORMED: true;
+  ERR_TOKEN_DUPLICATE_MEMBER: true;
   // 401 invalid_token: JWS
-  | 'ERR_JWS_ALG_NOT_ALLOWED'
-  | 'ERR_HEADER_KEY_NOT_ALLOWED'
-  | 'ERR_JWS_CRIT_UNSUPPORTED'
-  | 'ERR_JWS_KEY_NOT_FOUND'
-  | 'ERR_JWS_SIGNATURE_INVALID'
+  ERR_JWS_ALG_NOT_ALLOWED: true;
+  ERR_HEADER_KEY_NOT_ALLOWED: true;
+  ERR_JWS_CRIT_UNSUPPORTED: true;
+  ERR_JWS_KEY_NOT_FOUND: true;
+  ERR_JWS_SIGNATURE_INVALID: true;
   // 401 invalid_token: JWE
-  | 'ERR_JWE_NOT_ALLOWED'
-  | 'ERR_JWE_REQUIRED'
-  | 'ERR_JWE_ALG_NOT_ALLOWED'
-  | 'ERR_JWE_ENC_NOT_ALLOWED'
-  | 'ERR_JWE_ZIP_NOT_ALLOWED'
-  | 'ERR_JWE_CRIT_UNSUPPORTED'
-  | 'ERR_JWE_NOT_NESTED'
-  | 'ERR_JWE_INNER_NOT_JWS'
-  | 'ERR_JWE_KEY_NOT_FOUND'
-  | 'ERR_JWE_DECRYPTION_FAILED'
-  | 'ERR_JWE_HEADER_CLAIM_MISMATCH'
+  ERR_JWE_NOT_ALLOWED: true;
+  ERR_JWE_REQUIRED: true;
+  ERR_JWE_ALG_NOT_ALLOWED: true;
+  ERR_JWE_ENC_NOT_ALLOWED: true;
+  ERR_JWE_ZIP_NOT_ALLOWED: true;
+  ERR_JWE_CRIT_UNSUPPORTED: true;
+  ERR_JWE_NOT_NESTED: true;
+  ERR_JWE_INNER_NOT_JWS: true;
+  ERR_JWE_KEY_NOT_FOUND: true;
+  ERR_JWE_DECRYPTION_FAILED: true;
+  ERR_JWE_HEADER_CLAIM_MISMATCH: true;
   // 401 invalid_token: claims
-  | 'ERR_TOKEN_TYPE_INVALID'
-  | 'ERR_CLAIM_MISSING'
-  | 'ERR_CLAIM_INVALID'
-  | 'ERR_ISSUER_INVALID'
-  | 'ERR_AUDIENCE_INVALID'
-  | 'ERR_TOKEN_EXPIRED'
-  | 'ERR_TOKEN_NOT_YET_VALID'
-  | 'ERR_TOKEN_ISSUED_IN_FUTURE'
-  | 'ERR_TOKEN_TOO_OLD'
+  ERR_TOKEN_TYPE_INVALID: true;
+  ERR_CLAIM_MISSING: true;
+  ERR_CLAIM_INVALID: true;
+  ERR_ISSUER_INVALID: true;
+  ERR_AUDIENCE_INVALID: true;
+  ERR_TOKEN_EXPIRED: true;
+  ERR_TOKEN_NOT_YET_VALID: true;
+  ERR_TOKEN_ISSUED_IN_FUTURE: true;
+  ERR_TOKEN_TOO_OLD: true;
   // 503 without an error attribute (KeysUnavailableError): the issuer's signing keys cannot be
   // fetched and no cached key set is young enough to use
-  | 'ERR_KEYS_UNAVAILABLE'
+  ERR_KEYS_UNAVAILABLE: true;
+  // 503 without an error attribute (VerifierBusyError): every slot for private-key work is taken
+  // and the wait queue is full
+  ERR_VERIFIER_BUSY: true;
   // 403 insufficient_scope
-  | 'ERR_SCOPE_MISSING'
-  | 'ERR_ROLE_MISSING'
-  | 'ERR_CLAIM_MISMATCH';
+  ERR_SCOPE_MISSING: true;
+  ERR_ROLE_MISSING: true;
+  ERR_CLAIM_MISMATCH: true;
+}
+
+/** A failure code: one of {@link TokenwardErrorCodes}, including codes added by augmentation. */
+export type TokenwardErrorCode = keyof TokenwardErrorCodes;
 
 /** The RFC 6750 §3.1 `error` attribute values. */
 export type BearerErrorAttribute = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
@@ -114,6 +133,11 @@ export class TokenwardError extends Error {
    * fixed when it was created (see {@link TokenwardError.withRealm}). Never changes afterwards.
    */
   declare readonly realm: string;
+  /**
+   * The `error_description` sent to clients: the message, or a fixed generic text for a verifier
+   * with `errorDescriptions: 'terse'` (see {@link TokenwardError.terse}). `message` stays detailed.
+   */
+  declare readonly description: string;
 
   constructor(
     status: number,
@@ -133,6 +157,27 @@ export class TokenwardError extends Error {
       enumerable: true,
       writable: false,
     });
+    Object.defineProperty(this, 'description', { value: message, writable: false });
+  }
+
+  /**
+   * This error with a fixed, generic `error_description` (`errorDescriptions: 'terse'`): a copy
+   * (same class, code, status, message, realm and cause) whose challenge and JSON body say only
+   * what a client can act on. The error is never changed.
+   *
+   * @example
+   * ```ts
+   * new InvalidTokenError('ERR_JWS_SIGNATURE_INVALID', 'the token signature is invalid').terse().toJSON()
+   * // { error: 'invalid_token', error_description: 'The access token is invalid' }
+   * ```
+   */
+  terse(): this {
+    if (this.error === undefined) return this;
+    const description = terseDescription(this.code, this.error);
+    if (description === this.description) return this;
+    const descriptors: PropertyDescriptorMap = Object.getOwnPropertyDescriptors(this);
+    descriptors['description'] = { value: description, writable: false };
+    return Object.create(Object.getPrototypeOf(this) as object, descriptors) as this;
   }
 
   /**
@@ -163,7 +208,7 @@ export class TokenwardError extends Error {
   get challenge(): string {
     const parts = [`realm=${quoteRealm(this.realm)}`];
     if (this.error !== undefined) {
-      parts.push(`error=${quote(this.error)}`, `error_description=${quote(this.message)}`);
+      parts.push(`error=${quote(this.error)}`, `error_description=${quote(this.description)}`);
     }
     parts.push(...this.challengeAttributes());
     return `Bearer ${parts.join(', ')}`;
@@ -177,7 +222,7 @@ export class TokenwardError extends Error {
   /** JSON body per RFC 6750 (`{ error, error_description }`); empty for a missing token. */
   toJSON(): { error?: BearerErrorAttribute; error_description?: string } {
     if (this.error === undefined) return {};
-    return { error: this.error, error_description: sanitizeAttribute(this.message) };
+    return { error: this.error, error_description: sanitizeAttribute(this.description) };
   }
 }
 
