@@ -1,9 +1,10 @@
 /**
- * The verified-token cache as the verifier uses it (issue 6): hits skip decryption and signature
+ * The verified-token cache as the verifier uses it: hits skip decryption and signature
  * work but never the time checks; only completely verified tokens are stored; policies still run
  * per request; the cache stays within its bound; `cache: false` turns it off.
  */
 import { requireScopes } from '@tokenward/core';
+import { VerifiedTokenCache } from '../../src/cache/verified-token-cache';
 import {
   anAccessToken,
   AUDIENCE,
@@ -34,6 +35,29 @@ describe('verified-token cache in createVerifier', () => {
     expect(Object.isFrozen(first)).toBe(true);
   });
 
+  it('looks the token up once per verifyRequest, on a miss and on a hit; a hit skips the b64token scan', async () => {
+    const verifier = await makeVerifier({ cache: ALWAYS });
+    const jwt = await token();
+    const request = { method: 'GET', url: '/', headers: { authorization: `Bearer ${jwt}` } };
+    const get = jest.spyOn(VerifiedTokenCache.prototype, 'get');
+    try {
+      const first = await verifier.verifyRequest(request, { currentDate: NOW });
+      expect(get).toHaveBeenCalledTimes(1);
+      const test = jest.spyOn(RegExp.prototype, 'test');
+      try {
+        expect(await verifier.verifyRequest(request, { currentDate: NOW })).toBe(first);
+        // RFC 6750 §2.1 syntax is implied by the cached token's compact checks: no scan of it.
+        expect(test.mock.calls.filter(([input]) => input === jwt)).toEqual([]);
+      } finally {
+        test.mockRestore();
+      }
+      expect(get).toHaveBeenCalledTimes(2);
+      expect(get.mock.calls).toEqual([[jwt], [jwt]]);
+    } finally {
+      get.mockRestore();
+    }
+  });
+
   it('verifies again every time when cache is false', async () => {
     const verifier = await makeVerifier({ cache: false });
     const jwt = await token();
@@ -43,7 +67,7 @@ describe('verified-token cache in createVerifier', () => {
     expect(second).toEqual(first);
   });
 
-  it('refuses a cached token once it has expired (exp re-checked on every hit)', async () => {
+  it('SD-30: refuses a cached token once it has expired (exp re-checked on every hit)', async () => {
     const verifier = await makeVerifier({ clockTolerance: 0, cache: ALWAYS });
     const jwt = await token({ exp: NOW_S + 60 });
     await verifier.verify(jwt, at(0));
@@ -53,7 +77,7 @@ describe('verified-token cache in createVerifier', () => {
     expect(error.status).toBe(401);
   });
 
-  it('re-checks nbf and maxTokenAge on a hit', async () => {
+  it('SD-30: re-checks nbf and maxTokenAge on a hit', async () => {
     const verifier = await makeVerifier({ clockTolerance: 0, maxTokenAge: 120, cache: ALWAYS });
     const jwt = await token({ iat: NOW_S, nbf: NOW_S + 10 });
     await verifier.verify(jwt, at(10));

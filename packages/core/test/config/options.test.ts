@@ -392,7 +392,7 @@ describe('keys: signature key inputs', () => {
     }
   });
 
-  test('RSA keys under 2048 bits are a TypeError, in every input form', async () => {
+  test('SD-25: RSA keys under 2048 bits are a TypeError, in every input form', async () => {
     const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
     const jwk = await exportJWK(publicKey);
     const pem = publicKey.export({ type: 'spki', format: 'pem' }) as string;

@@ -130,7 +130,7 @@ describe('Authorization header', () => {
     expect(error.message).not.toContain(TOKEN);
   });
 
-  it('answers 400 to two Authorization headers', () => {
+  it('SD-29: answers 400 to two Authorization headers', () => {
     const error = thrown(get({ authorization: [`Bearer ${TOKEN}`, `Bearer ${TOKEN}`] }));
     expectInvalidRequest(error, 'ERR_REQUEST_MULTIPLE_TOKENS');
   });
@@ -311,7 +311,7 @@ describe('more than one place (RFC 6750 §2)', () => {
     expectInvalidRequest(error, 'ERR_REQUEST_MULTIPLE_TOKENS');
   });
 
-  it('answers 400 for a token in the query and in the body with no header at all', () => {
+  it('SD-29: answers 400 for a token in the query and in the body with no header at all', () => {
     const request = get(
       { 'content-type': FORM },
       { method: 'POST', url: `/o?access_token=${TOKEN}`, body: { access_token: TOKEN } },

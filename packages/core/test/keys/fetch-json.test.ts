@@ -57,7 +57,7 @@ describe('which URLs may be fetched', () => {
     expect(isLoopbackURL(new URL('http://[::ffff:127.0.0.1]'))).toBe(false);
   });
 
-  it('refuses an insecure URL without connecting', async () => {
+  it('SD-21: refuses an insecure URL without connecting', async () => {
     const error = await failure('http://idp.example.com/jwks');
     expect(error.reason).toBe('insecure-url');
   });
@@ -70,7 +70,7 @@ describe('answers', () => {
     expect(idp.hits('/ok')).toBe(1);
   });
 
-  it('accepts a body of exactly maxBytes and refuses one byte more', async () => {
+  it('SD-22: accepts a body of exactly maxBytes and refuses one byte more', async () => {
     const body = (n: number) => `{"a":"${'x'.repeat(n - 8)}"}`;
     idp.on('/exact', raw(body(1024)));
     idp.on('/over', raw(body(1025)));
@@ -98,7 +98,7 @@ describe('answers', () => {
     expect(idp.hits('/x')).toBe(1);
   });
 
-  it('times out a stalled server', async () => {
+  it('SD-22: times out a stalled server', async () => {
     idp.on('/x', stall);
     const started = performance.now();
     const error = await failure(`${idp.url}/x`);

@@ -166,7 +166,7 @@ describe('rotation', () => {
     expect(idp.hits(JWKS)).toBe(2);
   });
 
-  it('makes at most one fetch per cooldown for tokens with random kids', async () => {
+  it('SD-23: makes at most one fetch per cooldown for tokens with random kids', async () => {
     const v = verifier();
     const attacker = await signingKey('attacker');
     const burst = () =>
@@ -188,7 +188,7 @@ describe('rotation', () => {
 });
 
 describe('an issuer that goes down', () => {
-  it('keeps verifying with the last good set (stale-if-error), then fails closed after maxStaleAge', async () => {
+  it('SD-24: keeps verifying with the last good set (stale-if-error), then fails closed after maxStaleAge', async () => {
     const warnings: string[] = [];
     const logger: TokenwardLogger = { warn: (message) => warnings.push(message) };
     const v = verifier({ logger });
@@ -344,7 +344,7 @@ describe('responses that are not a usable JWK Set', () => {
     expect(idp.hits(JWKS)).toBe(1);
   });
 
-  it('does not follow a redirect', async () => {
+  it('SD-21: does not follow a redirect', async () => {
     idp.on(JWKS, redirect('/elsewhere.json'));
     idp.on('/elsewhere.json', json(jwks(k1)));
     const v = verifier();
@@ -356,7 +356,7 @@ describe('responses that are not a usable JWK Set', () => {
 });
 
 describe('key hygiene on what arrives', () => {
-  it('ignores private, symmetric, short and non-signature keys, logs why, and never logs key material', async () => {
+  it('SD-25: ignores private, symmetric, short and non-signature keys, logs why, and never logs key material', async () => {
     const leaked = await signingKey('leaked');
     const leakedPrivate = { ...(await exportJWK(leaked.privateKey)), kid: 'leaked', alg: 'ES256' };
     const short = generateKeyPairSync('rsa', { modulusLength: 1024 });

@@ -52,8 +52,8 @@ const signSegments = (header: string, payload: string) =>
   `${header}.${payload}.${cryptoSign('sha256', Buffer.from(`${header}.${payload}`), issuerKey.privateKey).toString('base64url')}`;
 const rs256Header = json({ alg: 'RS256', typ: 'at+jwt' });
 
-describe('rule 1: length, charset and segment checks before any decoding', () => {
-  test('rule 1: a token longer than maxTokenLength is rejected, a token of exactly that length is not', async () => {
+describe('SD-1 to SD-4: length, charset, segments and duplicate members, before any decoding', () => {
+  test('SD-1: a token longer than maxTokenLength is rejected, a token of exactly that length is not', async () => {
     const token = await goodJWS();
     const tight = await makeVerifier({ maxTokenLength: token.length });
     await expect(tight.verify(token, at)).resolves.toMatchObject({ issuer: ISSUER });
@@ -61,13 +61,13 @@ describe('rule 1: length, charset and segment checks before any decoding', () =>
     await expectInvalidToken(tooTight, token, 'ERR_TOKEN_TOO_LONG');
   });
 
-  test('rule 1: the length cap fires before the charset check (the default cap is 16384)', async () => {
+  test('SD-1: the length cap fires before the charset check (the default cap is 16384)', async () => {
     // Not base64url at all: only the length check can explain ERR_TOKEN_TOO_LONG.
     await expectInvalidToken(verifier, '!'.repeat(16385), 'ERR_TOKEN_TOO_LONG');
     await expectInvalidToken(verifier, '!'.repeat(16384), 'ERR_TOKEN_MALFORMED');
   });
 
-  test('rule 1: the length cap also applies to JWE tokens', async () => {
+  test('SD-1: the length cap also applies to JWE tokens', async () => {
     const jwe = await encryptJWE(await goodJWS(), apiKey);
     const v = await makeVerifier({
       decryptionKeys: apiKey.privateJwk,
@@ -81,7 +81,7 @@ describe('rule 1: length, charset and segment checks before any decoding', () =>
     ['a tab', '\t'],
     ['a line feed', '\n'],
     ['a carriage return', '\r'],
-  ])('rule 1: %s inside the signature segment is rejected', async (_name, ws) => {
+  ])('SD-2: %s inside the signature segment is rejected', async (_name, ws) => {
     const token = await goodJWS();
     // Lenient decoders (atob) drop whitespace, so the signature would still verify.
     const at40 = token.length - 40;
@@ -92,20 +92,20 @@ describe('rule 1: length, charset and segment checks before any decoding', () =>
     );
   });
 
-  test('rule 1: leading or trailing whitespace is rejected', async () => {
+  test('SD-2: leading or trailing whitespace is rejected', async () => {
     const token = await goodJWS();
     await expectInvalidToken(verifier, ` ${token}`, 'ERR_TOKEN_MALFORMED');
     await expectInvalidToken(verifier, `${token}\n`, 'ERR_TOKEN_MALFORMED');
   });
 
-  test('rule 1: "=" padding is rejected', async () => {
+  test('SD-2: "=" padding is rejected', async () => {
     const token = await goodJWS();
     const signature = token.split('.')[2] as string;
     expect(signature.length % 4).toBe(2); // a 256-byte RSA signature needs two pad characters
     await expectInvalidToken(verifier, `${token}==`, 'ERR_TOKEN_MALFORMED');
   });
 
-  test('rule 1: the standard base64 characters "+" and "/" are rejected', async () => {
+  test('SD-2: the standard base64 characters "+" and "/" are rejected', async () => {
     // Claims chosen so that their base64url holds both "-" and "_".
     const payload = b64u(json(claims({ x: '\u00fb\u00ff\u00fe>>>???' })));
     expect(payload).toMatch(/-/);
@@ -119,7 +119,7 @@ describe('rule 1: length, charset and segment checks before any decoding', () =>
     );
   });
 
-  test('rule 1: non-canonical trailing bits in the signature are rejected', async () => {
+  test('SD-2: non-canonical trailing bits in the signature are rejected', async () => {
     const token = await goodJWS();
     const signature = token.split('.')[2] as string;
     const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
@@ -133,7 +133,7 @@ describe('rule 1: length, charset and segment checks before any decoding', () =>
     await expectInvalidToken(verifier, token.slice(0, -1) + sibling, 'ERR_TOKEN_MALFORMED');
   });
 
-  test('rule 1: non-canonical trailing bits in a validly signed payload segment are rejected', async () => {
+  test('SD-2: non-canonical trailing bits in a validly signed payload segment are rejected', async () => {
     // Pad the claims until their encoding ends in a 3-character quantum (2 unused bits).
     let filler = '';
     let payload = b64u(json(claims({ filler })));
@@ -151,7 +151,7 @@ describe('rule 1: length, charset and segment checks before any decoding', () =>
     await expectInvalidToken(verifier, signSegments(header, mutated), 'ERR_TOKEN_MALFORMED');
   });
 
-  test('rule 1: a segment whose length leaves one character in the last quantum is rejected', async () => {
+  test('SD-2: a segment whose length leaves one character in the last quantum is rejected', async () => {
     const token = await goodJWS();
     const [h, p] = token.split('.') as [string, string, string];
     // 4n+1 characters cannot encode whole bytes; our check fires before any decoder sees it.
@@ -168,7 +168,7 @@ describe('rule 1: length, charset and segment checks before any decoding', () =>
     ['an empty payload segment', (t: string) => t.replace(/\.[^.]+\./, '..')],
     ['an empty signature segment', (t: string) => t.replace(/\.[^.]+$/, '.')],
     ['a trailing dot', (t: string) => `${t}.`],
-  ])('rule 1: a JWS with %s is rejected', async (_name, shape) => {
+  ])('SD-3: a JWS with %s is rejected', async (_name, shape) => {
     await expectInvalidToken(verifier, shape(await goodJWS()), 'ERR_TOKEN_MALFORMED');
   });
 
@@ -176,13 +176,13 @@ describe('rule 1: length, charset and segment checks before any decoding', () =>
     ['an empty initialization vector', 2],
     ['an empty ciphertext', 3],
     ['an empty authentication tag', 4],
-  ])('rule 1: a JWE with %s is rejected', async (_name, index) => {
+  ])('SD-3: a JWE with %s is rejected', async (_name, index) => {
     const jwe = (await encryptJWE(await goodJWS(), apiKey)).split('.');
     jwe[index] = '';
     await expectInvalidToken(verifier, jwe.join('.'), 'ERR_TOKEN_MALFORMED');
   });
 
-  test('rule 1: duplicate member names in the JWS header are rejected', async () => {
+  test('SD-4: duplicate member names in the JWS header are rejected', async () => {
     // The first typ would fail the token-type check; a last-wins parser sees at+jwt.
     const header = '{"alg":"RS256","typ":"JWT","typ":"at+jwt"}';
     await expectInvalidToken(
@@ -196,7 +196,7 @@ describe('rule 1: length, charset and segment checks before any decoding', () =>
     ).resolves.toMatchObject(anAccessToken);
   });
 
-  test('rule 1: duplicate member names in the claims are rejected', async () => {
+  test('SD-4: duplicate member names in the claims are rejected', async () => {
     const body = json(claims()).slice(0, -1) + `,"aud":"https://other.example"}`;
     await expectInvalidToken(
       verifier,
@@ -205,7 +205,7 @@ describe('rule 1: length, charset and segment checks before any decoding', () =>
     );
   });
 
-  test('rule 1: escaped duplicates ("sub" and "\\u0073ub") in the claims are rejected', async () => {
+  test('SD-4: escaped duplicates ("sub" and "\\u0073ub") in the claims are rejected', async () => {
     const body = json(claims()).slice(0, -1) + `,"\\u0073ub":"admin"}`;
     expect(JSON.parse(body).sub).toBe('admin'); // what a last-wins parser would read
     await expectInvalidToken(
@@ -215,7 +215,7 @@ describe('rule 1: length, charset and segment checks before any decoding', () =>
     );
   });
 
-  test('rule 1: escaped duplicates ("alg" and "\\u0061lg") in the JWS header are rejected', async () => {
+  test('SD-4: escaped duplicates ("alg" and "\\u0061lg") in the JWS header are rejected', async () => {
     const header = '{"alg":"RS256","\\u0061lg":"RS256","typ":"at+jwt"}';
     await expectInvalidToken(
       verifier,
@@ -224,7 +224,7 @@ describe('rule 1: length, charset and segment checks before any decoding', () =>
     );
   });
 
-  test('rule 1: duplicate member names nested inside a claim are rejected', async () => {
+  test('SD-4: duplicate member names nested inside a claim are rejected', async () => {
     const body = json(claims()).slice(0, -1) + `,"cnf":{"jkt":"a","jkt":"b"}}`;
     await expectInvalidToken(
       verifier,
@@ -233,7 +233,7 @@ describe('rule 1: length, charset and segment checks before any decoding', () =>
     );
   });
 
-  test('rule 1: duplicate member names in the JWE header are rejected', async () => {
+  test('SD-4: duplicate member names in the JWE header are rejected', async () => {
     const inner = await goodJWS();
     const dup = '{"alg":"RSA-OAEP-256","enc":"A256GCM","cty":"json","cty":"JWT"}';
     await expectInvalidToken(
@@ -247,7 +247,7 @@ describe('rule 1: length, charset and segment checks before any decoding', () =>
     ).resolves.toMatchObject(anAccessToken);
   });
 
-  test('rule 1: escaped duplicates ("cty" and "\\u0063ty") in the JWE header are rejected', async () => {
+  test('SD-4: escaped duplicates ("cty" and "\\u0063ty") in the JWE header are rejected', async () => {
     const dup = '{"alg":"RSA-OAEP-256","enc":"A256GCM","cty":"JWT","\\u0063ty":"JWT"}';
     await expectInvalidToken(
       verifier,
@@ -256,7 +256,7 @@ describe('rule 1: length, charset and segment checks before any decoding', () =>
     );
   });
 
-  test('rule 1: duplicate member names in the claims of a JWS inside a JWE are rejected', async () => {
+  test('SD-4: duplicate member names in the claims of a JWS inside a JWE are rejected', async () => {
     const body = json(claims()).slice(0, -1) + `,"scope":"admin"}`;
     const inner = rawJWS(rs256Header, body, issuerKey.privateKey);
     await expectInvalidToken(
@@ -267,9 +267,9 @@ describe('rule 1: length, charset and segment checks before any decoding', () =>
   });
 });
 
-describe('rule 2: algorithms, key binding and key hints', () => {
+describe('SD-5 to SD-10: JWS algorithms, key binding and key hints', () => {
   test.each(['none', 'None', 'NONE', 'nOnE'])(
-    'rule 2: alg "%s" is never accepted, whatever the signature segment holds',
+    'SD-5: alg "%s" is never accepted, whatever the signature segment holds',
     async (alg) => {
       const header = json({ alg, typ: 'at+jwt' });
       const token = rawJWS(header, json(claims()), undefined, 'none');
@@ -281,14 +281,14 @@ describe('rule 2: algorithms, key binding and key hints', () => {
     },
   );
 
-  test.each(['none', 'None', 'NONE'])('rule 2: algorithms: ["%s"] is a TypeError', async (alg) => {
+  test.each(['none', 'None', 'NONE'])('SD-5: algorithms: ["%s"] is a TypeError', async (alg) => {
     await expect(makeVerifier({ algorithms: [alg] })).rejects.toThrow(TypeError);
     await expect(makeVerifier({ secret: secret(32), algorithms: [alg] })).rejects.toThrow(
       TypeError,
     );
   });
 
-  test('rule 2: an HS256 token signed with the issuer RSA public key (PEM text) is rejected', async () => {
+  test('SD-7: an HS256 token signed with the issuer RSA public key (PEM text) is rejected', async () => {
     const pem = issuerKey.publicKey.export({ type: 'spki', format: 'pem' }) as string;
     const forged = rawJWS(
       json({ alg: 'HS256', typ: 'at+jwt' }),
@@ -304,7 +304,7 @@ describe('rule 2: algorithms, key binding and key hints', () => {
     await expectInvalidToken(setVerifier, forged, 'ERR_JWS_ALG_NOT_ALLOWED');
   });
 
-  test('rule 2: HS* algorithms cannot be enabled next to public keys', async () => {
+  test('SD-7: HS* algorithms cannot be enabled next to public keys', async () => {
     const pem = issuerKey.publicKey.export({ type: 'spki', format: 'pem' }) as string;
     for (const alg of ['HS256', 'HS384', 'HS512']) {
       await expect(makeVerifier({ keys: pem, algorithms: [alg] })).rejects.toThrow(
@@ -313,7 +313,7 @@ describe('rule 2: algorithms, key binding and key hints', () => {
     }
   });
 
-  test('rule 2: HS384 and HS512 need a secret of at least 48 and 64 bytes', async () => {
+  test('SD-7: HS384 and HS512 need a secret of at least 48 and 64 bytes', async () => {
     const key32 = secret(32);
     const v32 = await makeVerifier({ secret: key32 });
     for (const alg of ['HS384', 'HS512']) {
@@ -342,7 +342,7 @@ describe('rule 2: algorithms, key binding and key hints', () => {
     ).resolves.toMatchObject(anAccessToken);
   });
 
-  test('rule 2: a secret shorter than 32 bytes is a TypeError', async () => {
+  test('SD-7: a secret shorter than 32 bytes is a TypeError', async () => {
     await expect(makeVerifier({ secret: secret(31) })).rejects.toThrow(
       /secret: must be at least 32 bytes/,
     );
@@ -355,14 +355,14 @@ describe('rule 2: algorithms, key binding and key hints', () => {
     );
   });
 
-  test('rule 2: an algorithm is bound to the key type (ES256 never reaches an RSA key)', async () => {
+  test('SD-6: an algorithm is bound to the key type (ES256 never reaches an RSA key)', async () => {
     const ec = await keyPair('p256', 'attacker');
     // Claims the issuer's kid, signs with an EC key: no configured key fits ES256.
     const token = await signJWS(claims(), ec, { kid: issuerKey.kid });
     await expectInvalidToken(verifier, token, 'ERR_JWS_KEY_NOT_FOUND');
   });
 
-  test('rule 2: an algorithm outside the allowlist is rejected even with the right key', async () => {
+  test('SD-6: an algorithm outside the allowlist is rejected even with the right key', async () => {
     const v = await makeVerifier({ algorithms: ['PS256'] });
     await expectInvalidToken(v, await goodJWS(), 'ERR_JWS_ALG_NOT_ALLOWED');
     await expect(
@@ -371,7 +371,7 @@ describe('rule 2: algorithms, key binding and key hints', () => {
   });
 
   test.each(['jwk', 'jku', 'x5u', 'x5c'])(
-    'rule 2: a JWS header carrying %s is rejected, even when the signature is ours',
+    'SD-8: a JWS header carrying %s is rejected, even when the signature is ours',
     async (name) => {
       const values: Record<string, unknown> = {
         jwk: attacker.publicJwk,
@@ -385,13 +385,13 @@ describe('rule 2: algorithms, key binding and key hints', () => {
     },
   );
 
-  test('rule 2: a token signed by the key embedded in its own jwk header is rejected', async () => {
+  test('SD-8: a token signed by the key embedded in its own jwk header is rejected', async () => {
     const token = await signJWS(claims(), attacker, { jwk: attacker.publicJwk, kid: undefined });
     await expectInvalidToken(verifier, token, 'ERR_HEADER_KEY_NOT_ALLOWED');
   });
 
   test.each(['jwk', 'jku', 'x5u', 'x5c'])(
-    'rule 2: a JWE header carrying %s is rejected',
+    'SD-8: a JWE header carrying %s is rejected',
     async (name) => {
       const values: Record<string, unknown> = {
         jwk: attacker.publicJwk,
@@ -404,7 +404,7 @@ describe('rule 2: algorithms, key binding and key hints', () => {
     },
   );
 
-  test('rule 2: a JWS with crit is rejected, even when validly signed', async () => {
+  test('SD-10: a JWS with crit is rejected, even when validly signed', async () => {
     const header = json({ alg: 'RS256', typ: 'at+jwt', crit: ['exp'], exp: NOW_S + 60 });
     await expectInvalidToken(
       verifier,
@@ -413,7 +413,7 @@ describe('rule 2: algorithms, key binding and key hints', () => {
     );
   });
 
-  test('rule 2: an RFC 7797 b64 header is rejected, with or without crit', async () => {
+  test('SD-10: an RFC 7797 b64 header is rejected, with or without crit', async () => {
     const withCrit = json({ alg: 'RS256', typ: 'at+jwt', b64: false, crit: ['b64'] });
     await expectInvalidToken(
       verifier,
@@ -428,7 +428,7 @@ describe('rule 2: algorithms, key binding and key hints', () => {
     );
   });
 
-  test('rule 2: a JWE with crit is rejected', async () => {
+  test('SD-10: a JWE with crit is rejected', async () => {
     const header = json({
       alg: 'RSA-OAEP-256',
       enc: 'A256GCM',
@@ -440,38 +440,38 @@ describe('rule 2: algorithms, key binding and key hints', () => {
     await expectInvalidToken(verifier, jwe, 'ERR_JWE_CRIT_UNSUPPORTED');
   });
 
-  test('rule 2: kid is only a lookup key: a foreign key reusing our kid fails', async () => {
+  test('SD-9: kid is only a lookup key: a foreign key reusing our kid fails', async () => {
     const forged = await signJWS(claims(), attacker, { kid: issuerKey.kid });
     await expectInvalidToken(verifier, forged, 'ERR_JWS_SIGNATURE_INVALID');
   });
 
-  test('rule 2: a kid naming no configured key finds no key', async () => {
+  test('SD-9: a kid naming no configured key finds no key', async () => {
     for (const kid of ['unknown', '../../../dev/null', "' OR 1=1 --"]) {
       const token = await signJWS(claims(), issuerKey, { kid });
       await expectInvalidToken(verifier, token, 'ERR_JWS_KEY_NOT_FOUND');
     }
   });
 
-  test('rule 2: a kid that is not a string is malformed', async () => {
+  test('SD-9: a kid that is not a string is malformed', async () => {
     const token = await signJWS(claims(), issuerKey, { kid: 42 });
     await expectInvalidToken(verifier, token, 'ERR_TOKEN_MALFORMED');
   });
 });
 
-describe('rule 3: JWE', () => {
-  test('rule 3: a decryptable RSA1_5 JWE is rejected', async () => {
+describe('SD-11 to SD-16: JWE', () => {
+  test('SD-11: a decryptable RSA1_5 JWE is rejected', async () => {
     const header = json({ alg: 'RSA1_5', enc: 'A256GCM', cty: 'JWT' });
     const jwe = rawJWE(header, await goodJWS(), { alg: 'RSA1_5', key: apiKey.publicKey });
     await expectInvalidToken(verifier, jwe, 'ERR_JWE_ALG_NOT_ALLOWED');
   });
 
-  test('rule 3: the RSA1_5 check fires before any decryption (garbage body)', async () => {
+  test('SD-11: the RSA1_5 check fires before any decryption (garbage body)', async () => {
     const garbage = `${b64u(json({ alg: 'RSA1_5', enc: 'A128CBC-HS256', cty: 'JWT' }))}.AAAA.AAAA.AAAA.AAAA`;
     await expectInvalidToken(verifier, garbage, 'ERR_JWE_ALG_NOT_ALLOWED');
   });
 
   test.each(['RSA1_5', 'PBES2-HS256+A128KW', 'PBES2-HS384+A192KW', 'PBES2-HS512+A256KW'])(
-    'rule 3: keyManagementAlgorithms: ["%s"] is a TypeError',
+    'SD-11: keyManagementAlgorithms: ["%s"] is a TypeError',
     async (alg) => {
       await expect(
         makeVerifier({ decryptionKeys: apiKey.privateJwk, keyManagementAlgorithms: [alg] }),
@@ -480,7 +480,7 @@ describe('rule 3: JWE', () => {
   );
 
   test.each(['RSA1_5', 'PBES2-HS256+A128KW', 'rsa1_5', 'none'])(
-    'rule 3: the JWE layer refuses %s even if an allowlist held it',
+    'SD-11: the JWE layer refuses %s even if an allowlist held it',
     async (alg) => {
       // Options can never put these in the allowlist (see above); this checks the second lock.
       const header = b64u(json({ alg, enc: 'A256GCM', cty: 'JWT' }));
@@ -500,7 +500,7 @@ describe('rule 3: JWE', () => {
     ['PBES2-HS256+A128KW', 16],
     ['PBES2-HS384+A192KW', 24],
     ['PBES2-HS512+A256KW', 32],
-  ])('rule 3: a %s JWE is rejected, even when we hold the password', async (alg, bytes) => {
+  ])('SD-11: a %s JWE is rejected, even when we hold the password', async (alg, bytes) => {
     const password = secret(bytes);
     const jwe = await new CompactEncrypt(new TextEncoder().encode(await goodJWS()))
       .setProtectedHeader({ alg, enc: 'A256GCM', cty: 'JWT' })
@@ -510,12 +510,12 @@ describe('rule 3: JWE', () => {
     await expectInvalidToken(v, jwe, 'ERR_JWE_ALG_NOT_ALLOWED');
   });
 
-  test('rule 3: a compressed (zip) JWE is rejected', async () => {
+  test('SD-12: a compressed (zip) JWE is rejected', async () => {
     const jwe = await encryptJWE(await goodJWS(), apiKey, { zip: 'DEF' });
     await expectInvalidToken(verifier, jwe, 'ERR_JWE_ZIP_NOT_ALLOWED');
   });
 
-  test('rule 3: the key management algorithm is an allowlist', async () => {
+  test('SD-13: the key management algorithm is an allowlist', async () => {
     const v = await makeVerifier({
       decryptionKeys: apiKey.privateJwk,
       keyManagementAlgorithms: ['RSA-OAEP-256'],
@@ -532,7 +532,7 @@ describe('rule 3: JWE', () => {
     await expectInvalidToken(verifier, unknown, 'ERR_JWE_ALG_NOT_ALLOWED');
   });
 
-  test('rule 3: the content encryption algorithm is an allowlist', async () => {
+  test('SD-13: the content encryption algorithm is an allowlist', async () => {
     const v = await makeVerifier({
       decryptionKeys: apiKey.privateJwk,
       contentEncryptionAlgorithms: ['A256GCM'],
@@ -550,28 +550,28 @@ describe('rule 3: JWE', () => {
     ['"application/json"', 'application/json'],
     ['"JWS"', 'JWS'],
     ['"JWT+other"', 'JWT+other'],
-  ])('rule 3: a JWE whose cty is %s is rejected', async (_name, cty) => {
+  ])('SD-14: a JWE whose cty is %s is rejected', async (_name, cty) => {
     const jwe = await encryptJWE(await goodJWS(), apiKey, { cty });
     await expectInvalidToken(verifier, jwe, 'ERR_JWE_NOT_NESTED');
   });
 
-  test('rule 3: a JWE of bare claims (cty JWT) encrypted with our public key is rejected', async () => {
+  test('SD-14: a JWE of bare claims (cty JWT) encrypted with our public key is rejected', async () => {
     // Anyone holding our public key can make this; it proves nothing about the issuer.
     const jwe = await encryptJWE(json(claims()), apiKey);
     await expectInvalidToken(verifier, jwe, 'ERR_JWE_INNER_NOT_JWS');
   });
 
-  test('rule 3: a JWE of bare claims without cty is rejected', async () => {
+  test('SD-14: a JWE of bare claims without cty is rejected', async () => {
     const jwe = await encryptJWE(json(claims()), apiKey, { cty: undefined, typ: 'at+jwt' });
     await expectInvalidToken(verifier, jwe, 'ERR_JWE_NOT_NESTED');
   });
 
-  test('rule 3: a JWE whose plaintext is not UTF-8 is rejected', async () => {
+  test('SD-14: a JWE whose plaintext is not UTF-8 is rejected', async () => {
     const jwe = await encryptJWE(new Uint8Array([0xff, 0xfe, 0x2e, 0x80]), apiKey);
     await expectInvalidToken(verifier, jwe, 'ERR_JWE_INNER_NOT_JWS');
   });
 
-  test('rule 3: a JWE wrapping an alg:none JWS is rejected', async () => {
+  test('SD-14: a JWE wrapping an alg:none JWS is rejected', async () => {
     for (const alg of ['none', 'None', 'NONE']) {
       const unsigned = `${rawJWS(json({ alg, typ: 'at+jwt' }), json(claims()), undefined, 'none')}AAAA`;
       await expectInvalidToken(
@@ -582,7 +582,7 @@ describe('rule 3: JWE', () => {
     }
   });
 
-  test('rule 3: a JWE wrapping an attacker-signed JWS is rejected', async () => {
+  test('SD-14: a JWE wrapping an attacker-signed JWS is rejected', async () => {
     const withOurKid = await signJWS(claims(), attacker, { kid: issuerKey.kid });
     await expectInvalidToken(
       verifier,
@@ -603,7 +603,7 @@ describe('rule 3: JWE', () => {
     );
   });
 
-  test('rule 3: a JWE wrapping an HS256 JWS made with the issuer public key is rejected', async () => {
+  test('SD-14: a JWE wrapping an HS256 JWS made with the issuer public key is rejected', async () => {
     const pem = issuerKey.publicKey.export({ type: 'spki', format: 'pem' }) as string;
     const forged = rawJWS(
       json({ alg: 'HS256', typ: 'at+jwt' }),
@@ -614,12 +614,12 @@ describe('rule 3: JWE', () => {
     await expectInvalidToken(verifier, await encryptJWE(forged, apiKey), 'ERR_JWS_ALG_NOT_ALLOWED');
   });
 
-  test('rule 3: a JWE wrapping another JWE is rejected', async () => {
+  test('SD-14: a JWE wrapping another JWE is rejected', async () => {
     const inner = await encryptJWE(await goodJWS(), apiKey);
     await expectInvalidToken(verifier, await encryptJWE(inner, apiKey), 'ERR_JWE_INNER_NOT_JWS');
   });
 
-  test('rule 3: a JWE wrapping text that is no compact token is rejected', async () => {
+  test('SD-14: a JWE wrapping text that is no compact token is rejected', async () => {
     await expectInvalidToken(
       verifier,
       await encryptJWE('not a token', apiKey),
@@ -635,16 +635,13 @@ describe('rule 3: JWE', () => {
     ['nbf', NOW_S - 5],
     ['iat', NOW_S - 5],
     ['jti', 'other'],
-  ])(
-    'rule 3: a %s replicated in the JWE header must equal the inner claim',
-    async (name, value) => {
-      const jwe = await encryptJWE(await goodJWS(), apiKey, { [name]: value });
-      const error = await expectInvalidToken(verifier, jwe, 'ERR_JWE_HEADER_CLAIM_MISMATCH');
-      expect(error.claim).toBe(name);
-    },
-  );
+  ])('SD-16: a %s replicated in the JWE header must equal the inner claim', async (name, value) => {
+    const jwe = await encryptJWE(await goodJWS(), apiKey, { [name]: value });
+    const error = await expectInvalidToken(verifier, jwe, 'ERR_JWE_HEADER_CLAIM_MISMATCH');
+    expect(error.claim).toBe(name);
+  });
 
-  test('rule 3: replicated claims equal to the inner ones are accepted', async () => {
+  test('SD-16: replicated claims equal to the inner ones are accepted', async () => {
     const c = claims({ aud: [AUDIENCE, 'https://other.example'] });
     const jwe = await encryptJWE(await signJWS(c, issuerKey), apiKey, {
       iss: c.iss,
@@ -656,7 +653,7 @@ describe('rule 3: JWE', () => {
     expect(token.encryption).toMatchObject({ iss: ISSUER, sub: 'user-123' });
   });
 
-  test('rule 3: allowUnsignedEncryptedTokens accepts bare claims only with symmetric key management', async () => {
+  test('SD-15: allowUnsignedEncryptedTokens accepts bare claims only with symmetric key management', async () => {
     const shared = secret(32);
     const v = await makeVerifier({
       decryptionKeys: [apiKey.privateJwk, apiEcKey.privateJwk, shared],
@@ -680,7 +677,7 @@ describe('rule 3: JWE', () => {
     }
   });
 
-  test('rule 3: without allowUnsignedEncryptedTokens, symmetric bare claims are rejected too', async () => {
+  test('SD-15: without allowUnsignedEncryptedTokens, symmetric bare claims are rejected too', async () => {
     const shared = secret(32);
     const v = await makeVerifier({ decryptionKeys: shared });
     const jwe = await encryptJWE(json(claims()), shared, {
@@ -691,7 +688,7 @@ describe('rule 3: JWE', () => {
     await expectInvalidToken(v, jwe, 'ERR_JWE_NOT_NESTED');
   });
 
-  test('rule 3: unsigned symmetric tokens still need a trusted issuer and matching replicated claims', async () => {
+  test('SD-15: unsigned symmetric tokens still need a trusted issuer and matching replicated claims', async () => {
     const shared = secret(16);
     const v = await makeVerifier({ decryptionKeys: shared, allowUnsignedEncryptedTokens: true });
     const foreign = await encryptJWE(json(claims({ iss: 'https://evil.example/' })), shared, {
@@ -710,11 +707,11 @@ describe('rule 3: JWE', () => {
   });
 });
 
-describe('rule 4: claims and token type (also inside a JWE)', () => {
+describe('SD-17 to SD-20: claims and token type (also inside a JWE)', () => {
   const nested = async (overrides: Record<string, unknown>, header: Record<string, unknown> = {}) =>
     encryptJWE(await signJWS(claims(overrides), issuerKey, header), apiKey);
 
-  test('rule 4: iss must match exactly (no trailing-slash folding)', async () => {
+  test('SD-17: iss must match exactly (no trailing-slash folding)', async () => {
     await expectInvalidToken(
       verifier,
       await nested({ iss: ISSUER.slice(0, -1) }),
@@ -727,7 +724,7 @@ describe('rule 4: claims and token type (also inside a JWE)', () => {
     );
   });
 
-  test('rule 4: aud is required and matched', async () => {
+  test('SD-18: aud is required and matched', async () => {
     await expectInvalidToken(verifier, await nested({ aud: undefined }), 'ERR_CLAIM_MISSING');
     await expectInvalidToken(
       verifier,
@@ -736,12 +733,12 @@ describe('rule 4: claims and token type (also inside a JWE)', () => {
     );
   });
 
-  test('rule 4: exp is required and enforced', async () => {
+  test('SD-19: exp is required and enforced', async () => {
     await expectInvalidToken(verifier, await nested({ exp: undefined }), 'ERR_CLAIM_MISSING');
     await expectInvalidToken(verifier, await nested({ exp: NOW_S - 31 }), 'ERR_TOKEN_EXPIRED');
   });
 
-  test('rule 4: nbf and iat are checked', async () => {
+  test('SD-19: nbf and iat are checked', async () => {
     await expectInvalidToken(
       verifier,
       await nested({ nbf: NOW_S + 31 }),
@@ -754,7 +751,7 @@ describe('rule 4: claims and token type (also inside a JWE)', () => {
     );
   });
 
-  test('rule 4: an ID token (typ JWT) is not an access token, signed or encrypted', async () => {
+  test('SD-20: an ID token (typ JWT) is not an access token, signed or encrypted', async () => {
     await expectInvalidToken(
       verifier,
       await signJWS(claims(), issuerKey, { typ: 'JWT' }),
@@ -769,7 +766,7 @@ describe('rule 4: claims and token type (also inside a JWE)', () => {
   });
 });
 
-describe('rule 6: errors never contain the token or its claims', () => {
+describe('SD-26 and SD-27: errors never contain the token or its claims', () => {
   const SECRET_VALUES = {
     sub: 'SUBJECT-9d1c7e',
     email: 'alice.private-4f2a@example.org',
@@ -780,7 +777,7 @@ describe('rule 6: errors never contain the token or its claims', () => {
   const leaky = (overrides: Record<string, unknown> = {}) =>
     claims({ ...SECRET_VALUES, ...overrides });
 
-  test('rule 6: no error message, challenge or JSON body contains the token or a claim value', async () => {
+  test('SD-26: no error message, challenge or JSON body contains the token or a claim value', async () => {
     const shared = secret(32);
     const v = await makeVerifier({
       decryptionKeys: [apiKey.privateJwk, shared],
@@ -858,7 +855,7 @@ describe('rule 6: errors never contain the token or its claims', () => {
     expect(seen.size).toBeGreaterThanOrEqual(15);
   });
 
-  test('rule 6: a token that is too long or arrives twice is not echoed', async () => {
+  test('SD-26: a token that is too long or arrives twice is not echoed', async () => {
     const token = await signJWS(leaky(), issuerKey);
     const short = await makeVerifier({ maxTokenLength: 64 });
     const tooLong = await expectInvalidToken(short, token, 'ERR_TOKEN_TOO_LONG');
@@ -884,14 +881,14 @@ describe('rule 6: errors never contain the token or its claims', () => {
     }
   });
 
-  test('rule 6: an error carries the claim name, never its value', async () => {
+  test('SD-26: an error carries the claim name, never its value', async () => {
     const token = await signJWS(claims({ aud: 'AUDIENCE-SECRET-44' }), issuerKey);
     const error = await expectInvalidToken(verifier, token, 'ERR_AUDIENCE_INVALID');
     expect(error.claim).toBe('aud');
     expect(error.message).not.toContain('AUDIENCE-SECRET-44');
   });
 
-  test('rule 6: a jose failure stays in cause and is not shown to the client', async () => {
+  test('SD-27: a jose failure stays in cause and is not shown to the client', async () => {
     // AES-CBC-HMAC content is decrypted by jose itself (the node:crypto engines take AES-GCM only).
     const parts = (await encryptJWE(await goodJWS(), apiKey, { enc: 'A256CBC-HS512' })).split('.');
     parts[4] = `AAAA${parts[4]?.slice(4)}`; // a forged authentication tag

@@ -166,7 +166,7 @@ describe('errors', () => {
     },
   );
 
-  test('an unexpected exception while processing a token becomes a 401, the original kept as cause', async () => {
+  test('SD-28: an unexpected exception while processing a token becomes a 401, the original kept as cause', async () => {
     const v = await makeVerifier();
     const boom = new Error('unexpected');
     // Make the parsed claims throw when read: nothing in tokenward expects that.
