@@ -3,7 +3,8 @@
  * access tokens, nested sign-then-encrypt tokens first of all.
  */
 export { createVerifier } from './verifier/create-verifier';
-export type { Verifier, VerifyContext, VerifierHealth } from './verifier/types';
+export type { Verifier, VerifyContext, VerifierHealth, TokenGetter } from './verifier/types';
+export type { RejectionEvent, RejectionHandler } from './verifier/rejection';
 export type {
   VerifierOptions,
   EncryptionMode,
@@ -11,6 +12,7 @@ export type {
   TrustedIssuerOptions,
 } from './config/verifier-options';
 export { KeysUnavailableError } from './errors/keys-unavailable-error';
+export { VerifierBusyError } from './errors/verifier-busy-error';
 export { DEFAULT_REMOTE_KEYS, MAX_REMOTE_TIMEOUT } from './keys/remote-options';
 export type { RemoteKeysOptions, TokenwardLogger } from './keys/remote-options';
 export { MAX_REMOTE_JWKS_KEYS } from './keys/remote-jwks';
@@ -35,8 +37,11 @@ export {
   InsufficientScopeError,
   DEFAULT_REALM,
 } from './errors/errors';
+export { TERSE_BY_ATTRIBUTE } from './errors/descriptions';
+export type { ErrorDescriptionMode } from './errors/descriptions';
 export type {
   TokenwardErrorCode,
+  TokenwardErrorCodes,
   BearerErrorAttribute,
   TokenwardErrorOptions,
 } from './errors/errors';

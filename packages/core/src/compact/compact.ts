@@ -1,5 +1,5 @@
 /**
- * Shape checks on a compact token before any decoding (DESIGN.md security default 1): a length
+ * Shape checks on a compact token before any decoding (docs/architecture.md SD-1 to SD-3): a length
  * cap, the strict base64url alphabet with canonical final characters, and exactly three (JWS) or
  * five (JWE) segments. Lenient base64 decoders skip whitespace, accept `=`, `+` and `/`, and
  * ignore non-zero trailing bits, so two different strings could decode to one token; we accept

@@ -1,5 +1,5 @@
 /**
- * Header rules shared by the JWS and JWE layers (DESIGN.md security default 2).
+ * Header rules shared by the JWS and JWE layers (docs/architecture.md SD-8 and SD-10).
  */
 import { InvalidTokenError, type TokenwardErrorCode } from '../errors/errors';
 

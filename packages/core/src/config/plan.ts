@@ -15,6 +15,8 @@ import type { ImportedKey } from '../keys/key-input';
 import type { MonitoredKeySource } from '../keys/health';
 import { resolveRemoteKeysSettings } from '../keys/remote-options';
 import { CONTENT_ENCRYPTION_ALGORITHMS, KEY_MANAGEMENT_ALGORITHMS } from '../lib/algorithms';
+import { resolveCryptoPool, type CryptoPool } from '../lib/crypto-pool';
+import type { RejectionHandler } from '../verifier/rejection';
 import { resolveTrust, type IssuerTrust } from './issuer-trust';
 import { allowlist, seconds, stringList } from './option-checks';
 import {
@@ -39,11 +41,17 @@ export interface VerificationPlan {
   readonly contentEncryptionAlgorithms: ReadonlySet<string>;
   readonly allowUnsignedEncryptedTokens: boolean;
   readonly maxTokenLength: number;
+  /** The bound on concurrent JWE private-key work (maxConcurrentDecryptions, maxQueuedDecryptions). */
+  readonly cryptoPool: CryptoPool;
   /** The realm of every challenge this verifier's errors carry (fixed here, never patched). */
   readonly realm: string;
   readonly tokenSources: Required<TokenSourcesOptions>;
   /** Verified-token cache bounds, or undefined when the cache is off. */
   readonly cache: TokenCacheBounds | undefined;
+  /** The `onRejection` hook, if any. */
+  readonly onRejection: RejectionHandler | undefined;
+  /** Whether clients get generic error descriptions. */
+  readonly terseErrors: boolean;
 }
 
 const KNOWN_OPTIONS = new Set<string>([
@@ -68,9 +76,13 @@ const KNOWN_OPTIONS = new Set<string>([
   'tokenType',
   'claims',
   'maxTokenLength',
+  'maxConcurrentDecryptions',
+  'maxQueuedDecryptions',
   'realm',
   'tokenSources',
   'cache',
+  'onRejection',
+  'errorDescriptions',
 ]);
 
 /**
@@ -130,6 +142,14 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
   if (typeof realm !== 'string' || realm === '')
     throw new TypeError('realm: expected a non-empty string');
 
+  if (options.onRejection !== undefined && typeof options.onRejection !== 'function') {
+    throw new TypeError('onRejection: expected a function');
+  }
+  const errorDescriptions = options.errorDescriptions ?? 'detailed';
+  if (errorDescriptions !== 'detailed' && errorDescriptions !== 'terse') {
+    throw new TypeError(`errorDescriptions: expected 'detailed' or 'terse'`);
+  }
+
   const shared = { clockTolerance, maxTokenAge, requiredClaims, tokenTypes, profile };
   // ONE record per issuer: its key source, its algorithms and its claim rules (its own audience
   // when `issuers` sets one). The token's `iss` picks it once (claims/trusted-issuer.ts).
@@ -157,11 +177,14 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
     ),
     allowUnsignedEncryptedTokens: options.allowUnsignedEncryptedTokens === true,
     maxTokenLength,
+    cryptoPool: resolveCryptoPool(options),
     realm,
     tokenSources: {
       query: options.tokenSources?.query === true,
       body: options.tokenSources?.body === true,
     },
     cache: resolveTokenCacheOptions(options.cache),
+    onRejection: options.onRejection,
+    terseErrors: errorDescriptions === 'terse',
   };
 }

@@ -9,6 +9,8 @@ import type { ClaimsMapping, ClaimsPresetName } from '../claims/presets';
 import type { DecryptionKeyInput } from '../keys/decryption-keys';
 import type { RemoteKeysOptions, TokenwardLogger } from '../keys/remote-options';
 import type { PublicKeyInput } from '../keys/local-keys';
+import type { ErrorDescriptionMode } from '../errors/descriptions';
+import type { RejectionEvent, RejectionHandler } from '../verifier/rejection';
 
 /** Whether encrypted (JWE) access tokens are required, accepted, or refused. */
 export type EncryptionMode = 'required' | 'optional' | 'forbidden';
@@ -134,6 +136,16 @@ export interface VerifierOptions {
   claims?: ClaimsPresetName | ClaimsMapping;
   /** Longest token accepted, in characters, checked before any decoding. Default 16384. */
   maxTokenLength?: number;
+  /**
+   * JWE decryption attempts (RSA-OAEP unwrap, ECDH-ES agreement: private-key work, on worker
+   * threads) running at once. Default 4. Verified-token cache hits never wait for a slot.
+   */
+  maxConcurrentDecryptions?: number;
+  /**
+   * Decryption attempts that may wait for a slot; one more is refused at once with 503
+   * `ERR_VERIFIER_BUSY` and `Retry-After: 1` (VerifierBusyError). Default 256.
+   */
+  maxQueuedDecryptions?: number;
   /** The `realm` of `WWW-Authenticate` challenges. Default `"api"`. */
   realm?: string;
   /** Places besides the Authorization header a token may come from (`verifyRequest`). */
@@ -147,6 +159,21 @@ export interface VerifierOptions {
    * tokens after at most `maxTtl` seconds.
    */
   cache?: boolean | TokenCacheOptions;
+  /**
+   * Called synchronously with a {@link RejectionEvent} for every failure this verifier reports
+   * (extraction, cache hits, every stage, and the policy failures of the first-party adapters),
+   * before the client is answered. The event has the code, status, RFC 6750 attribute, the
+   * unverified `iss`, `aud`, `kid` and `alg`, and the request method and path; never the token,
+   * another claim or the query string. An exception thrown by the hook is caught and ignored.
+   */
+  onRejection?: RejectionHandler;
+  /**
+   * What `error_description` tells clients. `'detailed'` (default): which check failed.
+   * `'terse'`: a fixed generic text per outcome ("The access token is invalid"; expiry and
+   * not-yet-valid keep their own, since clients act on them). The detailed message stays on the
+   * error's `message` for logs and `onRejection`.
+   */
+  errorDescriptions?: ErrorDescriptionMode;
 }
 
 /** Default clock tolerance in seconds. */

@@ -35,8 +35,11 @@ export interface TokenSourcesOptions {
   body?: boolean;
 }
 
-/** Where a token was found (RFC 6750 §2.1 header, §2.2 form body, §2.3 query). */
-export type TokenLocation = 'header' | 'query' | 'body';
+/**
+ * Where a token was found (RFC 6750 §2.1 header, §2.2 form body, §2.3 query), or `custom`: the
+ * application's `getToken`.
+ */
+export type TokenLocation = 'header' | 'query' | 'body' | 'custom';
 
 /** What extraction found in a request: the token, its scheme and where it was. */
 export interface ExtractedToken {

@@ -1,11 +1,13 @@
 /**
  * Decrypts the outer layer of a nested access token (RFC 7519 §11.2, RFC 7516) with the resource
- * server's own keys, after the header checks of the security defaults (the JWE rules of docs/architecture.md).
+ * server's own keys, after the header checks of the security defaults (docs/architecture.md SD-11 to SD-14).
  */
 import { InvalidTokenError } from '../errors/errors';
+import { VerifierBusyError } from '../errors/verifier-busy-error';
 import { selectDecryptionKeys } from '../keys/decryption-keys';
 import type { ImportedKey } from '../keys/key-input';
 import { FORBIDDEN_KEY_MANAGEMENT } from '../lib/algorithms';
+import type { CryptoPool } from '../lib/crypto-pool';
 import { decodeJSONSegment } from '../compact/compact';
 import { normalizeMediaType } from '../compact/media-type';
 import { checkCommonHeader, readAlg } from '../compact/header-checks';
@@ -19,6 +21,11 @@ export interface JWEDecryptionContext {
   readonly decryptionKeys: readonly ImportedKey[];
   /** Whether a JWE with no `cty` may carry bare claims (symmetric key management only). */
   readonly allowUnsigned: boolean;
+  /**
+   * The bound on concurrent private-key work (options `maxConcurrentDecryptions`,
+   * `maxQueuedDecryptions`); every decryption attempt takes a slot. Absent: unbounded.
+   */
+  readonly cryptoPool?: CryptoPool;
 }
 
 /** The decrypted outer layer. */
@@ -100,15 +107,21 @@ export async function decryptJWE(
   const fast = candidates.every((c) => c.key.type === 'private')
     ? fastDecryptorFor(alg, enc, header, segments)
     : undefined;
+  // Every attempt holds a slot of the pool for its private-key work; past the queue bound the
+  // request is shed with 503 (VerifierBusyError) before any work is done.
+  const bounded = <T>(task: () => Promise<T>): Promise<T> =>
+    context.cryptoPool ? context.cryptoPool.run(task) : task();
   for (const candidate of candidates) {
     if (fast) {
-      const plaintext = await fast(candidate.key);
+      const plaintext = await bounded(async () => fast(candidate.key));
       if (plaintext !== undefined) return { header, plaintext, nested };
       continue;
     }
     try {
-      return { header, plaintext: await decryptWithJose(token, candidate.key, alg, enc), nested };
+      const plaintext = await bounded(() => decryptWithJose(token, candidate.key, alg, enc));
+      return { header, plaintext, nested };
     } catch (error) {
+      if (error instanceof VerifierBusyError) throw error;
       joseError = error;
     }
   }

@@ -36,7 +36,7 @@ const notJWS = (cause?: unknown): InvalidTokenError =>
 export function openJWEContent(outer: DecryptedJWE, maxTokenLength: number): JWEContent {
   if (!outer.nested) {
     // Reached only with allowUnsignedEncryptedTokens. With an asymmetric `alg` anyone holding
-    // our public key could have made this token, so it proves nothing (docs/architecture.md, security defaults).
+    // our public key could have made this token, so it proves nothing (docs/architecture.md SD-14 and SD-15).
     if (!isSymmetricKeyManagement(outer.header.alg as string)) {
       throw new InvalidTokenError(
         'ERR_JWE_NOT_NESTED',

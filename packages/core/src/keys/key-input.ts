@@ -82,7 +82,7 @@ export function importPublicKey(input: JWK | string | KeyObject, option: string)
       key = input;
     } else if (typeof input === 'string') {
       // createPublicKey() would quietly derive the public key from private key text; verifier
-      // configuration holds public keys only (DESIGN.md security default 5).
+      // configuration holds public keys only (docs/architecture.md SD-25).
       if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(input)) {
         throw new TypeError('the PEM text is a private key; give the public key (SPKI) only');
       }

@@ -1,5 +1,5 @@
 /**
- * A bounded HTTP GET for key material and metadata (DESIGN.md security default 5): https only
+ * A bounded HTTP GET for key material and metadata (docs/architecture.md SD-21 and SD-22): https only
  * (plain http only to a loopback host), no redirects, one deadline for the whole exchange, and a
  * cap on the body size enforced while streaming. Internal: never public API.
  *

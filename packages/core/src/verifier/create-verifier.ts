@@ -11,7 +11,9 @@ import { checkTokenSyntax } from '../http/authorization';
 import { extractToken } from '../http/extract-token';
 import type { AccessToken } from './access-token';
 import { runTokenStages } from './pipeline';
-import { registerCachePath } from './sync-path';
+import type { RequestLike } from '../http/request';
+import { reportRejection } from './rejection';
+import { registerCachePath, registerRejectionPath } from './sync-path';
 import type { Verifier, VerifyContext } from './types';
 
 /**
@@ -37,16 +39,25 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const cache = plan.cache && new VerifiedTokenCache(plan.cache);
   const { realm } = plan;
 
-  /** The one error boundary: every failure leaves as a TokenwardError naming this realm. */
-  const failure = (error: unknown): TokenwardError =>
+  /**
+   * The one error boundary: every failure leaves as a TokenwardError naming this realm (terse
+   * when configured), after the `onRejection` hook has seen it.
+   */
+  const failure = (error: unknown, token?: unknown, request?: RequestLike): TokenwardError => {
     // Anything that is not already ours is an unexpected failure while processing the token; it
     // still becomes a 401 so no input can turn into a 500 (the original stays as `cause`).
-    (error instanceof TokenwardError
-      ? error
-      : new InvalidTokenError('ERR_TOKEN_MALFORMED', 'the token could not be processed', {
-          cause: error,
-        })
+    let presented = (
+      error instanceof TokenwardError
+        ? error
+        : new InvalidTokenError('ERR_TOKEN_MALFORMED', 'the token could not be processed', {
+            cause: error,
+          })
     ).withRealm(realm);
+    if (plan.terseErrors) presented = presented.terse();
+    const received = typeof token === 'string' ? token : undefined;
+    reportRejection(plan.onRejection, presented, received, request, plan.maxTokenLength);
+    return presented;
+  };
 
   /** A cached token, re-checked against its time claims at `context`'s time. @throws if not */
   const fromCache = (
@@ -65,6 +76,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const verifyFresh = async (
     token: string,
     context: VerifyContext | undefined,
+    request?: RequestLike,
   ): Promise<AccessToken> => {
     try {
       const nowMs = nowMillis(context);
@@ -72,7 +84,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       cache?.set(accessToken, nowMs);
       return accessToken;
     } catch (error) {
-      throw failure(error);
+      throw failure(error, token, request);
     }
   };
 
@@ -95,36 +107,38 @@ export function createVerifier(options: VerifierOptions): Verifier {
         const cached = fromCache(token, context);
         if (cached !== undefined) return Promise.resolve(cached);
       } catch (error) {
-        return Promise.reject(failure(error));
+        return Promise.reject(failure(error, token));
       }
       return verifyFresh(token, context);
     },
     // Not `async`: one extraction, one cache look-up; a hit answers with an already settled
     // promise, a miss checks the header syntax the hit made unnecessary and verifies.
     verifyRequest(request, context) {
-      let token: string;
+      let token: string | undefined;
       try {
-        const found = extractToken(request, plan.tokenSources);
+        const found = extractToken(request, plan.tokenSources, context?.getToken);
+        token = found.token;
         const cached = fromCache(found.token, context);
         if (cached !== undefined) return Promise.resolve(cached);
         checkTokenSyntax(found);
-        token = found.token;
       } catch (error) {
-        return Promise.reject(failure(error));
+        return Promise.reject(failure(error, token, request));
       }
-      return verifyFresh(token, context);
+      return verifyFresh(token, context, request);
     },
   };
   // The synchronous hit path of the first-party adapters (@tokenward/core/internal).
   registerCachePath(verifier, (request, context) => {
     if (!cache) return undefined;
     try {
-      return fromCache(extractToken(request, plan.tokenSources).token, context);
+      return fromCache(extractToken(request, plan.tokenSources, context?.getToken).token, context);
     } catch {
       // verifyRequest, which the caller makes next, reports the same failure properly.
       return undefined;
     }
   });
+  // The adapters' policy failures go through the same boundary (@tokenward/core/internal).
+  registerRejectionPath(verifier, (error, request) => failure(error, undefined, request));
   return verifier;
 }
 

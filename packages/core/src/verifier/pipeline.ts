@@ -66,6 +66,7 @@ const jweStage: TokenStage = async (work, plan) => {
     contentEncryptionAlgorithms: plan.contentEncryptionAlgorithms,
     decryptionKeys: plan.decryptionKeys,
     allowUnsigned: plan.allowUnsignedEncryptedTokens,
+    cryptoPool: plan.cryptoPool,
   });
   work.encryption = outer.header;
   const content = openJWEContent(outer, plan.maxTokenLength);

@@ -5,6 +5,7 @@
  * wrapper that counts calls, say) keeps its cache path, as it kept every method. Exported to
  * applications as `@tokenward/core/internal`, which is not covered by semver.
  */
+import { TokenwardError } from '../errors/errors';
 import type { RequestLike } from '../http/request';
 import type { AccessToken } from './access-token';
 import type { Verifier, VerifyContext } from './types';
@@ -52,4 +53,43 @@ export function verifyRequestFromCache(
 ): AccessToken | undefined {
   const path = (verifier as WithCachePath)[CACHE_PATH];
   return typeof path === 'function' ? path(request, context) : undefined;
+}
+
+type RejectionPath = (error: unknown, request?: RequestLike) => TokenwardError;
+
+const REJECTION_PATH = Symbol('tokenward.rejectionPath');
+
+/**
+ * Records how a verifier `createVerifier` built presents a failure.
+ *
+ * @internal
+ */
+export function registerRejectionPath(verifier: Verifier, path: RejectionPath): void {
+  Object.defineProperty(verifier, REJECTION_PATH, { value: path, enumerable: true });
+}
+
+/**
+ * A failure found by an adapter after verification (a policy's 403, a missing token before a
+ * policy), presented as the verifier presents its own: its realm, terse when configured, and
+ * reported to its `onRejection` hook. For a hand-written verifier: the error under its realm.
+ * A value that is not a TokenwardError (a throwing claim predicate) is returned as it is.
+ *
+ * For first-party adapters; not covered by semver.
+ *
+ * @param verifier The verifier of the adapter.
+ * @param error What the policy threw.
+ * @param request The request, for the event's method and path.
+ * @example
+ * ```ts
+ * policy(req.auth).catch((error) => fail(presentRejection(verifier, error, req)))
+ * ```
+ */
+export function presentRejection(
+  verifier: Verifier,
+  error: unknown,
+  request?: RequestLike,
+): unknown {
+  if (!(error instanceof TokenwardError)) return error;
+  const path = (verifier as { readonly [REJECTION_PATH]?: RejectionPath })[REJECTION_PATH];
+  return typeof path === 'function' ? path(error, request) : error.withRealm(verifier.realm);
 }

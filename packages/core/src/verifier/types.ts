@@ -7,7 +7,26 @@ import type { AccessToken } from './access-token';
 export interface VerifyContext {
   /** The time to check `exp`/`nbf`/`iat` against. Default: now. */
   currentDate?: Date;
+  /**
+   * `verifyRequest` only: where the application finds its token besides the RFC 6750 locations
+   * (a cookie, a custom header). See {@link TokenGetter}.
+   */
+  getToken?: TokenGetter;
 }
+
+/**
+ * Returns the request's token from an application-defined place, or `undefined`/`null` when
+ * there is none there (the RFC 6750 locations are then read as usual). A returned token is held to
+ * the same rules as a header token: RFC 6750 §2.1 b64token syntax (else 400), and one method only
+ * (RFC 6750 §2): a request that also carries a Bearer Authorization header or an `access_token`
+ * query or form parameter is refused with 400 `ERR_REQUEST_MULTIPLE_TOKENS`.
+ *
+ * @example
+ * ```ts
+ * const fromCookie: TokenGetter = (req) => (req.headers.cookie ?? '').match(/(?:^|; )at=([^;]+)/)?.[1]
+ * ```
+ */
+export type TokenGetter = (request: RequestLike) => string | null | undefined;
 
 /** A configured verifier; create one per API and reuse it. */
 export interface Verifier {

@@ -1,7 +1,7 @@
 /**
  * Shape checks on compact tokens (lib/compact.ts): the length cap, the strict base64url
- * alphabet, canonical final characters and the 3 / 5 segment counts (DESIGN.md security
- * default 1, RFC 7515 §2 and §7.1, RFC 7516 §7.1).
+ * alphabet, canonical final characters and the 3 / 5 segment counts (docs/architecture.md
+ * SD-1 to SD-3, RFC 7515 §2 and §7.1, RFC 7516 §7.1).
  */
 import fc from 'fast-check';
 import { InvalidTokenError } from '@tokenward/core';

@@ -1,6 +1,6 @@
 /**
  * Strict JSON for headers and claims (lib/json.ts): UTF-8, a top-level object, and no duplicate
- * member names at any depth, compared after unescaping (DESIGN.md security default 1, RFC 8725).
+ * member names at any depth, compared after unescaping (docs/architecture.md SD-4, RFC 8725).
  */
 import fc from 'fast-check';
 import { InvalidTokenError } from '@tokenward/core';

@@ -4,7 +4,7 @@
  * `importDecryptionKeys` and `keyManagementAlgorithms = [alg]`.
  *
  * Every example in a supported algorithm decrypts to the cookbook plaintext. §5.1 (RSA1_5),
- * §5.3 (PBES2) and §5.9 (`zip`) must be rejected (DESIGN.md security default 3). §5.10–§5.13 have
+ * §5.3 (PBES2) and §5.9 (`zip`) must be rejected (docs/architecture.md SD-11 and SD-12). §5.10–§5.13 have
  * no compact form (additional authenticated data, unprotected headers, several recipients) and
  * are skipped by design; the last `describe` asserts that they have none.
  */

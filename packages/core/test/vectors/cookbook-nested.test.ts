@@ -3,7 +3,7 @@
  * `hobbiton.example`, `exp` 1300819380 = 2011-03-22T18:43:00Z) encrypted with RSA-OAEP + A128GCM
  * and `cty: "JWT"` — the token shape tokenward exists for.
  *
- * Its claims set has no `aud`. tokenward requires one (RFC 9068 §4; DESIGN.md security default 4)
+ * Its claims set has no `aud`. tokenward requires one (RFC 9068 §4; docs/architecture.md SD-18)
  * and core is not weakened to pass, so `createVerifier` decrypts it, verifies the inner signature,
  * accepts the type and the issuer, and then refuses it with `ERR_CLAIM_MISSING` for `aud`. To be
  * accepted, the example would need an `aud` claim naming the resource server. The tests below

@@ -27,7 +27,7 @@ export const ENCRYPTION_EXCEPTIONS: Readonly<Record<number, string>> = {
   ...Object.fromEntries(
     [100, 101, 102, 103, 104, 105, 112, 128].map((tcId) => [
       tcId,
-      'deliberately stricter: RSA1_5 is never accepted (DESIGN.md default 3; RFC 8725 §3.2, ' +
+      'deliberately stricter: RSA1_5 is never accepted (docs/architecture.md SD-11; RFC 8725 §3.2, ' +
         'Bleichenbacher padding oracles; jose 6 removed it)',
     ]),
   ),

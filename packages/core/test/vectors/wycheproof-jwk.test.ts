@@ -34,7 +34,7 @@ import {
  */
 export const KEY_EXCEPTIONS: Readonly<Record<number, string>> = {
   2:
-    'by design: HMAC keys are one `secret` option (DESIGN.md default 2) and the `keys` option ' +
+    'by design: HMAC keys are one `secret` option (docs/architecture.md SD-7) and the `keys` option ' +
     'refuses JWK Sets with oct members, so a set of two HMAC keys cannot be configured',
   7:
     'documented limitation: a ROCA (CVE-2017-15361) modulus is only recognisable with the ' +

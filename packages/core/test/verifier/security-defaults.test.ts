@@ -1,5 +1,6 @@
 /**
- * DESIGN.md "Security defaults" 1–4 and 6, one named test (or more) per rule, each built so that
+ * The security defaults of docs/architecture.md (SD-1 to SD-20, SD-26 and SD-27; the remote-key
+ * rules are tested in test/keys/), one or more tests per rule named by its number, each built so that
  * it fails if the rule is removed: tokens are validly signed or genuinely decryptable except for
  * the one property the rule is about, so nothing else can reject them.
  */

@@ -1,13 +1,15 @@
 /**
- * ECDH-ES, direct or with AES key wrap (RFC 7518 §4.6), with AES-GCM content, synchronous on
- * `node:crypto`: `crypto.diffieHellman` (Node 20 has no asynchronous form, and WebCrypto's import +
- * deriveBits measured 5× the CPU of `createPublicKey` + `diffieHellman`), the Concat KDF from
- * `createHash`, the unwrap with the `id-aes*-wrap` ciphers. Headers of another shape (`apu`/`apv`,
- * an `epk` with other members) are left to the jose engine.
+ * ECDH-ES, direct or with AES key wrap (RFC 7518 §4.6), with AES-GCM content. The `epk` import
+ * (with its on-curve check) and the key agreement run on a worker thread (crypto-worker.ts: Node 20
+ * has no asynchronous `diffieHellman`, and a P-521 agreement is ≈ 4 ms of CPU); the Concat KDF
+ * (`createHash`), the unwrap (`id-aes*-wrap`) and the content decryption take microseconds and stay
+ * here. Headers of another shape (`apu`/`apv`, an `epk` with other members) are left to the jose
+ * engine.
  */
-import { createDecipheriv, createPublicKey, diffieHellman, type KeyObject } from 'node:crypto';
+import { createDecipheriv, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { decryptGCM, GCM_KEY_BYTES } from './aes-gcm';
 import { concatKDF } from './concat-kdf';
+import { deriveSharedSecret } from './crypto-worker';
 
 // RFC 7518 §4.6: the key-wrapping variants and the size of their key-encryption key.
 const ECDH_KW_BITS: Readonly<Record<string, number>> = {
@@ -31,10 +33,10 @@ export function isECDH(alg: string): boolean {
   return alg === 'ECDH-ES' || Object.hasOwn(ECDH_KW_BITS, alg);
 }
 
-/** An imported ephemeral public key (`epk`) and its curve. */
+/** An ephemeral public key (`epk`) of a checked shape, and its curve; imported in the worker. */
 export interface EphemeralKey {
   readonly crv: string;
-  readonly key: KeyObject;
+  readonly jwk: JsonWebKey;
 }
 
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
@@ -47,16 +49,14 @@ function coordinate(value: unknown, bytes: number): string | undefined {
 }
 
 /**
- * Imports the JWE header's `epk` once per token, for {@link decryptECDHFast}.
+ * Reads the JWE header's `epk` once per token, for {@link decryptECDHES}. The point itself is
+ * imported and checked on the curve (NIST SP 800-56A §5.6.2.3, by OpenSSL on import) in the
+ * worker, since that check alone is ≈ 1.4 ms for P-521; a point off the curve fails there.
  *
- * @returns The key; `'invalid'` when the key is well-formed but node:crypto refuses it (a point
- *   that is not on the named curve: OpenSSL checks it on import, NIST SP 800-56A §5.6.2.3); or
- *   undefined when the header is not the plain shape this path handles (`apu`/`apv` present, other
- *   `epk` members, an unknown curve): such tokens go through jose.
+ * @returns The key; or undefined when the header is not the plain shape this path handles
+ *   (`apu`/`apv` present, other `epk` members, an unknown curve): such tokens go through jose.
  */
-export function ephemeralKey(
-  header: Record<string, unknown>,
-): EphemeralKey | 'invalid' | undefined {
+export function ephemeralKey(header: Record<string, unknown>): EphemeralKey | undefined {
   if (header.apu !== undefined || header.apv !== undefined) return undefined;
   const epk = header.epk;
   if (typeof epk !== 'object' || epk === null || Array.isArray(epk)) return undefined;
@@ -69,12 +69,8 @@ export function ephemeralKey(
   const xs = coordinate(x, curve.bytes);
   const ys = curve.kty === 'EC' ? coordinate(y, curve.bytes) : undefined;
   if (xs === undefined || (curve.kty === 'EC' && ys === undefined)) return undefined;
-  try {
-    const jwk = curve.kty === 'EC' ? { kty: 'EC', crv, x: xs, y: ys } : { kty: 'OKP', crv, x: xs };
-    return { crv, key: createPublicKey({ key: jwk, format: 'jwk' }) };
-  } catch {
-    return 'invalid';
-  }
+  const jwk = curve.kty === 'EC' ? { kty: 'EC', crv, x: xs, y: ys } : { kty: 'OKP', crv, x: xs };
+  return { crv, jwk };
 }
 
 /** Whether our private `key` is on the ephemeral key's curve. */
@@ -87,7 +83,7 @@ function onCurve(key: KeyObject, crv: string): boolean {
 
 /**
  * Decrypts a compact JWE whose `alg` is ECDH-ES(+A*KW) and `enc` AES-GCM, its header already
- * checked by the caller and its `epk` imported with {@link ephemeralKey}. Synchronous.
+ * checked by the caller and its `epk` read with {@link ephemeralKey}.
  *
  * @param key Our EC or X25519 private key.
  * @returns The plaintext, or undefined when the token does not decrypt with this key (another
@@ -96,27 +92,23 @@ function onCurve(key: KeyObject, crv: string): boolean {
  * @example
  * ```ts
  * const epk = ephemeralKey(header)
- * const plaintext = typeof epk === 'object' ? decryptECDHES(alg, enc, segments, key, epk) : undefined
+ * const plaintext = epk && (await decryptECDHES(alg, enc, segments, key, epk))
  * ```
  */
-export function decryptECDHES(
+export async function decryptECDHES(
   alg: string,
   enc: string,
   segments: readonly string[],
   key: KeyObject,
   epk: EphemeralKey,
-): Uint8Array | undefined {
+): Promise<Uint8Array | undefined> {
   if (key.type !== 'private' || !onCurve(key, epk.crv)) return undefined;
   const direct = alg === 'ECDH-ES';
   const encryptedKey = segments[1] as string;
   // RFC 7518 §4.6: with direct key agreement the JWE Encrypted Key is empty.
   if (direct !== (encryptedKey.length === 0)) return undefined;
-  let z: Buffer;
-  try {
-    z = diffieHellman({ privateKey: key, publicKey: epk.key });
-  } catch {
-    return undefined;
-  }
+  const z = await deriveSharedSecret(key, epk.jwk);
+  if (z === undefined) return undefined;
   // RFC 7748 §6.1: an all-zero X25519 output means a small-order point (OpenSSL refuses it too).
   if (z.every((byte) => byte === 0)) return undefined;
   const cekBytes = GCM_KEY_BYTES[enc] as number;

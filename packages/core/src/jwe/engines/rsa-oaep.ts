@@ -1,19 +1,19 @@
 /**
- * RSA-OAEP(-256/384/512) key unwrap (RFC 7518 §4.3) with AES-GCM content. The RSA step stays on
- * WebCrypto — node:crypto has no asynchronous `privateDecrypt`, and ≈ 240 µs of RSA on the event
- * loop would stall every other request — with a `CryptoKey` imported once per key and hash
- * (jose 6 imports it anew on every token).
+ * RSA-OAEP(-256/384/512) key unwrap (RFC 7518 §4.3) with AES-GCM content. The RSA private-key
+ * step runs on a worker thread (crypto-worker.ts): node:crypto has no asynchronous
+ * `privateDecrypt`, and WebCrypto's `decrypt` still spends part of the RSA work on the calling
+ * thread (≈ 1 ms per RSA-4096 unwrap on Node 20). The content decryption stays here (microseconds).
  */
-import { webcrypto, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { decryptGCM, GCM_IV_BYTES, GCM_TAG_BYTES } from './aes-gcm';
+import { decryptOAEP } from './crypto-worker';
 
-type CryptoKeyLike = Awaited<ReturnType<typeof webcrypto.subtle.importKey>>;
-
+// RFC 7518 §4.3: the OAEP hash of each algorithm; MGF1 uses the same hash.
 const OAEP_HASH: Readonly<Record<string, string>> = {
-  'RSA-OAEP': 'SHA-1',
-  'RSA-OAEP-256': 'SHA-256',
-  'RSA-OAEP-384': 'SHA-384',
-  'RSA-OAEP-512': 'SHA-512',
+  'RSA-OAEP': 'sha1',
+  'RSA-OAEP-256': 'sha256',
+  'RSA-OAEP-384': 'sha384',
+  'RSA-OAEP-512': 'sha512',
 };
 
 /** Whether `alg` is one of the RSA-OAEP key encryptions. */
@@ -21,33 +21,8 @@ export function isRSAOAEP(alg: string): boolean {
   return Object.hasOwn(OAEP_HASH, alg);
 }
 
-// One CryptoKey per (KeyObject, OAEP hash), imported on first use and kept for the key's life.
-const imported = new WeakMap<KeyObject, Map<string, Promise<CryptoKeyLike>>>();
-
-function oaepKey(key: KeyObject, hash: string): Promise<CryptoKeyLike> {
-  let byHash = imported.get(key);
-  if (byHash === undefined) {
-    byHash = new Map();
-    imported.set(key, byHash);
-  }
-  let cryptoKey = byHash.get(hash);
-  if (cryptoKey === undefined) {
-    cryptoKey = webcrypto.subtle.importKey(
-      'jwk',
-      key.export({ format: 'jwk' }),
-      { name: 'RSA-OAEP', hash },
-      false,
-      ['decrypt'],
-    );
-    // A failed import is not cached, so it is reported again rather than remembered.
-    cryptoKey.catch(() => byHash.delete(hash));
-    byHash.set(hash, cryptoKey);
-  }
-  return cryptoKey;
-}
-
 /**
- * Decrypts a compact JWE whose `alg` is RSA-OAEP* and `enc` AES-GCM , its
+ * Decrypts a compact JWE whose `alg` is RSA-OAEP* and `enc` AES-GCM, its
  * header already checked by the caller.
  *
  * @param segments The five compact segments.
@@ -71,18 +46,8 @@ export async function decryptRSAOAEP(
   const iv = Buffer.from(ivB64, 'base64url');
   const tag = Buffer.from(tagB64, 'base64url');
   if (iv.length !== GCM_IV_BYTES || tag.length !== GCM_TAG_BYTES) return undefined;
-  let cek: Buffer;
-  try {
-    const cryptoKey = await oaepKey(key, OAEP_HASH[alg] as string);
-    cek = Buffer.from(
-      await webcrypto.subtle.decrypt(
-        { name: 'RSA-OAEP' },
-        cryptoKey,
-        Buffer.from(encryptedKeyB64, 'base64url'),
-      ),
-    );
-  } catch {
-    return undefined;
-  }
-  return decryptGCM(enc, cek, segments);
+  if (key.asymmetricKeyType !== 'rsa') return undefined;
+  const hash = OAEP_HASH[alg] as string;
+  const cek = await decryptOAEP(key, hash, Buffer.from(encryptedKeyB64, 'base64url'));
+  return cek === undefined ? undefined : decryptGCM(enc, cek, segments);
 }

@@ -7,13 +7,12 @@
  * agreement, the KDF's hash, the unwrap and the content decryption: four) and re-parses the
  * header tokenward has already checked.
  *
- * - RSA-OAEP keeps the RSA unwrap on WebCrypto — node:crypto has no asynchronous
- *   `privateDecrypt`, and ≈ 240 µs of RSA on the event loop would stall every other request — but
- *   with a `CryptoKey` imported once per key and hash.
- * - ECDH-ES runs synchronously: `crypto.diffieHellman` (Node 20 has no asynchronous form, and
- *   WebCrypto's import + deriveBits measured 5× the CPU of `createPublicKey` + `diffieHellman`
- *   here), the Concat KDF from `createHash`, the unwrap with the `id-aes*-wrap` ciphers.
- * - The content is decrypted synchronously with `createDecipheriv` (a few microseconds).
+ * - Every private-key operation (the RSA-OAEP unwrap; the `epk` import and the ECDH agreement)
+ *   runs on a worker thread (crypto-worker.ts), never on the event loop: Node 20 has no
+ *   asynchronous `privateDecrypt` or `diffieHellman`, and WebCrypto does part of that work on the
+ *   calling thread. The verifier's CryptoPool bounds how many run at once.
+ * - The Concat KDF (`createHash`), the AES key unwrap and the content decryption
+ *   (`createDecipheriv`) take microseconds and run on the calling thread.
  *
  * No cryptography is invented here: each step is one primitive with the parameters RFC 7518 fixes,
  * and the Concat KDF is composed from SHA-256 exactly as NIST SP 800-56A §5.8.1 states it. Anything
@@ -41,9 +40,9 @@ export type FastDecryptor = (
 
 /**
  * The fast path for one token, or undefined when the token must go through jose (another
- * `alg`/`enc`, or an ECDH-ES header this path does not handle). For ECDH-ES the `epk` is imported
- * here, once per token, whatever the number of candidate keys; an `epk` node:crypto refuses (off
- * the curve) makes every candidate fail.
+ * `alg`/`enc`, or an ECDH-ES header this path does not handle). For ECDH-ES the `epk` shape is
+ * read here, once per token; the point is imported and checked in the worker, and one off the
+ * curve makes every candidate fail.
  *
  * @example
  * ```ts
@@ -62,6 +61,5 @@ export function fastDecryptorFor(
   if (!isECDH(alg)) return (key) => decryptRSAOAEP(alg, contentAlg, segments, key);
   const epk = ephemeralKey(header);
   if (epk === undefined) return undefined;
-  if (epk === 'invalid') return () => undefined;
   return (key) => decryptECDHES(alg, contentAlg, segments, key, epk);
 }
