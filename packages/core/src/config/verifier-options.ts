@@ -10,7 +10,7 @@ import type { DecryptionKeyInput } from '../keys/decryption-keys';
 import type { RemoteKeysOptions, TokenwardLogger } from '../keys/remote-options';
 import type { PublicKeyInput } from '../keys/local-keys';
 import type { ErrorDescriptionMode } from '../errors/descriptions';
-import type { RejectionEvent, RejectionHandler } from '../verifier/rejection';
+import type { RejectionHandler } from '../verifier/rejection';
 
 /** Whether encrypted (JWE) access tokens are required, accepted, or refused. */
 export type EncryptionMode = 'required' | 'optional' | 'forbidden';
@@ -160,7 +160,7 @@ export interface VerifierOptions {
    */
   cache?: boolean | TokenCacheOptions;
   /**
-   * Called synchronously with a {@link RejectionEvent} for every failure this verifier reports
+   * Called synchronously with a `RejectionEvent` for every failure this verifier reports
    * (extraction, cache hits, every stage, and the policy failures of the first-party adapters),
    * before the client is answered. The event has the code, status, RFC 6750 attribute, the
    * unverified `iss`, `aud`, `kid` and `alg`, and the request method and path; never the token,
