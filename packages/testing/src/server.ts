@@ -1,6 +1,7 @@
 /**
  * The test issuer's HTTP server: JWKS and authorization server metadata on 127.0.0.1, an
- * ephemeral port, plain node:http (loopback only, so http is fine: DESIGN.md default 5).
+ * ephemeral port, plain node:http. Plain http is fine here: verifiers accept http key URLs for
+ * loopback hosts only (SECURITY.md, remote keys).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
