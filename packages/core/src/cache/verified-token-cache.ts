@@ -7,13 +7,31 @@
  * - filled only after a complete, successful verification;
  * - an entry never outlives the token's `exp` (its TTL is capped by it), and the verifier re-checks
  *   the time-based claims on every hit, so a frozen or skewed clock cannot serve an expired token;
- * - bounded by entry count and by total token characters (LRU eviction).
+ * - bounded by entry count and by an estimate of the heap its entries hold (LRU eviction);
+ * - an entry remembers the key that verified it: once its key source no longer holds that key (a
+ *   refreshed JWK Set dropped it), a hit is refused and the entry removed, and the token is
+ *   verified afresh (and fails if nothing signs it any more).
  *
  * Authorization policies, revocation and proof-of-possession checks are not cached: adapters run
  * them on every request against the cached {@link AccessToken}.
  */
 import { LRUCache } from 'lru-cache';
+import type { ImportedKey } from '../keys/key-input';
+import type { SigningKeySource } from '../keys/key-source';
 import type { AccessToken } from '../verifier/access-token';
+import { estimateEntryBytes } from './entry-size';
+
+/** The key a cached token was verified with, and the source that supplied it. */
+export interface SignedWith {
+  readonly source: SigningKeySource;
+  readonly key: ImportedKey;
+}
+
+interface CacheEntry {
+  readonly accessToken: AccessToken;
+  /** Absent for an unsigned encrypted token (the decryption key vouched for it). */
+  readonly signedWith: SignedWith | undefined;
+}
 
 /**
  * When a verified token enters the cache. `'repeat'`: the second time it is verified within a
@@ -33,8 +51,13 @@ export interface TokenCacheOptions {
   admission?: CacheAdmission;
   /** Most tokens held. Default 10,000. */
   maxEntries?: number;
-  /** Most total token characters held (bounds memory with long nested tokens). Default 16 Mi. */
-  maxTotalLength?: number;
+  /**
+   * Most heap bytes the entries hold, by an estimate made once per entry when it is stored
+   * (token text, plus 4.5 bytes per character of header and claims JSON and 256 bytes per entry:
+   * measured at 3.4–4.4 heap bytes per JSON character with bench/micro/cache-entry-heap.mjs).
+   * Default 64 MiB (64 × 1024 × 1024).
+   */
+  maxBytes?: number;
   /** Longest an entry lives, in seconds, even if the token's `exp` is later. Default 600. */
   maxTtl?: number;
 }
@@ -43,7 +66,7 @@ export interface TokenCacheOptions {
 export interface TokenCacheBounds {
   readonly admission: CacheAdmission;
   readonly maxEntries: number;
-  readonly maxTotalLength: number;
+  readonly maxBytes: number;
   readonly maxTtl: number;
 }
 
@@ -51,7 +74,7 @@ export interface TokenCacheBounds {
 export const DEFAULT_TOKEN_CACHE: TokenCacheBounds = Object.freeze({
   admission: 'repeat',
   maxEntries: 10_000,
-  maxTotalLength: 16 * 1024 * 1024,
+  maxBytes: 64 * 1024 * 1024,
   maxTtl: 600,
 });
 
@@ -64,6 +87,11 @@ export function resolveTokenCacheOptions(
   if (typeof option !== 'object' || option === null)
     throw new TypeError('cache: expected a boolean or an options object');
   for (const key of Object.keys(option)) {
+    if (key === 'maxTotalLength') {
+      throw new TypeError(
+        'cache.maxTotalLength: replaced by cache.maxBytes (estimated heap bytes)',
+      );
+    }
     if (!Object.hasOwn(DEFAULT_TOKEN_CACHE, key))
       throw new TypeError(`cache.${key}: unknown option`);
   }
@@ -71,10 +99,7 @@ export function resolveTokenCacheOptions(
   if (admission !== 'repeat' && admission !== 'always') {
     throw new TypeError(`cache.admission: expected 'repeat' or 'always'`);
   }
-  const positive = (
-    value: number | undefined,
-    name: 'maxEntries' | 'maxTotalLength' | 'maxTtl',
-  ) => {
+  const positive = (value: number | undefined, name: 'maxEntries' | 'maxBytes' | 'maxTtl') => {
     if (value === undefined) return DEFAULT_TOKEN_CACHE[name];
     if (!Number.isSafeInteger(value) || value <= 0)
       throw new TypeError(`cache.${name}: expected a positive integer`);
@@ -83,14 +108,14 @@ export function resolveTokenCacheOptions(
   return {
     admission,
     maxEntries: positive(option.maxEntries, 'maxEntries'),
-    maxTotalLength: positive(option.maxTotalLength, 'maxTotalLength'),
+    maxBytes: positive(option.maxBytes, 'maxBytes'),
     maxTtl: positive(option.maxTtl, 'maxTtl'),
   };
 }
 
 /** The cache itself: a thin typed wrapper over lru-cache. */
 export class VerifiedTokenCache {
-  private readonly lru: LRUCache<string, AccessToken>;
+  private readonly lru: LRUCache<string, CacheEntry>;
   private readonly maxTtlMs: number;
   /** Fingerprints of tokens verified once, for `admission: 'repeat'`; undefined for 'always'. */
   private readonly seen: Int32Array | undefined;
@@ -98,29 +123,44 @@ export class VerifiedTokenCache {
   constructor(bounds: TokenCacheBounds) {
     this.maxTtlMs = bounds.maxTtl * 1000;
     this.seen = bounds.admission === 'repeat' ? new Int32Array(DOORKEEPER_SLOTS) : undefined;
-    this.lru = new LRUCache<string, AccessToken>({
+    this.lru = new LRUCache<string, CacheEntry>({
       max: bounds.maxEntries,
-      maxSize: bounds.maxTotalLength,
-      sizeCalculation: (_value, key) => Math.max(1, key.length),
+      maxSize: bounds.maxBytes,
+      // The size is passed to set() (estimated once); this only guards a set() without one.
+      sizeCalculation: (entry) => estimateEntryBytes(entry.accessToken),
       ttlAutopurge: false,
       // lru-cache's own clock only evicts; the verifier re-checks exp/nbf on every hit.
       allowStale: false,
     });
   }
 
-  /** The cached token for exactly this string, if any. */
+  /**
+   * The cached token for exactly this string, if any, while the key that verified it is still
+   * held by its source; an entry whose key is gone is removed.
+   */
   get(token: string): AccessToken | undefined {
-    return this.lru.get(token);
+    const entry = this.lru.get(token);
+    if (entry === undefined) return undefined;
+    const signedWith = entry.signedWith;
+    if (signedWith !== undefined && signedWith.source.holds?.(signedWith.key) === false) {
+      this.lru.delete(token);
+      return undefined;
+    }
+    return entry.accessToken;
   }
 
   /**
    * Offers a completely verified token: stored until its `exp` (at most `maxTtl`, measured from
    * `nowMs`) when admitted (see {@link CacheAdmission}).
    */
-  set(accessToken: AccessToken, nowMs: number): void {
+  set(accessToken: AccessToken, nowMs: number, signedWith?: SignedWith): void {
     const ttl = Math.min(accessToken.expiresAt.getTime() - nowMs, this.maxTtlMs);
     if (ttl <= 0 || !this.admit(accessToken.token)) return;
-    this.lru.set(accessToken.token, accessToken, { ttl: Math.ceil(ttl) });
+    this.lru.set(
+      accessToken.token,
+      { accessToken, signedWith },
+      { ttl: Math.ceil(ttl), size: estimateEntryBytes(accessToken) },
+    );
   }
 
   /**

@@ -2,6 +2,7 @@
  * Verifies a compact JWS signature with the issuer's keys and returns its header and claims.
  */
 import { InvalidTokenError } from '../errors/errors';
+import type { ImportedKey } from '../keys/key-input';
 import type { SigningKeySource } from '../keys/key-source';
 import { decodeJSONSegment } from '../compact/compact';
 import { checkCommonHeader, readAlg } from '../compact/header-checks';
@@ -31,6 +32,8 @@ export interface VerifiedJWS<T = unknown> {
   readonly claims: Record<string, unknown>;
   /** The record that chose the keys (absent only for an unsigned encrypted token). */
   readonly trust: T;
+  /** The key the signature verified with (the verified-token cache remembers it). */
+  readonly key: ImportedKey;
 }
 
 /**
@@ -87,7 +90,7 @@ export async function verifyJWS<T extends JWSIssuer>(
   for (const candidate of candidates) {
     try {
       if (await verifySignature(alg, candidate.key, token, segments)) {
-        return { header, claims, trust };
+        return { header, claims, trust, key: candidate };
       }
     } catch (error) {
       // A key node:crypto refuses for this algorithm is a configuration mismatch, not a reason

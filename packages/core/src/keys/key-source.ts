@@ -20,6 +20,35 @@ export interface SigningKeySource {
    * An empty list means no key fits. Nothing about the token is verified yet at this point.
    */
   getKeys(selector: KeySelector): readonly ImportedKey[] | Promise<readonly ImportedKey[]>;
+  /**
+   * Whether `key`, which this source returned earlier, is still one of its keys (synchronous, no
+   * fetch). The verified-token cache asks this on every hit and refuses a token whose key is
+   * gone. A source without this method (fixed local keys) never drops a key.
+   */
+  holds?(key: ImportedKey): boolean;
+}
+
+/**
+ * A freshly imported key list in which every key equal to one of `previous` (same `kid`, `alg`
+ * and key material) is that previous object, so identity-based {@link SigningKeySource.holds}
+ * survives a refresh that changed nothing about a key.
+ *
+ * @example
+ * ```ts
+ * this.keys = carryOverKeys(this.keys, importRemoteJWKSet(body, url))
+ * ```
+ */
+export function carryOverKeys(
+  previous: readonly ImportedKey[] | undefined,
+  next: readonly ImportedKey[],
+): ImportedKey[] {
+  if (previous === undefined) return [...next];
+  return next.map(
+    (key) =>
+      previous.find(
+        (old) => old.kid === key.kid && old.alg === key.alg && old.key.equals(key.key),
+      ) ?? key,
+  );
 }
 
 /** At most this many keys are tried for one token (when several fit and the token has no `kid`). */

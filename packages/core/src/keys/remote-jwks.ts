@@ -20,7 +20,7 @@ import type { JWK } from 'jose' with { 'resolution-mode': 'import' };
 import { ASYMMETRIC_JWS_ALGORITHMS } from '../lib/algorithms';
 import { fetchJSON } from '../lib/fetch-json';
 import { hasPrivateMembers, importPublicKey, type ImportedKey } from './key-input';
-import type { KeySelector } from './key-source';
+import { carryOverKeys, type KeySelector } from './key-source';
 import { KeysUnavailableError } from '../errors/keys-unavailable-error';
 import { selectKeys } from './local-keys';
 import { log, type RemoteKeysSettings, type TokenwardLogger } from './remote-options';
@@ -163,6 +163,11 @@ export class RemoteKeySource implements MonitoredKeySource {
     return [];
   }
 
+  /** {@inheritDoc SigningKeySource.holds} */
+  holds(key: ImportedKey): boolean {
+    return this.usableKeys()?.includes(key) === true;
+  }
+
   /** {@inheritDoc MonitoredKeySource.warm} */
   async warm(): Promise<void> {
     if (this.keys === undefined) await this.refresh(this.settings.now());
@@ -234,7 +239,8 @@ export class RemoteKeySource implements MonitoredKeySource {
         timeoutMs: this.settings.timeoutMs,
         maxBytes: this.settings.maxResponseSize,
       });
-      const keys = importRemoteJWKSet(body, url, logger);
+      // Unchanged keys keep their objects, so cached tokens they verified stay (see holds).
+      const keys = carryOverKeys(this.keys, importRemoteJWKSet(body, url, logger));
       const recovered = this.lastError !== undefined;
       this.keys = keys;
       this.fetchedAt = this.settings.now();

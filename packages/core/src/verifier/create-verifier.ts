@@ -80,8 +80,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
   ): Promise<AccessToken> => {
     try {
       const nowMs = nowMillis(context);
-      const accessToken = await runTokenStages(token, plan, Math.floor(nowMs / 1000));
-      cache?.set(accessToken, nowMs);
+      const { accessToken, signedWith } = await runTokenStages(
+        token,
+        plan,
+        Math.floor(nowMs / 1000),
+      );
+      cache?.set(accessToken, nowMs, signedWith);
       return accessToken;
     } catch (error) {
       throw failure(error, token, request);

@@ -13,6 +13,8 @@ import { decryptJWE } from '../jwe/decrypt-jwe';
 import { openJWEContent } from '../jwe/nested';
 import { checkReplicatedClaims } from '../jwe/replicated-claims';
 import { verifyJWS } from '../jws/verify-jws';
+import type { SignedWith } from '../cache/verified-token-cache';
+import type { ImportedKey } from '../keys/key-input';
 import type { AccessToken } from './access-token';
 
 /** What the stages have established about one token so far. */
@@ -31,6 +33,8 @@ export interface TokenWork {
     readonly header: Record<string, unknown>;
     readonly claims: Record<string, unknown>;
     readonly trust: IssuerTrust;
+    /** The signature key, absent for an unsigned encrypted token. */
+    readonly key?: ImportedKey;
   };
   accessToken?: AccessToken;
 }
@@ -97,10 +101,10 @@ const replicatedClaimsStage: TokenStage = (work) => {
 
 /** claims/: token type, registered claims, mapping into the AccessToken. */
 const claimsStage: TokenStage = (work) => {
-  const verified = work.verified as NonNullable<TokenWork['verified']>;
+  const { header, claims, trust } = work.verified as NonNullable<TokenWork['verified']>;
   work.accessToken = buildAccessToken(
     work.token,
-    { ...verified, encryption: work.encryption },
+    { header, claims, trust, encryption: work.encryption },
     work.now,
   );
 };
@@ -121,18 +125,23 @@ export const TOKEN_STAGES: readonly TokenStage[] = Object.freeze([
  * @throws whatever the first failing stage throws (the verifier maps it to a TokenwardError).
  * @example
  * ```ts
- * const accessToken = await runTokenStages(token, plan, Math.floor(Date.now() / 1000))
+ * const { accessToken } = await runTokenStages(token, plan, Math.floor(Date.now() / 1000))
  * ```
  */
 export async function runTokenStages(
   token: string,
   plan: VerificationPlan,
   now: number,
-): Promise<AccessToken> {
+): Promise<{ readonly accessToken: AccessToken; readonly signedWith: SignedWith | undefined }> {
   const work: TokenWork = { token, now };
   for (const stage of TOKEN_STAGES) {
     const pending = stage(work, plan);
     if (pending !== undefined) await pending;
   }
-  return work.accessToken as AccessToken;
+  const verified = work.verified as NonNullable<TokenWork['verified']>;
+  return {
+    accessToken: work.accessToken as AccessToken,
+    signedWith:
+      verified.key === undefined ? undefined : { source: verified.trust.source, key: verified.key },
+  };
 }

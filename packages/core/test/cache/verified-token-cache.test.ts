@@ -1,4 +1,5 @@
 import type { AccessToken } from '@tokenward/core';
+import { estimateEntryBytes } from '../../src/cache/entry-size';
 import {
   DEFAULT_TOKEN_CACHE,
   DOORKEEPER_SLOTS,
@@ -47,8 +48,9 @@ describe('VerifiedTokenCache', () => {
     expect(cache.get('token-0')).toBeUndefined();
   });
 
-  it('never holds more than maxTotalLength characters of tokens', () => {
-    const cache = new VerifiedTokenCache({ ...ALWAYS, maxTotalLength: 10_000 });
+  it('never holds more than maxBytes of estimated entry heap', () => {
+    const sample = accessToken('0'.padEnd(1_000, 'x'), 60);
+    const cache = new VerifiedTokenCache({ ...ALWAYS, maxBytes: 10 * estimateEntryBytes(sample) });
     for (let i = 0; i < 100; i++) cache.set(accessToken(`${i}`.padEnd(1_000, 'x'), 60), NOW);
     expect(cache.size).toBe(10);
   });
@@ -92,7 +94,7 @@ describe('resolveTokenCacheOptions', () => {
     expect(resolveTokenCacheOptions(undefined)).toEqual({
       admission: 'repeat',
       maxEntries: 10_000,
-      maxTotalLength: 16 * 1024 * 1024,
+      maxBytes: 64 * 1024 * 1024,
       maxTtl: 600,
     });
     expect(resolveTokenCacheOptions(true)).toBe(DEFAULT_TOKEN_CACHE);
@@ -106,7 +108,8 @@ describe('resolveTokenCacheOptions', () => {
   it.each([
     { maxEntries: 0 },
     { maxTtl: -1 },
-    { maxTotalLength: 1.5 },
+    { maxBytes: 1.5 },
+    { maxTotalLength: 1024 },
     { admission: 'sometimes' },
     { ttl: 5 },
     'yes',
