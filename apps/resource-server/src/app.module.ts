@@ -4,6 +4,7 @@ import type { AppConfig } from './config/app-config';
 import { RuntimeModule, VERIFIER_OPTIONS } from './config/runtime.module';
 import { DevTokenController } from './dev/dev-token.controller';
 import { HealthController } from './health/health.controller';
+import { ShutdownNotice } from './lifecycle/shutdown-notice';
 import { MessagesController } from './messages/messages.controller';
 import { MessagesService } from './messages/messages.service';
 import { GreetingController } from './profile/greeting.controller';
@@ -36,7 +37,7 @@ export class AppModule {
         MessagesController,
         ...(config.mode === 'dev' ? [DevTokenController] : []),
       ],
-      providers: [MessagesService],
+      providers: [MessagesService, ShutdownNotice],
     };
   }
 }

@@ -1,29 +1,34 @@
 /**
  * Entry point of the sample resource server: `pnpm start` (or `node dist/main.js`). Reads the
  * configuration from the environment, refuses to start on any problem (exit code 1, one line per
- * problem), and listens on HOST:PORT (default 127.0.0.1:3000).
+ * problem on stderr, each naming its variable), and listens on HOST:PORT (default
+ * 127.0.0.1:3000). SIGTERM and SIGINT close it cleanly (Nest's shutdown hooks run).
  */
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from './config/app-config';
-import { createApp, startupMessage } from './create-app';
+import { loadConfig } from './config/app-config';
+import { remoteDevWarning, startupMessage } from './banner';
+import { createApp } from './create-app';
+import { StartupLogger } from './startup-logger';
+import { startupErrorLines } from './startup-errors';
 
 async function main(): Promise<void> {
-  let config;
+  const config = loadConfig(process.env);
+  const warning = remoteDevWarning(config);
+  if (warning !== undefined) console.warn(warning);
+  const logger = new StartupLogger();
+  const app = await createApp(config, { logger });
   try {
-    config = loadConfig(process.env);
+    await app.listen(config.port, config.host);
   } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    process.exitCode = 1;
-    return;
+    // Nothing may keep the process alive after a failed listen (key refresh timers, the store).
+    await app.close().catch(() => undefined);
+    throw error;
   }
-  const app = await createApp(config);
-  await app.listen(config.port, config.host);
+  logger.started();
   console.log(startupMessage(config, await app.getUrl()));
 }
 
 main().catch((error: unknown) => {
-  // Option mistakes in the verifier configuration surface here as a TypeError naming the option.
-  console.error(`Failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  for (const line of startupErrorLines(error)) console.error(line);
   process.exitCode = 1;
 });

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { PRESET_NAMES, type ClaimsPresetName, type EncryptionMode } from '@tokenward/core';
+import { fetchURLProblem, isListenHost, isLoopbackHost, quote } from './env-checks';
 
 /** Settings shared by both modes. */
 interface BaseConfig {
@@ -13,9 +14,17 @@ interface BaseConfig {
   readonly port: number;
 }
 
-/** Dev mode: no issuer configured; an embedded dev issuer mints tokens (never in production). */
+/**
+ * Dev mode: no issuer configured; an embedded dev issuer mints tokens for anyone who asks, so it
+ * listens on a loopback host only and never runs in production.
+ */
 export interface DevConfig extends BaseConfig {
   readonly mode: 'dev';
+  /**
+   * `TOKENWARD_DEV_ALLOW_REMOTE=1`: the operator allowed a non-loopback `HOST` in dev mode
+   * (present only then). Anyone who can reach the port can then mint admin tokens.
+   */
+  readonly allowRemote?: true;
 }
 
 /** Verification settings of configured mode, as read from the environment. */
@@ -51,6 +60,9 @@ export class ConfigError extends Error {
   }
 }
 
+/** The variable that allows dev mode on a non-loopback `HOST`. */
+export const DEV_ALLOW_REMOTE = 'TOKENWARD_DEV_ALLOW_REMOTE';
+
 const ENCRYPTION_MODES: readonly EncryptionMode[] = ['required', 'optional', 'forbidden'];
 const ISSUER_ONLY = [
   'TOKENWARD_AUDIENCE',
@@ -60,20 +72,41 @@ const ISSUER_ONLY = [
   'TOKENWARD_CLAIMS_PRESET',
 ] as const;
 
+/** `NODE_ENV` names production however it is spelt (`Production`, ` production `). */
+function isProduction(env: Env): boolean {
+  return value(env, 'NODE_ENV')?.toLowerCase() === 'production';
+}
+
+/** Dev mode's checks: never in production, loopback only unless explicitly allowed. */
+function loadDevConfig(env: Env, host: string, port: number, problems: string[]): DevConfig {
+  if (isProduction(env)) {
+    problems.push(
+      'TOKENWARD_ISSUER: required when NODE_ENV=production; dev mode (an embedded issuer with throw-away keys) is refused in production',
+    );
+  }
+  for (const name of ISSUER_ONLY) {
+    if (value(env, name) !== undefined) {
+      problems.push(`${name}: set without TOKENWARD_ISSUER; set both, or neither for dev mode`);
+    }
+  }
+  const allow = value(env, DEV_ALLOW_REMOTE);
+  if (allow !== undefined && allow !== '1') {
+    problems.push(`${DEV_ALLOW_REMOTE}: expected 1 (or unset), got ${quote(allow)}`);
+  }
+  if (allow !== '1' && isListenHost(host) && !isLoopbackHost(host)) {
+    problems.push(
+      `HOST: dev mode mints tokens for anyone, so it listens on a loopback host only (127.0.0.1, ::1, localhost), got ${quote(host)}; set ${DEV_ALLOW_REMOTE}=1 to override`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { mode: 'dev', host, port, ...(allow === '1' && { allowRemote: true as const }) };
+}
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 function value(env: Env, name: string): string | undefined {
   const raw = env[name]?.trim();
   return raw === undefined || raw === '' ? undefined : raw;
-}
-
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return url.protocol === 'https:' || url.protocol === 'http:';
-  } catch {
-    return false;
-  }
 }
 
 function readDecryptionKeys(path: string, problems: string[]): IssuerSettings['decryptionKeys'] {
@@ -82,7 +115,9 @@ function readDecryptionKeys(path: string, problems: string[]): IssuerSettings['d
     parsed = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).name;
-    problems.push(`TOKENWARD_DECRYPTION_KEYS: cannot read a JSON file at ${path} (${reason})`);
+    problems.push(
+      `TOKENWARD_DECRYPTION_KEYS: cannot read a JSON file at ${quote(path)} (${reason})`,
+    );
     return undefined;
   }
   const keys = (parsed as { keys?: unknown } | null)?.keys;
@@ -92,7 +127,7 @@ function readDecryptionKeys(path: string, problems: string[]): IssuerSettings['d
     !keys.every((k) => typeof k === 'object' && k !== null && 'd' in k)
   ) {
     problems.push(
-      `TOKENWARD_DECRYPTION_KEYS: ${path} must hold a private JWK Set ({ "keys": [ … ] }, each key with its private part)`,
+      `TOKENWARD_DECRYPTION_KEYS: ${quote(path)} must hold a private JWK Set ({ "keys": [ … ] }, each key with its private part)`,
     );
     return undefined;
   }
@@ -110,26 +145,19 @@ export function loadConfig(env: Env): AppConfig {
   const problems: string[] = [];
 
   const host = value(env, 'HOST') ?? '127.0.0.1';
+  if (!isListenHost(host)) {
+    problems.push(`HOST: expected an IP address or a host name, got ${quote(host)}`);
+  }
   const portText = value(env, 'PORT') ?? '3000';
   const port = Number(portText);
-  if (!/^\d+$/.test(portText) || port > 65535) {
-    problems.push(`PORT: expected an integer from 0 to 65535, got "${portText}"`);
+  if (!/^\d{1,5}$/.test(portText) || port > 65535) {
+    problems.push(`PORT: expected an integer from 0 to 65535, got ${quote(portText)}`);
   }
 
   const issuer = value(env, 'TOKENWARD_ISSUER');
-  if (issuer === undefined) {
-    if (env.NODE_ENV === 'production') {
-      problems.push(
-        'TOKENWARD_ISSUER: required when NODE_ENV=production; dev mode (an embedded issuer with throw-away keys) is refused in production',
-      );
-    }
-    for (const name of ISSUER_ONLY) {
-      if (value(env, name) !== undefined) {
-        problems.push(`${name}: set without TOKENWARD_ISSUER; set both, or neither for dev mode`);
-      }
-    }
-    if (problems.length > 0) throw new ConfigError(problems);
-    return { mode: 'dev', host, port };
+  if (issuer === undefined) return loadDevConfig(env, host, port, problems);
+  if (value(env, DEV_ALLOW_REMOTE) !== undefined) {
+    problems.push(`${DEV_ALLOW_REMOTE}: applies to dev mode only; unset it with TOKENWARD_ISSUER`);
   }
 
   const audience = value(env, 'TOKENWARD_AUDIENCE');
@@ -137,24 +165,24 @@ export function loadConfig(env: Env): AppConfig {
     problems.push('TOKENWARD_AUDIENCE: required with TOKENWARD_ISSUER (the aud of this API)');
   }
   const jwksUri = value(env, 'TOKENWARD_JWKS_URI');
-  if (jwksUri !== undefined && !isHttpUrl(jwksUri)) {
-    problems.push(`TOKENWARD_JWKS_URI: expected an http(s) URL, got "${jwksUri}"`);
-  }
-  if (jwksUri === undefined && !isHttpUrl(issuer)) {
+  const jwksProblem = jwksUri === undefined ? undefined : fetchURLProblem(jwksUri, 'jwks');
+  if (jwksProblem !== undefined) problems.push(`TOKENWARD_JWKS_URI: ${jwksProblem}`);
+  const issuerProblem = jwksUri === undefined ? fetchURLProblem(issuer, 'issuer') : undefined;
+  if (issuerProblem !== undefined) {
     problems.push(
-      'TOKENWARD_ISSUER: without TOKENWARD_JWKS_URI the keys are discovered from the issuer, which must then be an https URL (http only on a loopback host)',
+      `TOKENWARD_ISSUER: without TOKENWARD_JWKS_URI the keys are discovered from the issuer, which then must be an https URL (http only on a loopback host): it ${issuerProblem}`,
     );
   }
   const encryption = value(env, 'TOKENWARD_ENCRYPTION');
   if (encryption !== undefined && !ENCRYPTION_MODES.includes(encryption as EncryptionMode)) {
     problems.push(
-      `TOKENWARD_ENCRYPTION: expected one of ${ENCRYPTION_MODES.join(', ')}, got "${encryption}"`,
+      `TOKENWARD_ENCRYPTION: expected one of ${ENCRYPTION_MODES.join(', ')}, got ${quote(encryption)}`,
     );
   }
   const preset = value(env, 'TOKENWARD_CLAIMS_PRESET');
   if (preset !== undefined && !PRESET_NAMES.includes(preset as ClaimsPresetName)) {
     problems.push(
-      `TOKENWARD_CLAIMS_PRESET: expected one of ${PRESET_NAMES.join(', ')}, got "${preset}"`,
+      `TOKENWARD_CLAIMS_PRESET: expected one of ${PRESET_NAMES.join(', ')}, got ${quote(preset)}`,
     );
   }
   const keysPath = value(env, 'TOKENWARD_DECRYPTION_KEYS');

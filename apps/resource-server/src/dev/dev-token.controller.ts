@@ -1,25 +1,21 @@
-import { BadRequestException, Controller, Get, Inject, Query, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Req, Res } from '@nestjs/common';
 import { Public } from '@tokenward/nest';
-import type { Response } from 'express';
+import type { Request, Response } from 'express';
 import { DEV_ISSUER } from '../config/runtime.module';
 import type { DevIssuer } from './dev-issuer';
+import { parseDevTokenQuery, type DevTokenQuery } from './token-query';
 
-const NAME = /^[\x21-\x7e]{1,64}$/;
-
-function list(text: string | undefined, separator: RegExp, what: string): string[] {
-  const items = (text ?? '').split(separator).filter((item) => item !== '');
-  if (items.length > 20 || !items.every((item) => NAME.test(item))) {
-    throw new BadRequestException(`${what}: up to 20 printable names without spaces`);
-  }
-  return items;
-}
+/** Lifetime of a dev token, in seconds (the dev issuer's `expiresIn`). */
+const EXPIRES_IN = 3600;
 
 /**
  * `GET /dev/token`: mints a token from the embedded dev issuer. Registered in dev mode only.
  *
- * Query: `scope` (space-separated), `roles` (comma-separated), `sub`, `encrypted` (default
- * true: a nested token, signed then encrypted to this API; `false` for a signed-only one),
- * `format=raw` for the bare token instead of a JSON token response (RFC 6749 §5.1 shape).
+ * Query (each parameter at most once; any other parameter is a 400): `scope` (space-separated),
+ * `roles` (comma-separated), `sub`, `encrypted` (default true: a nested token, signed then
+ * encrypted to this API; `false` for a signed-only one), `format=raw` for the bare token instead
+ * of a JSON token response (RFC 6749 §5.1 shape), and `invalid=expired|not-yet-valid|wrong-audience`
+ * for a token the API refuses with 401 `invalid_token`.
  */
 @Public()
 @Controller('dev')
@@ -27,43 +23,34 @@ export class DevTokenController {
   constructor(@Inject(DEV_ISSUER) private readonly dev: DevIssuer) {}
 
   @Get('token')
-  async token(
-    @Res({ passthrough: true }) res: Response,
-    @Query('scope') scope?: string,
-    @Query('roles') roles?: string,
-    @Query('sub') sub?: string,
-    @Query('encrypted') encrypted?: string,
-    @Query('format') format?: string,
-  ) {
-    if (encrypted !== undefined && encrypted !== 'true' && encrypted !== 'false') {
-      throw new BadRequestException('encrypted: expected true or false');
-    }
-    if (sub !== undefined && !NAME.test(sub)) {
-      throw new BadRequestException('sub: a printable name without spaces');
-    }
-    const scopes = list(scope, /\s+/, 'scope');
-    const roleList = list(roles, /,/, 'roles');
-    const nested = encrypted !== 'false';
-    const claims = {
-      ...(sub !== undefined && { sub }),
-      ...(scopes.length > 0 && { scope: scopes.join(' ') }),
-      ...(roleList.length > 0 && { roles: roleList }),
-    };
-    const accessToken = nested
-      ? await this.dev.issuer.issueNested(claims)
-      : await this.dev.issuer.issueSigned(claims);
-    res.setHeader('Cache-Control', 'no-store');
-    if (format === 'raw') {
+  async token(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
+    const query = parseDevTokenQuery(req.originalUrl);
+    const accessToken = await this.mint(query);
+    if (query.format === 'raw') {
       res.type('text/plain');
       return accessToken;
     }
     return {
       access_token: accessToken,
       token_type: 'Bearer',
-      expires_in: 3600,
-      scope: scopes.join(' '),
-      roles: roleList,
-      encrypted: nested,
+      // A refused token has no useful lifetime to announce.
+      ...(query.invalid === undefined ? { expires_in: EXPIRES_IN } : { invalid: query.invalid }),
+      scope: query.scopes.join(' '),
+      roles: query.roles,
+      encrypted: query.encrypted,
     };
+  }
+
+  private mint(query: DevTokenQuery): Promise<string> {
+    const claims = {
+      ...(query.sub !== undefined && { sub: query.sub }),
+      ...(query.scopes.length > 0 && { scope: query.scopes.join(' ') }),
+      ...(query.roles.length > 0 && { roles: query.roles }),
+    };
+    const { issuer } = this.dev;
+    if (query.invalid !== undefined) {
+      return issuer.issueInvalid(query.invalid, claims, { nested: query.encrypted });
+    }
+    return query.encrypted ? issuer.issueNested(claims) : issuer.issueSigned(claims);
   }
 }

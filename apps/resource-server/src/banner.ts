@@ -1,0 +1,67 @@
+/** What the app prints at start-up: the mode and, in dev mode, how to get a token and call each route. */
+import { DEV_ALLOW_REMOTE, type AppConfig } from './config/app-config';
+import { isLoopbackHost } from './config/env-checks';
+
+/**
+ * The warning printed (on stderr) when dev mode listens on a non-loopback host because
+ * `TOKENWARD_DEV_ALLOW_REMOTE=1` allowed it; undefined otherwise.
+ *
+ * @param config The validated configuration.
+ * @example `const warning = remoteDevWarning(config); if (warning) console.warn(warning)`
+ */
+export function remoteDevWarning(config: AppConfig): string | undefined {
+  if (config.mode !== 'dev' || isLoopbackHost(config.host)) return undefined;
+  const rule = '!'.repeat(78);
+  return [
+    rule,
+    `!! WARNING: DEV MODE on HOST=${config.host}, allowed by ${DEV_ALLOW_REMOTE}=1.`,
+    '!! Anyone who can reach this port can mint tokens with any scope and role (admin',
+    '!! included) at GET /dev/token. Use it only on a network you trust, never in production.',
+    rule,
+  ].join('\n');
+}
+
+/**
+ * The start-up banner. In dev mode it lists how to get tokens (including the deliberately
+ * invalid ones) and one curl line per route.
+ *
+ * @param config The validated configuration.
+ * @param url The URL the app listens on (`await app.getUrl()`).
+ * @example `console.log(startupMessage(config, await app.getUrl()))`
+ */
+export function startupMessage(config: AppConfig, url: string): string {
+  const lines = [`tokenward sample resource server listening on ${url}`];
+  if (config.mode === 'issuer') {
+    const keys = config.settings.jwksUri ?? `discovered from ${config.settings.issuer}`;
+    lines.push(
+      `issuer ${config.settings.issuer}, audience ${config.settings.audience}, keys ${keys}`,
+    );
+    return lines.join('\n');
+  }
+  if (!isLoopbackHost(config.host)) {
+    lines.push(`WARNING: dev mode reachable from other hosts (${DEV_ALLOW_REMOTE}=1).`);
+  }
+  lines.push(
+    '',
+    'DEV MODE: an embedded dev issuer signs and encrypts tokens with keys generated at start-up.',
+    'Never use it in production (it refuses to start with NODE_ENV=production).',
+    '',
+    'Get tokens (nested: signed, then encrypted to this API; add &encrypted=false for signed only):',
+    `  READER=$(curl -s '${url}/dev/token?scope=messages:read&format=raw')`,
+    `  WRITER=$(curl -s '${url}/dev/token?scope=messages:read%20messages:write&format=raw')`,
+    `  ADMIN=$(curl -s '${url}/dev/token?scope=messages:read&roles=admin&format=raw')`,
+    'Tokens the API refuses (401 invalid_token), for demos: add &invalid=expired,',
+    '&invalid=not-yet-valid or &invalid=wrong-audience. Other parameters: sub, roles (a,b).',
+    '',
+    'Call the routes:',
+    `  curl -i ${url}/health`,
+    `  curl -i -H "Authorization: Bearer $READER" ${url}/api/me`,
+    `  curl -i ${url}/api/greeting   (token optional)`,
+    `  curl -i -H "Authorization: Bearer $READER" ${url}/api/messages`,
+    `  curl -i -H "Authorization: Bearer $WRITER" -H 'Content-Type: application/json' -d '{"text":"hello"}' ${url}/api/messages`,
+    `  curl -i -X DELETE -H "Authorization: Bearer $ADMIN" ${url}/api/messages/<id>`,
+    '',
+    `Without a token: curl -i ${url}/api/me  → 401; a reader posting → 403.`,
+  );
+  return lines.join('\n');
+}
