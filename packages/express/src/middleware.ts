@@ -21,7 +21,7 @@ import {
   type Verifier,
   type VerifierOptions,
 } from '@tokenward/core';
-import { verifyRequestFromCache } from '@tokenward/core/internal';
+import { presentRejection, verifyRequestFromCache } from '@tokenward/core/internal';
 
 declare global {
   // Declaration merging is how Express types request extensions (@types/express-serve-static-core).
@@ -54,11 +54,26 @@ export interface AuthenticateOptions {
    * middlewares after this `authenticate` follow the same choice.
    */
   errorHandling?: ErrorHandling;
+  /**
+   * Where the application finds its token besides the RFC 6750 locations (a cookie, a custom
+   * header): returns it, or `undefined`/`null` when that place is empty (the Authorization
+   * header, and the query or body when the verifier enables them, are then read as usual). A
+   * returned token gets the same checks: RFC 6750 §2.1 syntax (400 otherwise), and one method
+   * only (RFC 6750 §2): a request that also carries a Bearer Authorization header or an
+   * `access_token` query or form parameter is refused with 400 `ERR_REQUEST_MULTIPLE_TOKENS`.
+   *
+   * @example `authenticate(options, { getToken: (req) => req.cookies?.access_token })`
+   */
+  getToken?: (req: Request) => string | null | undefined;
 }
+
+const AUTHENTICATE_OPTIONS = new Set(['credentialsRequired', 'errorHandling', 'getToken']);
 
 interface RequestState {
   readonly realm: string;
   readonly errorHandling: ErrorHandling;
+  /** The verifier, whose realm, error descriptions and onRejection hook policy failures use. */
+  readonly verifier?: Verifier;
 }
 
 // What authenticate() decided for a request, for the policy middlewares that follow it. A
@@ -116,6 +131,19 @@ export function authenticate(
   if (typeof verifier !== 'object' || verifier === null) {
     throw new TypeError('authenticate: expected a Verifier or VerifierOptions');
   }
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('authenticate: the second argument must be an options object');
+  }
+  const unknown = Object.keys(options).filter((key) => !AUTHENTICATE_OPTIONS.has(key));
+  if (unknown.length > 0) {
+    throw new TypeError(
+      `authenticate: unknown option${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; expected ${[...AUTHENTICATE_OPTIONS].join(', ')}`,
+    );
+  }
+  const { getToken } = options;
+  if (getToken !== undefined && typeof getToken !== 'function') {
+    throw new TypeError('getToken: expected a function (req) => string | undefined');
+  }
   const credentialsRequired = options.credentialsRequired ?? true;
   if (typeof credentialsRequired !== 'boolean') {
     throw new TypeError('credentialsRequired: expected a boolean');
@@ -125,7 +153,11 @@ export function authenticate(
     throw new TypeError(`errorHandling: expected 'respond' or 'next'`);
   }
   const resolved = isVerifier(verifier) ? verifier : createVerifier(verifier);
-  const state: RequestState = { realm: resolved.realm, errorHandling };
+  const state: RequestState = { realm: resolved.realm, errorHandling, verifier: resolved };
+  // Express's request is the RequestLike the getter is handed back.
+  const context = getToken && {
+    getToken: (request: unknown) => getToken(request as Request),
+  };
 
   // Not an `async` function: Express 5 would attach its own handlers to the returned promise,
   // one more promise per request for nothing (failures are all handled here).
@@ -134,13 +166,13 @@ export function authenticate(
     // Express's request already has the RequestLike shape: method, url, headers, and the
     // parsed query and body (when a body parser ran) for the opt-in token locations.
     // A token verified before is answered synchronously: no promise, no extra event-loop job.
-    const cached = verifyRequestFromCache(resolved, req);
+    const cached = verifyRequestFromCache(resolved, req, context);
     if (cached !== undefined) {
       req.auth = cached;
       next();
       return;
     }
-    resolved.verifyRequest(req).then(
+    resolved.verifyRequest(req, context).then(
       (auth: AccessToken) => {
         req.auth = auth;
         next();
@@ -174,13 +206,15 @@ export function authorize(policy: Policy): RequestHandler {
     const authenticated = (req as WithState)[STATE];
     const state = authenticated ?? UNAUTHENTICATED;
     const failed = (error: unknown): void => {
-      // Policies are verifier-independent; the challenge names the verifier's realm.
-      fail(
-        error instanceof TokenwardError ? error.withRealm(state.realm) : error,
-        state,
-        res,
-        next,
-      );
+      // Policies are verifier-independent; the failure is presented as the verifier presents its
+      // own (realm, terse descriptions, onRejection hook).
+      const presented =
+        state.verifier !== undefined
+          ? presentRejection(state.verifier, error, req)
+          : error instanceof TokenwardError
+            ? error.withRealm(state.realm)
+            : error;
+      fail(presented, state, res, next);
     };
     let pending: Promise<void> | undefined;
     try {
