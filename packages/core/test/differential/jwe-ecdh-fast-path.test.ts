@@ -9,6 +9,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import fc from 'fast-check';
 import { CompactEncrypt, compactDecrypt, type JWK } from 'jose';
 import { ephemeralKey, isECDH } from '../../src/jwe/engines/ecdh-es';
+import { deriveSharedSecret } from '../../src/jwe/engines/crypto-worker';
 import { fastDecryptorFor } from '../../src/jwe/engines/select';
 import { importDecryptionKeys } from '../../src/keys/decryption-keys';
 import { splitCompact } from '../../src/compact/compact';
@@ -250,12 +251,16 @@ describe('ECDH-ES + AES-GCM on node:crypto agrees with jose on fuzz cases', () =
     expect(ephemeralKey({ ...base, epk: [epk] })).toBeUndefined();
   });
 
-  test('an off-curve epk is refused on import, before any agreement', () => {
+  test('an off-curve epk is refused on import (in the worker), before any agreement', async () => {
     const epk = ours['P-256'].publicKey.export({ format: 'jwk' });
     const y = Buffer.from(epk.y as string, 'base64url');
     y[31]! ^= 1;
-    expect(
-      ephemeralKey({ alg: 'ECDH-ES', enc: 'A256GCM', epk: { ...epk, y: y.toString('base64url') } }),
-    ).toBe('invalid');
+    const offCurve = { ...epk, y: y.toString('base64url') };
+    const read = ephemeralKey({ alg: 'ECDH-ES', enc: 'A256GCM', epk: offCurve });
+    expect(read).toEqual({ crv: 'P-256', jwk: offCurve });
+    await expect(deriveSharedSecret(ours['P-256'].privateKey, offCurve)).resolves.toBeUndefined();
+    await expect(
+      deriveSharedSecret(ours['P-256'].privateKey, ours['P-256'].publicKey.export({ format: 'jwk' })),
+    ).resolves.toHaveLength(32);
   });
 });

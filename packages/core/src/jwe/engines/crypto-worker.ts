@@ -9,8 +9,8 @@
  * the curve, NIST SP 800-56A §5.6.2.3) to the shared secret, or the RSA-OAEP unwrap (RFC 7518
  * §4.3), runs here in a worker; the main thread only posts a message and reads the answer.
  *
- * Workers start on first use (a few tens of milliseconds, once), never keep the process alive
- * (`unref`) and stop after {@link IDLE_MS} without work. KeyObjects are passed by handle, not
+ * Workers start on first use (a few tens of milliseconds, once), keep the process alive only while
+ * a job is pending (`ref`/`unref`) and stop after {@link IDLE_MS} without work. KeyObjects are passed by handle, not
  * re-encoded. How many operations run at once is bounded by the verifier's CryptoPool.
  */
 import { availableParallelism } from 'node:os';
@@ -70,7 +70,6 @@ function slotAt(index: number): Slot {
   const existing = slots[index];
   if (existing) return existing;
   const slot: Slot = { worker: new Worker(WORKER_SOURCE, { eval: true }), pending: new Map() };
-  slot.worker.unref();
   slot.worker.on('message', ({ id, result }: { id: number; result: Uint8Array | null }) => {
     const resolve = slot.pending.get(id);
     slot.pending.delete(id);
@@ -78,6 +77,7 @@ function slotAt(index: number): Slot {
       result === null ? null : Buffer.from(result.buffer, result.byteOffset, result.length),
     );
     if (slot.pending.size === 0) {
+      slot.worker.unref();
       slot.idle = setTimeout(() => stop(index, slot), IDLE_MS);
       slot.idle.unref();
     }
@@ -85,6 +85,9 @@ function slotAt(index: number): Slot {
   // A crashed worker fails its jobs closed ("does not decrypt") and is replaced on next use.
   slot.worker.on('error', () => stop(index, slot));
   slot.worker.on('exit', () => stop(index, slot));
+  // Listeners ref the worker: unref it after attaching them, so an idle worker never keeps the
+  // process alive (it is ref'd again while a job is pending, so a pending job is never dropped).
+  slot.worker.unref();
   slots[index] = slot;
   return slot;
 }
@@ -95,6 +98,7 @@ function runInWorker(job: Job): Promise<Buffer | null> {
   nextSlot = (nextSlot + 1) % WORKER_COUNT;
   const slot = slotAt(index);
   if (slot.idle) clearTimeout(slot.idle);
+  slot.worker.ref();
   const id = nextId++;
   return new Promise((resolve) => {
     slot.pending.set(id, resolve);
