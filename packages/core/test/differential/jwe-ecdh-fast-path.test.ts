@@ -260,7 +260,10 @@ describe('ECDH-ES + AES-GCM on node:crypto agrees with jose on fuzz cases', () =
     expect(read).toEqual({ crv: 'P-256', jwk: offCurve });
     await expect(deriveSharedSecret(ours['P-256'].privateKey, offCurve)).resolves.toBeUndefined();
     await expect(
-      deriveSharedSecret(ours['P-256'].privateKey, ours['P-256'].publicKey.export({ format: 'jwk' })),
+      deriveSharedSecret(
+        ours['P-256'].privateKey,
+        ours['P-256'].publicKey.export({ format: 'jwk' }),
+      ),
     ).resolves.toHaveLength(32);
   });
 });
