@@ -338,3 +338,11 @@ out(
     .map(([c, n]) => `${c} ${n}`)
     .join(', ')}`,
 );
+
+out();
+out('Event-loop time per garbage JWE by decryption key type, next to one valid nested token with');
+out('the same key (bench/limits/key-types.mjs; event loop = performance.eventLoopUtilization');
+out('active time, CPU = process.cpuUsage, main thread plus worker and libuv threads):');
+out();
+const { runKeyTypes } = await import('./key-types.mjs');
+await runKeyTypes(out, { quick: process.argv.includes('--quick') });
