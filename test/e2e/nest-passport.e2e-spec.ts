@@ -66,6 +66,8 @@ describe('passport path (TokenwardStrategy as the app strategy, remote JWKS)', (
         TokenwardModule.forRootAsync({
           useFactory: () =>
             issuer.verifierOptions({ jwksUri: issuer.jwksUri as string, realm: 'profiles' }),
+          // The strategy alone answers every request here (no global AccessTokenGuard first).
+          guard: 'manual',
         }),
       ],
       controllers: [ProfileController],
