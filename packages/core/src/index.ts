@@ -65,6 +65,13 @@ export type { DecryptionKeyInput } from './keys/decryption-keys';
 export { MAX_DECRYPTION_CANDIDATES } from './keys/decryption-keys';
 export { MAX_KEY_CANDIDATES } from './keys/key-source';
 export type { SigningKeySource, KeySelector } from './keys/key-source';
+export { DEFAULT_GET_KEY_TIMEOUT, MAX_GET_KEY_TIMEOUT } from './keys/key-lookup-options';
+export type {
+  KeyLookup,
+  KeyLookupContext,
+  KeyLookupHeader,
+  KeyLookupResult,
+} from './keys/key-lookup-options';
 export type { JSONWebKeySet, NamedKey } from './keys/key-input';
 export {
   ASYMMETRIC_JWS_ALGORITHMS,

@@ -12,6 +12,7 @@ const KEY_SOURCES = {
   secret: true,
   jwksUri: true,
   discovery: true,
+  getKey: true,
 } as const satisfies Record<Exclude<keyof SignatureKeyOptions, 'algorithms'>, true>;
 const KEY_SOURCE_OPTIONS = Object.keys(KEY_SOURCES);
 
@@ -27,8 +28,8 @@ export interface LocalTrust {
 
 /**
  * Builds verifier options: `issuer`, `audience`, `keys` (or `secret`) and `decryptionKeys`, then
- * `overrides` over them. Naming another key source (`keys`, `secret`, `jwksUri`, `discovery`)
- * drops the local one; `issuers` replaces both `issuer` and the key source.
+ * `overrides` over them. Naming another key source (`keys`, `secret`, `jwksUri`, `discovery`,
+ * `getKey`) drops the local one; `issuers` replaces both `issuer` and the key source.
  *
  * @param trust The issuer's identifier, audience and keys.
  * @param overrides Any `createVerifier` options; they win.

@@ -14,6 +14,8 @@ import {
   type PublicKeyInput,
 } from '../keys/local-keys';
 import { createLocalHealth, type MonitoredKeySource } from '../keys/health';
+import { KeyLookupSource } from '../keys/key-lookup';
+import { resolveGetKeyTimeout } from '../keys/key-lookup-options';
 import { fixedLocator, RemoteKeySource } from '../keys/remote-jwks';
 import type { RemoteKeysSettings } from '../keys/remote-options';
 import {
@@ -71,7 +73,7 @@ function resolveAlgorithms(
 }
 
 /** The signature key source options; exactly one is given per issuer. */
-const KEY_SOURCE_OPTIONS = ['keys', 'secret', 'jwksUri', 'discovery'] as const;
+const KEY_SOURCE_OPTIONS = ['keys', 'secret', 'jwksUri', 'discovery', 'getKey'] as const;
 
 const TRUSTED_ISSUER_OPTIONS = new Set<string>([
   'issuer',
@@ -133,6 +135,7 @@ function resolveSignatureKeys(
   issuers: readonly string[],
   prefix: string,
   remote: RemoteKeysSettings,
+  getKeyTimeoutMs: number,
 ): ResolvedSignatureKeys {
   if (spec.discovery !== undefined && typeof spec.discovery !== 'boolean') {
     throw new TypeError(`${prefix}discovery: expected true or false`);
@@ -141,7 +144,10 @@ function resolveSignatureKeys(
     name === 'discovery' ? spec.discovery === true : spec[name] !== undefined,
   );
   if (given.length !== 1) {
-    const names = KEY_SOURCE_OPTIONS.map((name) => `${prefix}${name}`).join(', ');
+    // Name the conflicting options when there are several; every choice when there is none.
+    const names = (given.length > 1 ? given : KEY_SOURCE_OPTIONS)
+      .map((name) => `${prefix}${name}`)
+      .join(', ');
     throw new TypeError(`${names}: give exactly one signature key source`);
   }
   const sourceFor = new Map<string, SigningKeySource>();
@@ -161,8 +167,15 @@ function resolveSignatureKeys(
     const algorithms = resolveAlgorithms(spec, secret, prefix);
     return { sourceFor, sources: serveAll(local), algorithms };
   }
-  // Remote keys are public keys: the HS algorithms are refused here like with `keys`.
+  // Remote keys and getKey answers are public keys: the HS algorithms are refused here like with
+  // `keys`, so a lookup is never called for an HS* token (keys/key-lookup.ts).
   const algorithms = resolveAlgorithms(spec, undefined, prefix);
+  if (spec.getKey !== undefined) {
+    if (typeof spec.getKey !== 'function')
+      throw new TypeError(`${prefix}getKey: expected a function`);
+    const source = new KeyLookupSource(spec.getKey, issuers, getKeyTimeoutMs);
+    return { sourceFor, sources: serveAll(source), algorithms };
+  }
   if (spec.jwksUri !== undefined) {
     const url = parseJWKSURI(spec.jwksUri, `${prefix}jwksUri`);
     const source = new RemoteKeySource(fixedLocator(url), issuers, remote);
@@ -183,10 +196,14 @@ export function resolveTrust(
   remote: RemoteKeysSettings,
 ): { keys: Map<string, IssuerKeys>; sources: MonitoredKeySource[]; audiences: string[] } {
   const trust = new Map<string, IssuerKeys>();
+  const usesGetKey =
+    options.getKey !== undefined ||
+    (Array.isArray(options.issuers) && options.issuers.some((e) => e?.getKey !== undefined));
+  const getKeyTimeoutMs = resolveGetKeyTimeout(options.getKeyTimeout, usesGetKey);
   if (options.issuers === undefined) {
     const issuers = stringList(options.issuer, 'issuer');
     const audiences = stringList(options.audience, 'audience');
-    const resolved = resolveSignatureKeys(options, issuers, '', remote);
+    const resolved = resolveSignatureKeys(options, issuers, '', remote, getKeyTimeoutMs);
     for (const issuer of issuers) {
       const source = resolved.sourceFor.get(issuer) as SigningKeySource;
       trust.set(issuer, { source, algorithms: resolved.algorithms, audiences });
@@ -227,7 +244,7 @@ export function resolveTrust(
     }
     audiences.forEach((a) => allAudiences.add(a));
     const spec = { ...entry, algorithms: entry.algorithms ?? options.algorithms };
-    const resolved = resolveSignatureKeys(spec, [issuer], prefix, remote);
+    const resolved = resolveSignatureKeys(spec, [issuer], prefix, remote, getKeyTimeoutMs);
     sources.push(...resolved.sources);
     const source = resolved.sourceFor.get(issuer) as SigningKeySource;
     // The algorithm allowlist of the whole verifier is the union of the issuers' lists; each

@@ -61,6 +61,8 @@ const KNOWN_OPTIONS = new Set<string>([
   'secret',
   'jwksUri',
   'discovery',
+  'getKey',
+  'getKeyTimeout',
   'issuers',
   'remoteKeys',
   'logger',

@@ -9,6 +9,7 @@ import type { ClaimsMapping, ClaimsPresetName } from '../claims/presets';
 import type { DecryptionKeyInput } from '../keys/decryption-keys';
 import type { RemoteKeysOptions, TokenwardLogger } from '../keys/remote-options';
 import type { PublicKeyInput } from '../keys/local-keys';
+import type { KeyLookup } from '../keys/key-lookup-options';
 import type { ErrorDescriptionMode } from '../errors/descriptions';
 import type { RejectionHandler } from '../verifier/rejection';
 
@@ -16,8 +17,8 @@ import type { RejectionHandler } from '../verifier/rejection';
 export type EncryptionMode = 'required' | 'optional' | 'forbidden';
 
 /**
- * The signature key source of one issuer: exactly one of `keys`, `secret`, `jwksUri` or
- * `discovery`.
+ * The signature key source of one issuer: exactly one of `keys`, `secret`, `jwksUri`,
+ * `discovery` or `getKey`.
  */
 export interface SignatureKeyOptions {
   /**
@@ -40,6 +41,15 @@ export interface SignatureKeyOptions {
    * `jwksUri`. With several issuers, each one is discovered on its own.
    */
   discovery?: boolean;
+  /**
+   * An application lookup `(header, { issuer, signal }) => key(s)`, called on every verification
+   * that misses the verified-token cache, after the algorithm allowlist and the issuer checks.
+   * The header is not verified yet. It must answer public keys (JWK, JWK Set, PEM, KeyObject, or a
+   * list), held to the rules of `keys`; an HMAC secret is always refused. Each returned object
+   * is imported once. A throw is 401 `ERR_KEY_LOOKUP_FAILED` unless it is a `KeysUnavailableError`
+   * (503) or an `InvalidTokenError`; no answer within `getKeyTimeout` is 503.
+   */
+  getKey?: KeyLookup;
   /** Allowed JWS algorithms for this issuer (defaults as for {@link VerifierOptions.algorithms}). */
   algorithms?: readonly string[];
 }
@@ -54,7 +64,7 @@ export interface TrustedIssuerOptions extends SignatureKeyOptions {
 
 /**
  * Options of {@link createVerifier}. Exactly one signature key source (`keys`, `secret`,
- * `jwksUri` or `discovery`), or a list of `issuers` each with its own.
+ * `jwksUri`, `discovery` or `getKey`), or a list of `issuers` each with its own.
  */
 export interface VerifierOptions {
   /**
@@ -70,7 +80,7 @@ export interface VerifierOptions {
   audience?: string | readonly string[];
   /**
    * Several issuers, each with its own key source and optionally its own `audience` and
-   * `algorithms`; replaces `issuer`, `keys`, `secret`, `jwksUri` and `discovery`. A token is
+   * `algorithms`; replaces `issuer`, `keys`, `secret`, `jwksUri`, `discovery` and `getKey`. A token is
    * checked only against the keys of the issuer its `iss` names, and only when that issuer is
    * listed here.
    */
@@ -79,6 +89,13 @@ export interface VerifierOptions {
   jwksUri?: string;
   /** See {@link SignatureKeyOptions.discovery}. */
   discovery?: boolean;
+  /** See {@link SignatureKeyOptions.getKey}. */
+  getKey?: KeyLookup;
+  /**
+   * Seconds a `getKey` lookup may take before the verification answers 503
+   * `ERR_KEYS_UNAVAILABLE` (the lookup's `signal` is aborted). Default 5; at most 60.
+   */
+  getKeyTimeout?: number;
   /** Caching, cooldown, stale window, timeout and size cap of remote key sources. */
   remoteKeys?: RemoteKeysOptions;
   /**

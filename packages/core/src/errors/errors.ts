@@ -38,6 +38,8 @@ export interface TokenwardErrorCodes {
   ERR_HEADER_KEY_NOT_ALLOWED: true;
   ERR_JWS_CRIT_UNSUPPORTED: true;
   ERR_JWS_KEY_NOT_FOUND: true;
+  // the getKey lookup threw, or returned a key configured `keys` would refuse
+  ERR_KEY_LOOKUP_FAILED: true;
   ERR_JWS_SIGNATURE_INVALID: true;
   // 401 invalid_token: JWE
   ERR_JWE_NOT_ALLOWED: true;

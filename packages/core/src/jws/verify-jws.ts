@@ -75,7 +75,8 @@ export async function verifyJWS<T extends JWSIssuer>(
     );
   }
   const kid = header.kid as string | undefined;
-  const candidates = await trust.source.getKeys({ alg, kid });
+  const issuer = typeof claims.iss === 'string' ? claims.iss : undefined;
+  const candidates = await trust.source.getKeys({ alg, kid, header, issuer });
   if (candidates.length === 0) {
     throw new InvalidTokenError(
       'ERR_JWS_KEY_NOT_FOUND',

@@ -5,7 +5,7 @@
 import type { SigningKeySource } from './key-source';
 
 /** Where a key source's keys come from. */
-export type KeySourceKind = 'jwks' | 'discovery' | 'keys' | 'secret';
+export type KeySourceKind = 'jwks' | 'discovery' | 'keys' | 'secret' | 'getKey';
 
 /** State of one key source, as {@link KeySourceHealth} reports it. */
 export type KeySourceStatus = 'ok' | 'stale' | 'unavailable';

@@ -11,6 +11,13 @@ export interface KeySelector {
   readonly alg: string;
   /** The JWS `kid`: only a lookup key, never trusted for anything else. */
   readonly kid: string | undefined;
+  /**
+   * The whole protected header (already shape-checked, NOT verified), for sources that choose
+   * keys by more than `alg` and `kid` (the `getKey` lookup).
+   */
+  readonly header?: Readonly<Record<string, unknown>>;
+  /** The configured issuer the token's unverified `iss` names (its trust record is in use). */
+  readonly issuer?: string;
 }
 
 /** Anything that can produce candidate signature verification keys for a token header. */

@@ -251,7 +251,7 @@ describe('option checks', () => {
     [
       'an entry without a key source',
       { issuers: [{ issuer: A }] },
-      /^issuers\[0\]\.keys, issuers\[0\]\.secret, issuers\[0\]\.jwksUri, issuers\[0\]\.discovery: give exactly one/,
+      /^issuers\[0\]\.keys, issuers\[0\]\.secret, issuers\[0\]\.jwksUri, issuers\[0\]\.discovery, issuers\[0\]\.getKey: give exactly one/,
     ],
     [
       'an entry with two key sources',

@@ -276,7 +276,7 @@ describe('configuration', () => {
     );
     expect(() =>
       createVerifier({ ...base, discovery: true, jwksUri: 'https://as.example.com/k' }),
-    ).toThrow(/keys, secret, jwksUri, discovery: give exactly one signature key source/);
+    ).toThrow(/^jwksUri, discovery: give exactly one signature key source$/);
     expect(() => createVerifier({ ...base, discovery: false })).toThrow(
       /give exactly one signature key source/,
     );
