@@ -18,6 +18,7 @@ import {
   AUDIENCE,
   b64u,
   claims,
+  encryptJWE,
   expectInvalidToken,
   ISSUER,
   keyPair,
@@ -86,6 +87,15 @@ describe('getKey: accepted tokens', () => {
       issuer: ISSUER,
     });
     expect(calls.map((c) => c.context.issuer)).toEqual([ISSUER]);
+  });
+
+  it('is given the inner JWS header of a nested (sign-then-encrypt) token', async () => {
+    const [rsa, enc] = await Promise.all([keyPair('rsa'), keyPair('p256', 'encryption')]);
+    const { calls, lookup } = recording(rsa.publicJwk);
+    const token = await encryptJWE(await signJWS(claims(), rsa), enc);
+    const verifier = lookupVerifier(lookup, { decryptionKeys: enc.privateJwk });
+    await expect(verifier.verify(token, at)).resolves.toMatchObject(anAccessToken);
+    expect(calls.map((c) => c.header)).toEqual([{ alg: 'RS256', kid: rsa.kid, typ: 'at+jwt' }]);
   });
 });
 
