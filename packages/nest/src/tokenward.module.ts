@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
-import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
+import { DiscoveryModule } from '@nestjs/core';
 import { createVerifier, type Verifier } from '@tokenward/core';
-import { TokenwardExceptionFilter } from './filters/tokenward-exception.filter';
 import { AccessTokenGuard } from './guards/access-token.guard';
 import type { TokenwardModuleOptions } from './interfaces/tokenward-module-options.interface';
 import { TokenwardRouteCheck } from './startup/route-check';
@@ -37,8 +36,7 @@ function verifierFrom(options: TokenwardModuleOptions): Verifier {
  *
  * Fails closed at start-up: the application refuses to start when a route carries requirements
  * (`@Scopes`, `@Roles`, …, `@OptionalAuth`) that no `AccessTokenGuard` covers, or is both
- * `@Public()` and restricted. It also registers {@link TokenwardExceptionFilter} (`APP_FILTER`), so
- * a `TokenwardHttpException` is answered with its `WWW-Authenticate` header on every platform.
+ * `@Public()` and restricted.
  *
  * @example
  * ```ts
@@ -73,7 +71,6 @@ function verifierFrom(options: TokenwardModuleOptions): Verifier {
     },
     AccessTokenGuard,
     TokenwardRouteCheck,
-    { provide: APP_FILTER, useClass: TokenwardExceptionFilter },
   ],
   exports: [TOKENWARD_VERIFIER, AccessTokenGuard],
 })

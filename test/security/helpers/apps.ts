@@ -176,7 +176,7 @@ export async function startNestApp(
   queryVerifier: Verifier,
 ): Promise<RunningApp> {
   @Module({
-    imports: [TokenwardModule.forRoot({ verifier })],
+    imports: [TokenwardModule.forRoot({ verifier, guard: 'manual' })],
     controllers: [ApiController, QueryController],
     providers: [
       { provide: QUERY_VERIFIER, useValue: queryVerifier },

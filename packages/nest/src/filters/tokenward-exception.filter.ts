@@ -4,14 +4,14 @@ import { TokenwardHttpException } from '../tokenward.exception';
 
 /**
  * Answers a {@link TokenwardHttpException} per RFC 6750: status, `WWW-Authenticate` (RFC 9110
- * §11.6.1) and the JSON body, on any platform (Express, Fastify). `TokenwardModule` registers it
- * globally (`APP_FILTER`); Nest's own base filter would send status and body but drop the header.
- * A filter of the application's that catches these exceptions first should send
- * `exception.getHeaders()` itself.
+ * §11.6.1) and the JSON body, on any platform (Express, Fastify); Nest's own base filter sends
+ * status and body but drops the header. {@link AccessTokenGuard} sets the header itself and the
+ * strategy does on Express; register this filter for `TokenwardStrategy` on Fastify, or when you
+ * throw `TokenwardHttpException` yourself. It is not registered by `TokenwardModule`: a global
+ * filter from a library would take precedence over the application's own filters.
  *
  * @example
  * ```ts
- * // Registered by TokenwardModule; by hand, elsewhere:
  * providers: [{ provide: APP_FILTER, useClass: TokenwardExceptionFilter }]
  * ```
  */

@@ -79,8 +79,8 @@ function loadPassport(): PassportLike {
  *
  * Every failure (no token, bad token, an error thrown by `validate`) is reported to passport as an
  * error carrying a {@link TokenwardHttpException}, so `AuthGuard` answers per RFC 6750 (status,
- * `{ error, error_description }`, and `WWW-Authenticate`: set on Express responses here, and on
- * every platform, Fastify included, by the {@link TokenwardExceptionFilter} the module registers).
+ * `{ error, error_description }`, and `WWW-Authenticate`: set on Express responses here; on Fastify,
+ * where a strategy cannot reach the reply, register {@link TokenwardExceptionFilter}).
  * The consequence: in a chain `AuthGuard(['tokenward', 'other'])` a request failing here does not
  * fall through to `other`. A falsy `validate` result is answered 401 `invalid_token`
  * (`ERR_CLAIM_INVALID`); throw a core error (e.g. `InsufficientScopeError`) from `validate` for a
