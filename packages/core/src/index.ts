@@ -27,7 +27,11 @@ export type { AccessToken } from './verifier/access-token';
 export { assertSingleAuthorizationHeader } from './http/authorization';
 export { extractBearerToken } from './http/extract-token';
 export type { RequestLike, TokenSourcesOptions } from './http/request';
-export type { CacheAdmission, TokenCacheOptions } from './cache/verified-token-cache';
+export type {
+  CacheAdmission,
+  TokenCacheBounds,
+  TokenCacheOptions,
+} from './cache/verified-token-cache';
 export { DEFAULT_TOKEN_CACHE, DOORKEEPER_SLOTS } from './cache/verified-token-cache';
 export {
   TokenwardError,
@@ -72,7 +76,7 @@ export type {
   KeyLookupHeader,
   KeyLookupResult,
 } from './keys/key-lookup-options';
-export type { JSONWebKeySet, NamedKey } from './keys/key-input';
+export type { ImportedKey, JSONWebKeySet, NamedKey } from './keys/key-input';
 export {
   ASYMMETRIC_JWS_ALGORITHMS,
   HMAC_JWS_ALGORITHMS,

@@ -4,13 +4,14 @@
  * stays on the error (`message`) for server-side logs and the `onRejection` hook.
  */
 // No import from errors.ts (which imports this file): codes and attributes are plain strings here.
-type Attribute = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+/** The RFC 6750 §3.1 `error` attribute values. */
+export type BearerErrorAttribute = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
 
 /** How much `error_description` tells the client: the detailed message, or a generic text. */
 export type ErrorDescriptionMode = 'detailed' | 'terse';
 
 /** Generic texts by RFC 6750 §3.1 `error` attribute, for codes without their own entry. */
-export const TERSE_BY_ATTRIBUTE: Readonly<Record<Attribute, string>> = Object.freeze({
+export const TERSE_BY_ATTRIBUTE: Readonly<Record<BearerErrorAttribute, string>> = Object.freeze({
   invalid_request: 'The request is malformed',
   invalid_token: 'The access token is invalid',
   insufficient_scope: 'The access token does not grant access to this resource',
@@ -35,7 +36,7 @@ const TERSE_BY_CODE: Readonly<Record<string, string>> = {
  * terseDescription('ERR_JWS_SIGNATURE_INVALID', 'invalid_token') // 'The access token is invalid'
  * ```
  */
-export function terseDescription(code: string, error: Attribute): string {
+export function terseDescription(code: string, error: BearerErrorAttribute): string {
   return Object.hasOwn(TERSE_BY_CODE, code)
     ? (TERSE_BY_CODE[code] as string)
     : TERSE_BY_ATTRIBUTE[error];

@@ -5,7 +5,7 @@
  * meaning themselves. Messages say what is wrong and which option changes it; they never contain
  * the token or claim values.
  */
-import { terseDescription } from './descriptions';
+import { terseDescription, type BearerErrorAttribute } from './descriptions';
 
 /**
  * Every failure code, as the keys of an interface so applications can add their own by module
@@ -63,6 +63,9 @@ export interface TokenwardErrorCodes {
   ERR_TOKEN_NOT_YET_VALID: true;
   ERR_TOKEN_ISSUED_IN_FUTURE: true;
   ERR_TOKEN_TOO_OLD: true;
+  // 401 invalid_token: the token verified, but the application refused it (a falsy result of
+  // @tokenward/nest TokenwardStrategy's validate())
+  ERR_TOKEN_REJECTED: true;
   // 503 without an error attribute (KeysUnavailableError): the issuer's signing keys cannot be
   // fetched and no cached key set is young enough to use
   ERR_KEYS_UNAVAILABLE: true;
@@ -79,7 +82,7 @@ export interface TokenwardErrorCodes {
 export type TokenwardErrorCode = keyof TokenwardErrorCodes;
 
 /** The RFC 6750 §3.1 `error` attribute values. */
-export type BearerErrorAttribute = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+export type { BearerErrorAttribute } from './descriptions';
 
 /** Realm of `WWW-Authenticate` challenges when neither the verifier nor the error names one. */
 export const DEFAULT_REALM = 'api';
