@@ -1,15 +1,18 @@
 /**
- * @tokenward/express — Express 5 middleware: verify (and decrypt) OAuth 2.0 access tokens,
- * set `req.auth`, check scopes, roles and claims, and answer failures per RFC 6750.
+ * @tokenward/express — Express middleware (4.21+ and 5): verify (and decrypt) OAuth 2.0 access
+ * tokens, set `req.auth`, check scopes, roles and claims, and answer failures per RFC 6750.
  */
+import './augment';
+
+export { authenticate } from './authenticate';
+export type { AuthenticateOptions } from './authenticate';
 export {
-  authenticate,
   authorize,
   requireScopes,
   requireAnyScope,
   requireRoles,
   requireAnyRole,
   requireClaim,
-  tokenwardErrorHandler,
-} from './middleware';
-export type { AuthenticateOptions, ErrorHandling } from './middleware';
+} from './authorize';
+export { tokenwardErrorHandler } from './request-state';
+export type { ErrorHandling } from './request-state';

@@ -1,0 +1,60 @@
+/**
+ * What `authenticate()` decided for a request, read by the policy middlewares after it, and how a
+ * tokenward error becomes an RFC 6750 answer (or goes to `next(err)`). No token logic.
+ */
+import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
+import { DEFAULT_REALM, TokenwardError, type Verifier } from '@tokenward/core';
+
+/** What to do with a failure: answer it per RFC 6750, or hand it to Express error handlers. */
+export type ErrorHandling = 'respond' | 'next';
+
+export interface RequestState {
+  readonly realm: string;
+  readonly errorHandling: ErrorHandling;
+  /** The verifier, whose realm, error descriptions and onRejection hook policy failures use. */
+  readonly verifier?: Verifier;
+}
+
+// What authenticate() decided for a request, for the policy middlewares that follow it. A
+// symbol-keyed property: nothing can collide with it, JSON and Object.keys skip it, and unlike a
+// WeakMap entry it costs the garbage collector nothing extra per request.
+export const STATE = Symbol('tokenward.state');
+export type WithState = Request & { [STATE]?: RequestState };
+
+// A policy with no authenticate() before it answers like a request without a token (fail closed).
+export const UNAUTHENTICATED: RequestState = { realm: DEFAULT_REALM, errorHandling: 'respond' };
+
+/**
+ * Answers a tokenward error per RFC 6750: its status, its `WWW-Authenticate` challenge and its
+ * JSON body (`{ error, error_description }`, or `{}` when the request carried no token, §3.1).
+ */
+export function respond(res: Response, error: TokenwardError): void {
+  res.status(error.status).set(error.headers).json(error.toJSON());
+}
+
+export function fail(error: unknown, state: RequestState, res: Response, next: NextFunction): void {
+  // Anything that is not a TokenwardError is a bug (a throwing claim predicate, a custom
+  // verifier): Express's error handling deals with it, never an RFC 6750 answer.
+  if (!(error instanceof TokenwardError) || state.errorHandling === 'next' || res.headersSent) {
+    next(error);
+    return;
+  }
+  respond(res, error);
+}
+
+/**
+ * An Express error handler for `errorHandling: 'next'` apps that answers tokenward errors per
+ * RFC 6750 and passes every other error on. Mount it after your routes, after any logging.
+ *
+ * @example
+ * ```ts
+ * app.use((err, req, res, next) => { log(err.code); next(err) })
+ * app.use(tokenwardErrorHandler())
+ * ```
+ */
+export function tokenwardErrorHandler(): ErrorRequestHandler {
+  return (error, _req, res, next) => {
+    if (error instanceof TokenwardError && !res.headersSent) respond(res, error);
+    else next(error);
+  };
+}
