@@ -2,9 +2,9 @@
  * TokenwardStrategy with a custom passport-jwt extractor, on Nest's Express and Fastify
  * platforms: whatever the extractor reads, the request is held to the RFC 6750 checks
  * (one method, `Bearer <b64token>`), and every 401 carries `WWW-Authenticate` (RFC 9110
- * §11.6.1), a refusal by `validate()` included. A strategy cannot reach Fastify's reply, so the
- * Fastify app registers TokenwardExceptionFilter, as the package README says; the Express app
- * does not need it.
+ * §11.6.1), a refusal by `validate()` included. Neither app registers an exception filter: the
+ * strategy sets the challenge on the response itself, on Fastify through the middleware
+ * TokenwardModule applies.
  */
 import {
   Controller,
@@ -16,16 +16,11 @@ import {
   UseGuards,
   type INestApplication,
 } from '@nestjs/common';
-import { APP_FILTER, NestFactory } from '@nestjs/core';
+import { NestFactory } from '@nestjs/core';
 import { AuthGuard, PassportModule } from '@nestjs/passport';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { AccessToken, Verifier } from '@tokenward/core';
-import {
-  TOKENWARD_VERIFIER,
-  TokenwardExceptionFilter,
-  TokenwardModule,
-  TokenwardStrategy,
-} from '@tokenward/nest';
+import { TOKENWARD_VERIFIER, TokenwardModule, TokenwardStrategy } from '@tokenward/nest';
 import { createTestIssuer, type TestIssuer } from '@tokenward/testing';
 import request from 'supertest';
 import { ExtractJwt } from '../../packages/nest/test/helpers';
@@ -77,12 +72,7 @@ describe.each(['express', 'fastify'] as const)('TokenwardStrategy on %s', (platf
         }),
       ],
       controllers: [ProfileController],
-      providers: [
-        QueryOrHeaderStrategy,
-        ...(platform === 'fastify'
-          ? [{ provide: APP_FILTER, useClass: TokenwardExceptionFilter }]
-          : []),
-      ],
+      providers: [QueryOrHeaderStrategy],
     })
     class AppModule {}
     app =

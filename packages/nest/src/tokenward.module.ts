@@ -1,9 +1,11 @@
-import { Module } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
+import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import { createVerifier, type Verifier } from '@tokenward/core';
 import { AccessTokenGuard } from './guards/access-token.guard';
 import type { TokenwardModuleOptions } from './interfaces/tokenward-module-options.interface';
 import { TokenwardRouteCheck } from './startup/route-check';
+import { linkResponse } from './strategies/response-link';
+import { TokenwardStrategy } from './strategies/tokenward.strategy';
 import { TOKENWARD_VERIFIER } from './tokenward.constants';
 import {
   ConfigurableTokenwardModule,
@@ -35,8 +37,12 @@ function verifierFrom(options: TokenwardModuleOptions): Verifier {
  * `guard: 'manual'`.
  *
  * Fails closed at start-up: the application refuses to start when a route carries requirements
- * (`@Scopes`, `@Roles`, …, `@OptionalAuth`) that no `AccessTokenGuard` covers, or is both
- * `@Public()` and restricted.
+ * (`@Scopes`, `@Roles`, …, `@OptionalAuth`) that no `AccessTokenGuard` covers, is both
+ * `@Public()` and restricted, or reads `@Auth()` where nothing authenticates the request.
+ *
+ * When the application registers a {@link TokenwardStrategy}, the module applies a small
+ * middleware to every route that lets the strategy set `WWW-Authenticate` on its 401s on Fastify
+ * too (a passport strategy is handed the request only).
  *
  * @example
  * ```ts
@@ -74,4 +80,23 @@ function verifierFrom(options: TokenwardModuleOptions): Verifier {
   ],
   exports: [TOKENWARD_VERIFIER, AccessTokenGuard],
 })
-export class TokenwardModule extends ConfigurableTokenwardModule {}
+export class TokenwardModule extends ConfigurableTokenwardModule implements NestModule {
+  /** @param discovery Finds the application's providers (is a strategy registered?). */
+  constructor(private readonly discovery: DiscoveryService) {
+    super();
+  }
+
+  /**
+   * Applies the strategy's response link to every route, when a {@link TokenwardStrategy} (or a
+   * subclass) is registered; apps using only {@link AccessTokenGuard} pay nothing per request.
+   *
+   * @param consumer Nest's middleware consumer.
+   */
+  configure(consumer: MiddlewareConsumer): void {
+    const hasStrategy = this.discovery
+      .getProviders()
+      .some((wrapper) => wrapper.instance instanceof TokenwardStrategy);
+    // '*' is Nest's every-route path on both platforms (converted to '{*path}').
+    if (hasStrategy) consumer.apply(linkResponse).forRoutes('*');
+  }
+}

@@ -6,7 +6,7 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
-import { verifyRequestFromCache } from '@tokenward/core/internal';
+import { presentRejection, verifyRequestFromCache } from '@tokenward/core/internal';
 import {
   TokenwardError,
   type AccessToken,
@@ -94,13 +94,13 @@ export class AccessTokenGuard implements CanActivate {
     try {
       pending = runPolicies(cached, plan.policies);
     } catch (error) {
-      return Promise.reject(this.failure(context, error));
+      return Promise.reject(this.failure(context, this.policyFailure(error, request)));
     }
     if (pending === undefined) return true;
     return pending.then(
       () => true,
       (error: unknown) => {
-        throw this.failure(context, error);
+        throw this.failure(context, this.policyFailure(error, request));
       },
     );
   }
@@ -110,32 +110,38 @@ export class AccessTokenGuard implements CanActivate {
     request: RequestLike,
     plan: RoutePlan,
   ): Promise<boolean> {
+    let token: AccessToken;
     try {
-      let token: AccessToken;
-      try {
-        token = await this.verifier.verifyRequest(request);
-      } catch (error) {
-        if (
-          plan.optional &&
-          error instanceof TokenwardError &&
-          error.code === 'ERR_TOKEN_MISSING'
-        ) {
-          return true;
-        }
-        throw error;
-      }
-      (request as unknown as Record<string, unknown>)[TOKENWARD_REQUEST_PROPERTY] = token;
-      await runPolicies(token, plan.policies);
-      return true;
+      token = await this.verifier.verifyRequest(request);
     } catch (error) {
+      if (plan.optional && error instanceof TokenwardError && error.code === 'ERR_TOKEN_MISSING') {
+        return true;
+      }
+      // The verifier presented it already (realm, descriptions, onRejection).
       throw this.failure(context, error);
     }
+    (request as unknown as Record<string, unknown>)[TOKENWARD_REQUEST_PROPERTY] = token;
+    try {
+      await runPolicies(token, plan.policies);
+    } catch (error) {
+      throw this.failure(context, this.policyFailure(error, request));
+    }
+    return true;
+  }
+
+  /**
+   * A policy's failure, presented as the verifier presents its own: its realm, terse with
+   * `errorDescriptions: 'terse'`, reported once to its `onRejection` hook. Policies raise errors
+   * without knowing the verifier.
+   */
+  private policyFailure(error: unknown, request: RequestLike): unknown {
+    return presentRejection(this.verifier, error, request);
   }
 
   /** The exception to throw for a failure, with the challenge set on the response. */
   private failure(context: ExecutionContext, error: unknown): unknown {
     if (error instanceof TokenwardError) {
-      // Policies raise errors without knowing the verifier; the challenge names its realm.
+      // A hand-written verifier's errors may not name its realm; the challenge does.
       const bound = error.withRealm(this.verifier.realm);
       this.setChallenge(context, bound);
       return toHttpException(bound);

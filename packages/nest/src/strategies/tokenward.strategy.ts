@@ -7,6 +7,7 @@
  * applications that only use {@link AccessTokenGuard} do not need it installed.
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
+import { presentRejection } from '@tokenward/core/internal';
 import {
   extractBearerToken,
   InvalidRequestError,
@@ -23,6 +24,7 @@ import {
   TOKENWARD_VERIFIER,
 } from '../tokenward.constants';
 import { toHttpException } from '../tokenward.exception';
+import { setResponseHeaders } from './response-link';
 
 /** A passport-jwt style extractor, such as `ExtractJwt.fromAuthHeaderAsBearerToken()`. */
 export type TokenExtractor = (request: never) => string | null | undefined;
@@ -42,20 +44,29 @@ export interface TokenwardStrategyOptions {
   name?: string;
 }
 
-/** The methods passport adds to the per-request copy of a strategy. */
-interface PassportActions {
+/**
+ * The methods passport adds to the per-request copy of a strategy it makes for
+ * {@link TokenwardStrategy.authenticate}; a strategy reports its outcome through them.
+ */
+export interface PassportActions {
+  /** Authentication succeeded: `user` becomes `request.user`. */
   success(user: unknown, info?: unknown): void;
+  /** Authentication failed with a challenge (unused here: failures are reported as errors). */
   fail(challenge?: unknown, status?: number): void;
+  /** Authentication could not complete; `AuthGuard` throws `error`. */
   error(error: unknown): void;
+}
+
+/**
+ * The request passport hands a strategy: Express's request, or Fastify's (`FastifyRequest`, whose
+ * Node request is `raw`). The strategy puts the verified token on its `auth` property.
+ */
+export interface PassportRequest {
+  [key: string]: unknown;
 }
 
 interface PassportLike {
   use(name: string, strategy: unknown): unknown;
-}
-
-interface RequestWithResponse {
-  res?: { headersSent?: boolean; setHeader?: (name: string, value: string) => unknown };
-  [key: string]: unknown;
 }
 
 function loadPassport(): PassportLike {
@@ -78,13 +89,15 @@ function loadPassport(): PassportLike {
  * `request.auth` for `@Auth()`.
  *
  * Every failure (no token, bad token, an error thrown by `validate`) is reported to passport as an
- * error carrying a {@link TokenwardHttpException}, so `AuthGuard` answers per RFC 6750 (status,
- * `{ error, error_description }`, and `WWW-Authenticate`: set on Express responses here; on Fastify,
- * where a strategy cannot reach the reply, register {@link TokenwardExceptionFilter}).
- * The consequence: in a chain `AuthGuard(['tokenward', 'other'])` a request failing here does not
- * fall through to `other`. A falsy `validate` result is answered 401 `invalid_token`
- * (`ERR_CLAIM_INVALID`); throw a core error (e.g. `InsufficientScopeError`) from `validate` for a
- * more precise one.
+ * error carrying a {@link TokenwardHttpException}, so `AuthGuard` answers per RFC 6750: status,
+ * `{ error, error_description }`, and `WWW-Authenticate` (RFC 9110 §11.6.1), which the strategy
+ * sets on the response itself, on Express and on Fastify (through the middleware
+ * `TokenwardModule` applies), since Nest's base exception filter drops exception headers.
+ * Failures found here (not by the verifier) are presented as the verifier presents its own: its
+ * realm, its `errorDescriptions`, its `onRejection` hook. The consequence: in a chain
+ * `AuthGuard(['tokenward', 'other'])` a request failing here does not fall through to `other`.
+ * A falsy `validate` result is answered 401 `invalid_token` (`ERR_TOKEN_REJECTED`); throw a core
+ * error (e.g. `InsufficientScopeError`) from `validate` for a more precise one.
  *
  * Whatever `jwtFromRequest` reads, the request is first held to the guard's RFC 6750 checks: a
  * malformed Authorization header (`Bearer <t> garbage`, `Bearer<TAB><t>`) or two Authorization
@@ -146,15 +159,19 @@ export class TokenwardStrategy {
     return args[args.length - 1] as AccessToken;
   }
 
-  /** Passport's entry point; called on a per-request copy that has `success`/`fail`/`error`. */
-  authenticate(this: TokenwardStrategy & PassportActions, request: RequestWithResponse): void {
+  /**
+   * Passport's entry point; called on a per-request copy that has `success`/`fail`/`error`.
+   *
+   * @param request The request to authenticate.
+   */
+  authenticate(this: TokenwardStrategy & PassportActions, request: PassportRequest): void {
     void this.run(request).then(
       (user) => this.success(user),
       (error: unknown) => {
         if (error instanceof TokenwardError) {
-          // Errors thrown by validate() do not know the verifier's realm.
+          // A hand-written verifier's errors may not name its realm; the challenge does.
           const bound = error.withRealm(this.verifier.realm);
-          setHeaders(request, bound.headers);
+          setResponseHeaders(request, bound.headers);
           this.error(toHttpException(bound));
           return;
         }
@@ -163,16 +180,36 @@ export class TokenwardStrategy {
     );
   }
 
-  private async run(request: RequestWithResponse): Promise<unknown> {
-    let token: AccessToken;
-    if (this.extractor === undefined) {
-      token = await this.verifier.verifyRequest(request as never);
-    } else {
+  /**
+   * Verifies the request and maps the token with `validate`. Rejects with the failure as it is
+   * answered: the verifier presents its own; the others go through {@link presentRejection}
+   * here, once each, so the `onRejection` hook sees every failure exactly once.
+   */
+  private async run(request: PassportRequest): Promise<unknown> {
+    const token =
+      this.extractor === undefined
+        ? await this.verifier.verifyRequest(request as never)
+        : await this.verifier.verify(this.extract(request, this.extractor));
+    request[TOKENWARD_REQUEST_PROPERTY] = token;
+    let user: unknown;
+    try {
+      user = await (this.passReqToCallback ? this.validate(request, token) : this.validate(token));
+      // A refusal by validate() is still an RFC 6750 answer: 401 with a challenge (RFC 9110
+      // §11.6.1 requires WWW-Authenticate on every 401), not passport's bare fail.
+      if (!user)
+        throw new InvalidTokenError('ERR_TOKEN_REJECTED', 'the access token is not accepted');
+    } catch (error) {
+      throw presentRejection(this.verifier, error, request as unknown as RequestLike);
+    }
+    return user;
+  }
+
+  /** The token `extractor` returns, after the RFC 6750 checks of the request. */
+  private extract(request: PassportRequest, extractor: TokenExtractor): string {
+    try {
       const standard = standardToken(request as unknown as RequestLike);
-      const raw = this.extractor(request as never);
-      if (typeof raw !== 'string' || raw === '') {
-        throw new MissingTokenError(undefined, { realm: this.verifier.realm });
-      }
+      const raw = extractor(request as never);
+      if (typeof raw !== 'string' || raw === '') throw new MissingTokenError();
       // RFC 6750 §2: clients MUST NOT use more than one method. A token the extractor found
       // elsewhere (a custom query parameter, a cookie) beside a different one in a standard
       // place means two methods, and a forged header must not ride along unchecked.
@@ -182,16 +219,10 @@ export class TokenwardStrategy {
           'the request carries an access token in more than one place',
         );
       }
-      token = await this.verifier.verify(raw);
+      return raw;
+    } catch (error) {
+      throw presentRejection(this.verifier, error, request as unknown as RequestLike);
     }
-    request[TOKENWARD_REQUEST_PROPERTY] = token;
-    const user = await (this.passReqToCallback
-      ? this.validate(request, token)
-      : this.validate(token));
-    // A refusal by validate() is still an RFC 6750 answer: 401 with a challenge (RFC 9110
-    // §11.6.1 requires WWW-Authenticate on every 401), not passport's bare fail.
-    if (!user) throw new InvalidTokenError('ERR_CLAIM_INVALID', 'the access token is not accepted');
-    return user;
   }
 }
 
@@ -208,10 +239,4 @@ function standardToken(request: RequestLike): string | undefined {
     if (error instanceof MissingTokenError) return undefined;
     throw error;
   }
-}
-
-function setHeaders(request: RequestWithResponse, headers: Record<string, string>): void {
-  const response = request.res;
-  if (typeof response?.setHeader !== 'function' || response.headersSent === true) return;
-  for (const [name, value] of Object.entries(headers)) response.setHeader(name, value);
 }
