@@ -2,7 +2,13 @@
  * Finding an issuer's JWK Set from its metadata (`discovery: true`): OpenID Connect Discovery 1.0
  * first, then RFC 8414 authorization server metadata.
  */
-import { fetchJSON, FetchJSONError, insecureURLReason, isLoopbackURL } from '../lib/fetch-json';
+import {
+  fetchJSON,
+  FetchJSONError,
+  insecureURLReason,
+  isLoopbackURL,
+  type FetchJSONOptions,
+} from '../lib/fetch-json';
 import type { JWKSLocator } from './remote-jwks';
 import { log, type RemoteKeysSettings } from './remote-options';
 
@@ -77,13 +83,15 @@ export function jwksURIFrom(
   return url;
 }
 
-/** Fetches the metadata of `issuer` and returns its checked `jwks_uri`. */
+/**
+ * Fetches the metadata of `issuer` and returns its checked `jwks_uri`, within `limits`: one
+ * deadline (`signal`) for both metadata URLs, so a slow 404 leaves less time to the second.
+ */
 async function discoverJWKSURI(
   issuer: string,
   issuerURL: URL,
-  settings: RemoteKeysSettings,
+  limits: FetchJSONOptions,
 ): Promise<URL> {
-  const limits = { timeoutMs: settings.timeoutMs, maxBytes: settings.maxResponseSize };
   const [openid, oauth] = discoveryURLs(issuerURL);
   let metadata: Record<string, unknown>;
   try {
@@ -100,6 +108,16 @@ async function discoverJWKSURI(
 /**
  * A locator that finds the JWK Set through discovery, remembers the `jwks_uri` for
  * {@link DISCOVERY_MAX_AGE_MS}, and keeps the last one when a later re-discovery fails.
+ *
+ * The metadata fetches run under the refresh's deadline (`signal`), which the JWK Set fetch
+ * shares, so a stalled chain fails after one `remoteKeys.timeout`. A re-read while a `jwks_uri`
+ * is already known gets at most half that budget: a stalled metadata endpoint must leave the JWK
+ * Set fetch (at the kept `jwks_uri`) time to succeed, or the held keys would age out for want
+ * of metadata that did not change.
+ *
+ * @param issuer The configured issuer, compared exactly with the metadata's `issuer`.
+ * @param issuerURL The issuer parsed by {@link parseDiscoveryIssuer}.
+ * @param settings Resolved `remoteKeys` options (budget, size cap, logger, clock).
  */
 export function discoveryLocator(
   issuer: string,
@@ -111,12 +129,19 @@ export function discoveryLocator(
   return {
     kind: 'discovery',
     current: () => jwksURI,
-    async locate() {
+    async locate(signal) {
       if (jwksURI !== undefined && settings.now() - discoveredAt < DISCOVERY_MAX_AGE_MS) {
         return jwksURI;
       }
+      const budgetMs = jwksURI === undefined ? settings.timeoutMs : settings.timeoutMs / 2;
+      const limits: FetchJSONOptions = {
+        timeoutMs: budgetMs,
+        maxBytes: settings.maxResponseSize,
+        signal:
+          jwksURI === undefined ? signal : AbortSignal.any([signal, AbortSignal.timeout(budgetMs)]),
+      };
       try {
-        jwksURI = await discoverJWKSURI(issuer, issuerURL, settings);
+        jwksURI = await discoverJWKSURI(issuer, issuerURL, limits);
         discoveredAt = settings.now();
         return jwksURI;
       } catch (error) {

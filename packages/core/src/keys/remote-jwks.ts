@@ -8,111 +8,40 @@
  * (a max age, and a cooldown before re-fetching for an unknown `kid`).
  *
  * Behaviour, with the defaults of {@link DEFAULT_REMOTE_KEYS}:
- * - the first verification fetches the set; later ones use it until it is `cacheMaxAge` old;
- * - a token whose `kid` is not in the set re-fetches, unless a fetch started less than `cooldown`
- *   ago; concurrent callers share one fetch (coalescing);
+ * - the first verification fetches the set and waits for it; later ones use it;
+ * - once the set is `cacheMaxAge` old, the next verification starts a refresh in the background
+ *   and is answered from the held set at once (stale-while-revalidate): a stalled endpoint holds
+ *   no request whose `kid` the held set knows;
+ * - a token whose `kid` is not in the set waits for a re-fetch (the background one, if running),
+ *   unless a fetch started less than `cooldown` ago; concurrent callers share one fetch;
  * - while fetches fail, the last good set keeps serving until it is `maxStaleAge` old; then
- *   verification fails closed with {@link KeysUnavailableError} (503);
+ *   verification waits for the next attempt and fails closed with {@link KeysUnavailableError}
+ *   (503) when it fails;
+ * - one `timeout` bounds a whole refresh: discovery metadata and the JWK Set share its deadline;
  * - a token whose `alg` is not asymmetric (HS*) never causes a fetch.
  */
-// resolution-mode lets the CommonJS .d.ts name ESM-only jose's types under module node16 and TS < 5.8.
-import type { JWK } from 'jose' with { 'resolution-mode': 'import' };
-import { ASYMMETRIC_JWS_ALGORITHMS } from '../lib/algorithms';
 import { fetchJSON } from '../lib/fetch-json';
-import { hasPrivateMembers, importPublicKey, type ImportedKey } from './key-input';
+import type { ImportedKey } from './key-input';
+import { ASYMMETRIC, importRemoteJWKSet } from './remote-jwks-set';
 import { carryOverKeys, type KeySelector } from './key-source';
 import { KeysUnavailableError } from '../errors/keys-unavailable-error';
 import { selectKeys } from './local-keys';
-import { log, type RemoteKeysSettings, type TokenwardLogger } from './remote-options';
+import { log, type RemoteKeysSettings } from './remote-options';
 import type { KeySourceHealth, KeySourceStatus, MonitoredKeySource } from './health';
 
-/** A JWK Set with more members than this is refused as a whole (no IdP publishes that many). */
-export const MAX_REMOTE_JWKS_KEYS = 100;
+export { MAX_REMOTE_JWKS_KEYS } from './remote-jwks-set';
 
 /** How a remote source finds its JWK Set URL: fixed (`jwksUri`) or by discovery. */
 export interface JWKSLocator {
   readonly kind: 'jwks' | 'discovery';
   /** The URL last located, if any. */
   current(): URL | undefined;
-  /** The URL to fetch now (discovery may fetch metadata first). */
-  locate(): Promise<URL>;
-}
-
-const ASYMMETRIC = new Set<string>(ASYMMETRIC_JWS_ALGORITHMS);
-
-function ignore(
-  logger: TokenwardLogger | undefined,
-  url: URL,
-  kid: unknown,
-  reason: string,
-): undefined {
-  log(logger, 'warn', 'tokenward: ignored a key of a remote JWK Set', {
-    jwksUri: url.href,
-    kid: typeof kid === 'string' ? kid : null,
-    reason,
-  });
-  return undefined;
-}
-
-/** Imports one member of a remote set, or undefined (with a log line when it is suspicious). */
-function importMember(
-  value: unknown,
-  url: URL,
-  logger: TokenwardLogger | undefined,
-): ImportedKey | undefined {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return ignore(logger, url, undefined, 'not a JSON object');
-  }
-  const jwk = value as JWK;
-  if (jwk.kid !== undefined && typeof jwk.kid !== 'string') {
-    return ignore(logger, url, undefined, 'kid is not a string');
-  }
-  // A published private or symmetric key is a leak at the issuer (whatever its `use`), and a
-  // symmetric key from a URL would let anyone who can read that URL mint tokens: never use one,
-  // and say so (RFC 8725 §3.2).
-  if (jwk.kty === 'oct' || hasPrivateMembers(jwk)) {
-    return ignore(logger, url, jwk.kid, 'it carries private or symmetric key material');
-  }
-  // Encryption keys are routinely published beside signature keys (RFC 7517 §4.2, §4.3): skip
-  // them quietly.
-  if (jwk.use !== undefined && jwk.use !== 'sig') return undefined;
-  if (jwk.key_ops !== undefined && !(Array.isArray(jwk.key_ops) && jwk.key_ops.includes('verify')))
-    return undefined;
-  if (jwk.alg !== undefined && !ASYMMETRIC.has(jwk.alg)) return undefined;
-  try {
-    // importPublicKey enforces RSA >= 2048 bits and a sane exponent.
-    return importPublicKey(jwk, 'remote JWK');
-  } catch (error) {
-    return ignore(logger, url, jwk.kid, (error as Error).message);
-  }
-}
-
-/**
- * Imports the usable signature keys of a fetched JWK Set (RFC 7517 §5). Members that are not
- * signature verification keys are skipped; members with private or symmetric material, RSA keys
- * under 2048 bits and keys node:crypto cannot import are ignored and logged.
- *
- * @throws Error when the document is not a JWK Set, is too large, or has no usable key.
- */
-function importRemoteJWKSet(
-  body: Record<string, unknown>,
-  url: URL,
-  logger?: TokenwardLogger,
-): ImportedKey[] {
-  const members = body.keys;
-  if (!Array.isArray(members)) throw new Error(`${url.href} did not answer a JWK Set`);
-  if (members.length > MAX_REMOTE_JWKS_KEYS) {
-    throw new Error(`${url.href} answered more than ${MAX_REMOTE_JWKS_KEYS} keys`);
-  }
-  const keys: ImportedKey[] = [];
-  for (const member of members) {
-    const key = importMember(member, url, logger);
-    if (key) keys.push(key);
-  }
-  // An empty set is treated as a failure, so the last good set keeps serving (stale-if-error)
-  // instead of every token failing at once.
-  if (keys.length === 0) throw new Error(`${url.href} answered a JWK Set with no usable key`);
-  return keys;
+  /**
+   * The URL to fetch now (discovery may fetch metadata first).
+   *
+   * @param signal The deadline of the whole refresh, which the JWK Set fetch then shares.
+   */
+  locate(signal: AbortSignal): Promise<URL>;
 }
 
 /** A remote JWK Set with caching, cooldown, coalescing and stale-if-error. */
@@ -141,8 +70,14 @@ export class RemoteKeySource implements MonitoredKeySource {
     // must not cost a fetch.
     if (!ASYMMETRIC.has(selector.alg)) return [];
     const now = this.settings.now();
-    if (this.keys === undefined || now - this.fetchedAt >= this.settings.cacheMaxAgeMs) {
+    if (this.usableKeys() === undefined) {
+      // Nothing may serve (never fetched, or older than maxStaleAge): wait for the fetch.
       await this.refresh(now);
+    } else if (now - this.fetchedAt >= this.settings.cacheMaxAgeMs) {
+      // Stale-while-revalidate (the RFC 5861 §3 model): the held set answers this request while a
+      // refresh runs; a known kid must not wait on an endpoint that may be stalling. refresh()
+      // never rejects (load() reports failures to the logger), so nothing is left unhandled.
+      void this.refresh(now);
     }
     let keys = this.usableKeys();
     if (keys !== undefined) {
@@ -234,10 +169,14 @@ export class RemoteKeySource implements MonitoredKeySource {
   private async load(): Promise<void> {
     const { logger } = this.settings;
     try {
-      const url = await this.locator.locate();
+      // One deadline for the whole refresh (metadata, then JWK Set): each fetch gets what the
+      // earlier ones left, so a stalled chain fails after one timeout, not one per request.
+      const signal = AbortSignal.timeout(this.settings.timeoutMs);
+      const url = await this.locator.locate(signal);
       const body = await fetchJSON(url, {
         timeoutMs: this.settings.timeoutMs,
         maxBytes: this.settings.maxResponseSize,
+        signal,
       });
       // Unchanged keys keep their objects, so cached tokens they verified stay (see holds).
       const keys = carryOverKeys(this.keys, importRemoteJWKSet(body, url, logger));
@@ -262,7 +201,11 @@ export class RemoteKeySource implements MonitoredKeySource {
   }
 }
 
-/** A locator for a configured `jwksUri`. */
+/**
+ * A locator for a configured `jwksUri`: nothing to fetch before the JWK Set.
+ *
+ * @param url The configured `jwksUri`, already checked against the transport rules (SD-21).
+ */
 export function fixedLocator(url: URL): JWKSLocator {
   return { kind: 'jwks', current: () => url, locate: () => Promise.resolve(url) };
 }

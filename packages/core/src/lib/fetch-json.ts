@@ -36,6 +36,12 @@ export interface FetchJSONOptions {
   readonly timeoutMs: number;
   /** Largest body accepted, in bytes. */
   readonly maxBytes: number;
+  /**
+   * A deadline shared with other fetches (discovery metadata, then the JWK Set): when it aborts,
+   * this fetch fails as a `timeout`, and it is not started when already aborted. `timeoutMs` is
+   * then the budget of the whole chain, named in the message.
+   */
+  readonly signal?: AbortSignal;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
@@ -80,6 +86,13 @@ function parseBody(url: URL, bytes: Buffer): Record<string, unknown> {
 /**
  * GETs `url` and parses the body as a JSON object, within the limits of `options`.
  *
+ * @param url The URL; refused without connecting unless {@link insecureURLReason} allows it.
+ * @param options The deadline, the body cap and an optional shared deadline signal.
+ * @example
+ * ```ts
+ * const deadline = AbortSignal.timeout(5000); // one budget for metadata and JWK Set
+ * const metadata = await fetchJSON(metadataURL, { timeoutMs: 5000, maxBytes: 262144, signal: deadline });
+ * ```
  * @throws FetchJSONError for every failure (never anything else).
  */
 export function fetchJSON(url: URL, options: FetchJSONOptions): Promise<Record<string, unknown>> {
@@ -89,11 +102,24 @@ export function fetchJSON(url: URL, options: FetchJSONOptions): Promise<Record<s
       reject(new FetchJSONError('insecure-url', `refusing to fetch ${url.href}: ${insecure}`));
       return;
     }
+    const { signal } = options;
+    const deadlinePassed = () =>
+      new FetchJSONError(
+        'timeout',
+        `${url.href} did not answer within ${options.timeoutMs} ms (remoteKeys.timeout bounds the metadata and JWK Set fetches together)`,
+      );
+    if (signal?.aborted === true) {
+      // The earlier fetches of the chain used the whole budget: do not even connect.
+      reject(deadlinePassed());
+      return;
+    }
     let settled = false;
+    const onAbort = () => finish(deadlinePassed());
     const finish = (error: FetchJSONError | undefined, value?: Record<string, unknown>) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       if (error) {
         request.destroy();
         reject(error);
@@ -107,6 +133,7 @@ export function fetchJSON(url: URL, options: FetchJSONOptions): Promise<Record<s
         new FetchJSONError('timeout', `${url.href} did not answer within ${options.timeoutMs} ms`),
       );
     }, options.timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
 
     request.on('error', (cause) => {
       finish(

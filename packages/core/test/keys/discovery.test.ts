@@ -6,6 +6,7 @@
 import { createVerifier, DISCOVERY_MAX_AGE_MS, KeysUnavailableError } from '@tokenward/core';
 import { discoveryURLs, jwksURIFrom } from '../../src/keys/discovery';
 import { anAccessToken, rejection } from '../helpers/keys';
+import { eventually } from './eventually';
 import {
   AUDIENCE,
   json,
@@ -221,12 +222,15 @@ describe('re-discovery', () => {
     await v.verify(token, at);
     clock.advance(3600);
     await v.verify(token, at); // the key set expired, the metadata did not
+    const refreshed = async () => expect((await v.health()).sources[0]?.age).toBe(0);
+    await eventually(refreshed); // the held set answered; the refresh ran in the background
     expect([idp.hits(OIDC), idp.hits('/keys')]).toEqual([1, 2]);
 
     idp.on(OIDC, metadata(issuer, `${idp.url}/keys-v2`));
     idp.on('/keys-v2', json(jwks(key)));
     clock.advance(DISCOVERY_MAX_AGE_MS / 1000);
     await v.verify(token, at);
+    await eventually(refreshed);
     expect([idp.hits(OIDC), idp.hits('/keys'), idp.hits('/keys-v2')]).toEqual([2, 2, 1]);
     expect((await v.health()).sources[0]?.jwksUri).toBe(`${idp.url}/keys-v2`);
   });
