@@ -110,7 +110,12 @@ export function fetchJSON(url: URL, options: FetchJSONOptions): Promise<Record<s
       );
     if (signal?.aborted === true) {
       // The earlier fetches of the chain used the whole budget: do not even connect.
-      reject(deadlinePassed());
+      reject(
+        new FetchJSONError(
+          'timeout',
+          `${url.href} was not fetched: the ${options.timeoutMs} ms of remoteKeys.timeout went to the earlier fetches (metadata)`,
+        ),
+      );
       return;
     }
     let settled = false;
