@@ -6,9 +6,11 @@
 /** Tuning of remote key sources (the `remoteKeys` option of `createVerifier`). All durations in seconds. */
 export interface RemoteKeysOptions {
   /**
-   * How long a fetched JWK Set is used before the next verification re-fetches it, in seconds.
-   * Default {@link DEFAULT_REMOTE_KEYS}.cacheMaxAge = 600 (10 minutes). A token whose `kid` is not
-   * in the set triggers an earlier fetch, limited by `cooldown`.
+   * How long a fetched JWK Set is used before it is refreshed, in seconds. Default
+   * {@link DEFAULT_REMOTE_KEYS}.cacheMaxAge = 600 (10 minutes). The verification that finds the
+   * set this old starts the refresh in the background and is answered from the held set, as are
+   * all others whose `kid` it holds (stale-while-revalidate). A token whose `kid` is not in the
+   * set triggers an earlier fetch, limited by `cooldown`, and waits for it.
    */
   cacheMaxAge?: number;
   /**
@@ -24,7 +26,10 @@ export interface RemoteKeysOptions {
    * outage), raised to `cacheMaxAge` when that is longer. At least `cacheMaxAge`.
    */
   maxStaleAge?: number;
-  /** Deadline of one HTTP request (connect, headers and body), in seconds. Default 5. */
+  /**
+   * Deadline of one key refresh, in seconds: the JWK Set request (connect, headers and body) and,
+   * with discovery, the metadata requests before it, all together. Default 5.
+   */
   timeout?: number;
   /** Largest response body accepted, in bytes. Default 262144 (256 KiB). */
   maxResponseSize?: number;
@@ -63,7 +68,7 @@ export const DEFAULT_REMOTE_KEYS = Object.freeze({
   maxResponseSize: 256 * 1024,
 } as const);
 
-/** Longest accepted `timeout`, in seconds: a key fetch holds requests for this long at worst. */
+/** Longest accepted `timeout`, in seconds: a key refresh holds waiting requests this long at worst. */
 export const MAX_REMOTE_TIMEOUT = 60;
 
 const REMOTE_OPTION_NAMES = new Set(Object.keys(DEFAULT_REMOTE_KEYS));
