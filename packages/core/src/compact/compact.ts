@@ -1,12 +1,18 @@
 /**
- * Shape checks on a compact token before any decoding (docs/architecture.md SD-1 to SD-3): a length
- * cap, the strict base64url alphabet with canonical final characters, and exactly three (JWS) or
- * five (JWE) segments. Lenient base64 decoders skip whitespace, accept `=`, `+` and `/`, and
+ * Shape checks on a compact token before any decoding (docs/architecture.md SD-1 to SD-3): length
+ * caps on the token and its protected header, the strict base64url alphabet with canonical final
+ * characters, and exactly three (JWS) or five (JWE) segments. Lenient base64 decoders skip whitespace, accept `=`, `+` and `/`, and
  * ignore non-zero trailing bits, so two different strings could decode to one token; we accept
  * exactly one spelling (RFC 7515 §2, RFC 8725bis).
  */
 import { InvalidTokenError } from '../errors/errors';
 import { parseJSONObject } from './json';
+import {
+  CLAIMS_JSON_LIMITS,
+  HEADER_JSON_LIMITS,
+  MAX_HEADER_SEGMENT_CHARS,
+  type JSONShapeLimits,
+} from './limits';
 
 const JWS_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 // Encrypted key is empty for `dir` and `ECDH-ES` (RFC 7516 §7.1); every other part is not.
@@ -56,6 +62,14 @@ export function splitCompact(token: string, maxTokenLength: number): CompactToke
     );
   }
   const segments = token.split('.');
+  // The protected header is decoded and parsed before anything else is known about the token;
+  // no supported header needs more than a fraction of this (compact/limits.ts).
+  if ((segments[0] as string).length > MAX_HEADER_SEGMENT_CHARS) {
+    throw new InvalidTokenError(
+      'ERR_TOKEN_MALFORMED',
+      `the ${kind} protected header is longer than ${MAX_HEADER_SEGMENT_CHARS} characters`,
+    );
+  }
   if (!segments.every(isCanonicalSegment)) {
     throw new InvalidTokenError(
       'ERR_TOKEN_MALFORMED',
@@ -75,7 +89,36 @@ export function decodeSegment(segment: string): Uint8Array {
   return Buffer.from(segment, 'base64url');
 }
 
-/** Decodes and parses a JSON segment (header or claims) with the strict JSON rules. */
-export function decodeJSONSegment(segment: string, what: string): Record<string, unknown> {
-  return parseJSONObject(decodeSegment(segment), what);
+/**
+ * Decodes and parses a JSON segment with the strict JSON rules and the given shape caps.
+ *
+ * @param segment A segment checked by {@link splitCompact}.
+ * @param what The part's name for errors ("JWT claims").
+ * @param limits Depth and member caps; the claims caps unless given.
+ * @throws InvalidTokenError `ERR_TOKEN_MALFORMED` or `ERR_TOKEN_DUPLICATE_MEMBER`.
+ */
+export function decodeJSONSegment(
+  segment: string,
+  what: string,
+  limits: JSONShapeLimits = CLAIMS_JSON_LIMITS,
+): Record<string, unknown> {
+  return parseJSONObject(decodeSegment(segment), what, limits);
+}
+
+/**
+ * Decodes and parses a protected header (JWS or JWE) with the header caps: depth 4, 64 members.
+ *
+ * @param segment The first segment of a token checked by {@link splitCompact}.
+ * @param layer Which header, for errors.
+ * @throws InvalidTokenError `ERR_TOKEN_MALFORMED` or `ERR_TOKEN_DUPLICATE_MEMBER`.
+ * @example
+ * ```ts
+ * const header = decodeHeaderSegment(splitCompact(token, 16384).segments[0], 'JWS')
+ * ```
+ */
+export function decodeHeaderSegment(
+  segment: string,
+  layer: 'JWS' | 'JWE',
+): Record<string, unknown> {
+  return decodeJSONSegment(segment, `${layer} header`, HEADER_JSON_LIMITS);
 }

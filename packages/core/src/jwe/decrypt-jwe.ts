@@ -8,7 +8,7 @@ import { selectDecryptionKeys } from '../keys/decryption-keys';
 import type { ImportedKey } from '../keys/key-input';
 import { FORBIDDEN_KEY_MANAGEMENT } from '../lib/algorithms';
 import type { CryptoPool } from '../lib/crypto-pool';
-import { decodeJSONSegment } from '../compact/compact';
+import { decodeHeaderSegment } from '../compact/compact';
 import { normalizeMediaType } from '../compact/media-type';
 import { checkCommonHeader, readAlg } from '../compact/header-checks';
 import { decryptWithJose } from './engines/jose';
@@ -52,7 +52,7 @@ export async function decryptJWE(
   segments: readonly string[],
   context: JWEDecryptionContext,
 ): Promise<DecryptedJWE> {
-  const header = decodeJSONSegment(segments[0] as string, 'JWE header');
+  const header = decodeHeaderSegment(segments[0] as string, 'JWE');
   const alg = readAlg(header, 'JWE');
   const enc = header.enc;
   if (FORBIDDEN_KEY_MANAGEMENT.test(alg) || !context.keyManagementAlgorithms.has(alg)) {

@@ -4,7 +4,7 @@
 import { InvalidTokenError } from '../errors/errors';
 import type { ImportedKey } from '../keys/key-input';
 import type { SigningKeySource } from '../keys/key-source';
-import { decodeJSONSegment } from '../compact/compact';
+import { decodeHeaderSegment, decodeJSONSegment } from '../compact/compact';
 import { checkCommonHeader, readAlg } from '../compact/header-checks';
 import { verifySignature } from './jws-signature';
 
@@ -52,7 +52,7 @@ export async function verifyJWS<T extends JWSIssuer>(
   segments: readonly string[],
   context: JWSVerificationContext<T>,
 ): Promise<VerifiedJWS<T>> {
-  const header = decodeJSONSegment(segments[0] as string, 'JWS header');
+  const header = decodeHeaderSegment(segments[0] as string, 'JWS');
   const alg = readAlg(header, 'JWS');
   // RFC 8725 §3.1: the algorithm comes from our allowlist, never from the token alone;
   // `none` is never in it, in any spelling.
