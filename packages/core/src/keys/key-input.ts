@@ -11,6 +11,7 @@ import {
 } from 'node:crypto';
 // resolution-mode lets the CommonJS .d.ts name ESM-only jose's types under module node16 and TS < 5.8.
 import type { JWK } from 'jose' with { 'resolution-mode': 'import' };
+import { isAcceptableRSAExponent, RSA_EXPONENT_RULE } from './rsa-exponent';
 
 /** A JSON Web Key Set (RFC 7517 §5). */
 export interface JSONWebKeySet {
@@ -57,18 +58,19 @@ export function hasPrivateMembers(jwk: JWK): boolean {
   );
 }
 
-/** Throws when an RSA key is shorter than {@link MIN_RSA_BITS} or has a degenerate exponent. */
+/** Throws when an RSA key is shorter than {@link MIN_RSA_BITS} or its exponent is out of bounds. */
 function assertKeyStrength(key: KeyObject, option: string): void {
   if (key.asymmetricKeyType !== 'rsa' && key.asymmetricKeyType !== 'rsa-pss') return;
   const bits = key.asymmetricKeyDetails?.modulusLength;
   if ((bits ?? 0) < MIN_RSA_BITS) {
     throw new TypeError(`${option}: RSA keys must be at least ${MIN_RSA_BITS} bits (got ${bits})`);
   }
-  // RFC 8017 §3.1: e is odd and at least 3. With e = 1 a signature is the encoded message
-  // itself, so anyone can forge one (Wycheproof json_web_key_test "rejectsPublicExponent1").
+  // FIPS 186-5 §5.4: odd, 2^16 < e < 2^256 (keys/rsa-exponent.ts says why each side matters;
+  // Wycheproof json_web_key_test "rejectsPublicExponent1" is the e = 1 case). A remote set
+  // skips such a key like any other it cannot use.
   const e = key.asymmetricKeyDetails?.publicExponent;
-  if (e !== undefined && (e < 3n || e % 2n === 0n)) {
-    throw new TypeError(`${option}: the RSA public exponent must be odd and at least 3`);
+  if (e !== undefined && !isAcceptableRSAExponent(e)) {
+    throw new TypeError(`${option}: ${RSA_EXPONENT_RULE}`);
   }
 }
 
