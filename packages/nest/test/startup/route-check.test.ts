@@ -13,9 +13,11 @@ import {
 } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { AuthGuard, PassportModule } from '@nestjs/passport';
+import type { AccessToken } from '@tokenward/core';
 import {
   AccessTokenGuard,
   AnyRole,
+  Auth,
   AnyScope,
   OptionalAuth,
   Public,
@@ -266,6 +268,86 @@ describe('TokenwardModule start-up check', () => {
       const { app, url } = await boot([HealthController]);
       try {
         await request(url).get('/health').expect(200);
+      } finally {
+        await app.close();
+      }
+    });
+  });
+
+  describe('@Auth() where nothing authenticates the request', () => {
+    it('refuses to start on a handler reading @Auth() with no guard, naming it', async () => {
+      @Controller('me')
+      class MeController {
+        @Get()
+        me(@Auth('subject') subject: string | undefined) {
+          return { subject };
+        }
+      }
+      await expect(boot([MeController])).rejects.toThrow(
+        'TokenwardModule: MeController.me reads @Auth() but nothing authenticates its requests',
+      );
+    });
+
+    it("refuses AuthGuard('tokenward') when no TokenwardStrategy is registered", async () => {
+      @Controller('me')
+      class MeController {
+        @UseGuards(AuthGuard('tokenward'))
+        @Get()
+        me(@Auth() auth: AccessToken | undefined) {
+          return { subject: auth?.subject };
+        }
+      }
+      await expect(boot([MeController])).rejects.toThrow(/MeController\.me reads @Auth\(\)/);
+    });
+
+    it('starts when an AccessTokenGuard or a passport AuthGuard with TokenwardStrategy covers it', async () => {
+      @UseGuards(AccessTokenGuard)
+      @Controller('a')
+      class GuardController {
+        @Get()
+        me(@Auth('subject') subject: string) {
+          return { subject };
+        }
+      }
+      @Controller('b')
+      class PassportController {
+        @UseGuards(AuthGuard('tokenward'))
+        @Get()
+        me(@Auth('subject') subject: string) {
+          return { subject };
+        }
+      }
+      const { app, url } = await boot([GuardController, PassportController], {
+        providers: [TokenwardStrategy],
+      });
+      try {
+        const token = await issuer.issueSigned({ sub: 'ada' });
+        for (const path of ['/a', '/b']) {
+          await request(url).get(path).expect(401);
+          await request(url)
+            .get(path)
+            .set('Authorization', `Bearer ${token}`)
+            .expect(200, { subject: 'ada' });
+        }
+      } finally {
+        await app.close();
+      }
+    });
+
+    it("starts with the default guard: 'global'", async () => {
+      @Controller('me')
+      class MeController {
+        @Get()
+        me(@Auth('subject') subject: string) {
+          return { subject };
+        }
+      }
+      const { app, url } = await startApp({
+        imports: [TokenwardModule.forRoot(issuer.verifierOptions())],
+        controllers: [MeController],
+      });
+      try {
+        await request(url).get('/me').expect(401);
       } finally {
         await app.close();
       }
