@@ -5,6 +5,13 @@
  */
 import type { BearerErrorAttribute, TokenwardError, TokenwardErrorCode } from '../errors/errors';
 import type { RequestLike } from '../http/request';
+import { scanJSONShape } from '../compact/json-shape';
+import {
+  CLAIMS_JSON_LIMITS,
+  HEADER_JSON_LIMITS,
+  MAX_HEADER_SEGMENT_CHARS,
+  type JSONShapeLimits,
+} from '../compact/limits';
 
 /** What the `onRejection` hook is told about one rejection. Keep it small: it is public API. */
 export interface RejectionEvent {
@@ -40,10 +47,17 @@ const MAX_AUDIENCES = 10;
 const short = (value: unknown): string | undefined =>
   typeof value === 'string' ? value.slice(0, MAX_VALUE_LENGTH) : undefined;
 
-function decodeObject(segment: string | undefined): Record<string, unknown> | undefined {
+function decodeObject(
+  segment: string | undefined,
+  limits: JSONShapeLimits,
+): Record<string, unknown> | undefined {
   if (segment === undefined || segment === '') return undefined;
   try {
-    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    const text = Buffer.from(segment, 'base64url').toString('utf8');
+    // The token's own shape caps (compact/limits.ts): a hostile shape costs the hook no more
+    // than it cost the verifier.
+    if (!scanJSONShape(text, limits).ok) return undefined;
+    const value: unknown = JSON.parse(text);
     return typeof value === 'object' && value !== null && !Array.isArray(value)
       ? (value as Record<string, unknown>)
       : undefined;
@@ -61,9 +75,12 @@ function describeToken(
   if (token.length > maxLength) return {};
   const segments = token.split('.');
   if (segments.length !== 3 && segments.length !== 5) return {};
-  const header = decodeObject(segments[0]);
+  const header =
+    (segments[0] as string).length > MAX_HEADER_SEGMENT_CHARS
+      ? undefined
+      : decodeObject(segments[0], HEADER_JSON_LIMITS);
   // A JWE's payload is ciphertext: only the header (with any replicated iss/aud) can be read.
-  const claims = segments.length === 3 ? decodeObject(segments[1]) : header;
+  const claims = segments.length === 3 ? decodeObject(segments[1], CLAIMS_JSON_LIMITS) : header;
   const aud = claims?.aud;
   const audience =
     typeof aud === 'string'
