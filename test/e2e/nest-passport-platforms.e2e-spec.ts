@@ -7,16 +7,21 @@
  * TokenwardModule applies.
  */
 import {
+  Catch,
   Controller,
   Get,
+  HttpException,
   Inject,
   Injectable,
   Module,
   Req,
   UseGuards,
+  type ArgumentsHost,
+  type ExceptionFilter,
   type INestApplication,
+  type Provider,
 } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { APP_FILTER, HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { AuthGuard, PassportModule } from '@nestjs/passport';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { AccessToken, Verifier } from '@tokenward/core';
@@ -52,35 +57,46 @@ class ProfileController {
   }
 }
 
+// An application's own filter, answering every HttpException in its own shape.
+@Catch(HttpException)
+class AppErrorFilter implements ExceptionFilter {
+  constructor(private readonly adapterHost: HttpAdapterHost) {}
+  catch(exception: HttpException, host: ArgumentsHost): void {
+    const response: unknown = host.switchToHttp().getResponse();
+    const status = exception.getStatus();
+    this.adapterHost.httpAdapter.reply(response, { app: 'filter', status }, status);
+  }
+}
+
+const start = async (platform: 'express' | 'fastify', providers: Provider[], realm: string) => {
+  const issuer = await createTestIssuer({
+    signingAlgorithm: 'ES256',
+    keyManagementAlgorithm: 'ECDH-ES+A256KW',
+  });
+  @Module({
+    imports: [
+      PassportModule,
+      TokenwardModule.forRoot({ ...issuer.verifierOptions(), realm, guard: 'manual' }),
+    ],
+    controllers: [ProfileController],
+    providers: [QueryOrHeaderStrategy, ...providers],
+  })
+  class AppModule {}
+  const app: INestApplication =
+    platform === 'fastify'
+      ? await NestFactory.create(AppModule, new FastifyAdapter(), { logger: false })
+      : await NestFactory.create(AppModule, { logger: false });
+  await app.listen(0, '127.0.0.1');
+  return { issuer, app, url: await app.getUrl() };
+};
+
 describe.each(['express', 'fastify'] as const)('TokenwardStrategy on %s', (platform) => {
   let issuer: TestIssuer;
   let app: INestApplication;
   let url: string;
 
   beforeAll(async () => {
-    issuer = await createTestIssuer({
-      signingAlgorithm: 'ES256',
-      keyManagementAlgorithm: 'ECDH-ES+A256KW',
-    });
-    @Module({
-      imports: [
-        PassportModule,
-        TokenwardModule.forRoot({
-          ...issuer.verifierOptions(),
-          realm: 'profiles',
-          guard: 'manual',
-        }),
-      ],
-      controllers: [ProfileController],
-      providers: [QueryOrHeaderStrategy],
-    })
-    class AppModule {}
-    app =
-      platform === 'fastify'
-        ? await NestFactory.create(AppModule, new FastifyAdapter(), { logger: false })
-        : await NestFactory.create(AppModule, { logger: false });
-    await app.listen(0, '127.0.0.1');
-    url = await app.getUrl();
+    ({ issuer, app, url } = await start(platform, [], 'profiles'));
   });
   afterAll(() => app.close());
 
@@ -150,3 +166,38 @@ describe.each(['express', 'fastify'] as const)('TokenwardStrategy on %s', (platf
     );
   });
 });
+
+describe.each(['express', 'fastify'] as const)(
+  "TokenwardStrategy on %s beside the application's own exception filter",
+  (platform) => {
+    let issuer: TestIssuer;
+    let app: INestApplication;
+    let url: string;
+
+    beforeAll(async () => {
+      ({ issuer, app, url } = await start(
+        platform,
+        [{ provide: APP_FILTER, useClass: AppErrorFilter }],
+        'filtered',
+      ));
+    });
+    afterAll(() => app.close());
+
+    it("answers with the application's body, the challenge still set", async () => {
+      const missing = await request(url).get('/profile').expect(401);
+      expect(missing.body).toEqual({ app: 'filter', status: 401 });
+      expect(missing.headers['www-authenticate']).toBe('Bearer realm="filtered"');
+      const token = await issuer.issueSigned({ sub: 'blocked' });
+      const refused = await request(url).get(`/profile?token=${token}`).expect(401);
+      expect(refused.body).toEqual({ app: 'filter', status: 401 });
+      expect(refused.headers['www-authenticate']).toMatch(
+        /^Bearer realm="filtered", error="invalid_token", error_description="/,
+      );
+    });
+
+    it('lets a valid token through', async () => {
+      const token = await issuer.issueSigned({ sub: 'alice' });
+      await request(url).get(`/profile?token=${token}`).expect(200, { id: 'alice' });
+    });
+  },
+);

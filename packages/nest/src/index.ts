@@ -10,6 +10,7 @@ export type {
 export type {
   TokenwardModuleOptions,
   TokenwardModuleExtras,
+  TokenwardGuardMode,
   TokenwardVerifierInstanceOptions,
 } from './interfaces/tokenward-module-options.interface';
 export {
@@ -33,4 +34,9 @@ export { Auth } from './decorators/auth.decorator';
 export { TokenwardHttpException, toHttpException } from './tokenward.exception';
 export { TokenwardExceptionFilter } from './filters/tokenward-exception.filter';
 export { TokenwardStrategy } from './strategies/tokenward.strategy';
-export type { TokenwardStrategyOptions, TokenExtractor } from './strategies/tokenward.strategy';
+export type {
+  TokenwardStrategyOptions,
+  TokenExtractor,
+  PassportActions,
+  PassportRequest,
+} from './strategies/tokenward.strategy';

@@ -3,7 +3,7 @@
  * an application's own (as throttler's `throttler.constants.ts` does).
  */
 
-/** Injection token of the module's {@link Verifier} (`@Inject(TOKENWARD_VERIFIER)`). */
+/** Injection token of the module's {@link @tokenward/core!Verifier | Verifier} (`@Inject(TOKENWARD_VERIFIER)`). */
 export const TOKENWARD_VERIFIER = Symbol.for('tokenward:verifier');
 
 /** Metadata key holding the list of core policies a controller or handler requires. */

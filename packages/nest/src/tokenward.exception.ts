@@ -13,7 +13,8 @@ import { TokenwardError } from '@tokenward/core';
  * with its stable `code`, is the `cause`.
  *
  * Nest's default exception filter sends the status and body but not the headers; the guard and
- * the strategy therefore set `WWW-Authenticate` on the response themselves before throwing. Custom
+ * the strategy therefore set `WWW-Authenticate` on the response themselves (on Express and
+ * Fastify) before throwing. Custom
  * filters can read it from `getHeaders()`, or use {@link TokenwardExceptionFilter}.
  */
 export class TokenwardHttpException extends HttpException {

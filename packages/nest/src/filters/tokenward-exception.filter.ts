@@ -5,10 +5,10 @@ import { TokenwardHttpException } from '../tokenward.exception';
 /**
  * Answers a {@link TokenwardHttpException} per RFC 6750: status, `WWW-Authenticate` (RFC 9110
  * §11.6.1) and the JSON body, on any platform (Express, Fastify); Nest's own base filter sends
- * status and body but drops the header. {@link AccessTokenGuard} sets the header itself and the
- * strategy does on Express; register this filter for `TokenwardStrategy` on Fastify, or when you
- * throw `TokenwardHttpException` yourself. It is not registered by `TokenwardModule`: a global
- * filter from a library would take precedence over the application's own filters.
+ * status and body but drops the header. {@link AccessTokenGuard} and `TokenwardStrategy` set the
+ * header on the response themselves, so they need no filter; register this one when you throw
+ * `TokenwardHttpException` yourself. It is not registered by `TokenwardModule`: a global filter
+ * from a library would take precedence over the application's own filters.
  *
  * @example
  * ```ts
