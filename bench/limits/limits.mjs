@@ -10,6 +10,8 @@
  * token asks for would cost if it were done (one PBKDF2 at the token's p2c, inflating the bomb,
  * one RSA private-key operation). Then it sends 100,000 distinct bad tokens and reports RSS and
  * heap before and after, and how often the remote JWKS was fetched for 25,000 random `kid`s.
+ * Then the event-loop time per garbage JWE by key type (key-types.mjs) and per hostile JSON
+ * shape (json-shapes.mjs).
  */
 import {
   constants,
@@ -346,3 +348,10 @@ out('active time, CPU = process.cpuUsage, main thread plus worker and libuv thre
 out();
 const { runKeyTypes } = await import('./key-types.mjs');
 await runKeyTypes(out, { quick: process.argv.includes('--quick') });
+
+out();
+out('Event-loop time per hostile JSON shape in the header or claims, next to valid tokens with');
+out('the same key (bench/limits/json-shapes.mjs; ms per token):');
+out();
+const { runJSONShapes } = await import('./json-shapes.mjs');
+await runJSONShapes(out, { quick: process.argv.includes('--quick') });
