@@ -198,7 +198,7 @@ export const SUBJECTS = {
     supports: () => true,
     build: async (keys, scenario) => {
       const m = sigKeyMaterial(keys, scenario);
-      // Keys imported once, as CryptoKeys (PERFORMANCE.md: a raw secret re-imports per call).
+      // Keys imported once, as CryptoKeys: jose 6 re-imports a raw Uint8Array secret on every call.
       const sigKey = m.secret
         ? await jose.importJWK(
             { kty: 'oct', k: m.secret.toString('base64url'), alg: 'HS256' },
