@@ -1,0 +1,48 @@
+/** Where audit events go, and the `audit` option of a verifier. */
+import type { KeyObject } from 'node:crypto';
+import type { RequestLike } from '../http/request';
+import type { AuditEvent } from './audit-event';
+
+/**
+ * A destination for audit events. The verifier's audit queue calls `write` with batches, one
+ * batch at a time, never on a request's path: a slow, failing or hanging sink costs requests
+ * nothing (its events are dropped and counted instead).
+ */
+export interface AuditSink {
+  /**
+   * Writes a batch, in order. A rejection (or a throw) counts the batch as lost
+   * (`audit_events_dropped`, cause `write_failed`); the queue goes on with the next batch.
+   */
+  write(events: readonly AuditEvent[]): void | Promise<void>;
+  /** Makes everything written so far durable (flushes buffers). Called by `verifier.close()`. */
+  flush?(): Promise<void>;
+  /** Flushes and releases the sink (closes files). Called once, by `verifier.close()`. */
+  close?(): Promise<void>;
+}
+
+/** A sink, or a function that receives one event at a time (`(event) => void`). */
+export type AuditSinkInput = AuditSink | ((event: AuditEvent) => void | Promise<void>);
+
+/** The `audit` option of a verifier. */
+export interface AuditOptions {
+  /** Where events go: a sink (file, pino) or a function. */
+  sink: AuditSinkInput;
+  /**
+   * Key of the HMAC-SHA-256 that pseudonymises subject, client and token id (at least 32
+   * bytes). Without it those three fields are omitted from every event, never hashed bare: a bare
+   * hash of a user id is reversible by guessing.
+   */
+  pseudonymizationKey?: string | Uint8Array | KeyObject;
+  /** Most events held while the sink is busy; beyond it events are dropped and counted. Default 10,000. */
+  maxQueuedEvents?: number;
+  /** Most events per `write` call. Default 500. */
+  batchSize?: number;
+  /** Seconds a `write` may take before its batch counts as failed. Default 5. */
+  writeTimeout?: number;
+  /**
+   * The request id of an event: default, the framework's `req.id` (Fastify, pino-http) when it is
+   * a string or number, else an `X-Request-Id` header of at most 128 visible ASCII characters.
+   * `false`: none.
+   */
+  requestId?: false | ((request: RequestLike) => string | undefined);
+}
