@@ -5,6 +5,18 @@
 export { createVerifier } from './verifier/create-verifier';
 export type { Verifier, VerifyContext, VerifierHealth, TokenGetter } from './verifier/types';
 export type { RejectionEvent, RejectionHandler } from './verifier/rejection';
+export { AUDIT_SCHEMA } from './audit/audit-event';
+export type {
+  AuditEvent,
+  AuditDecisionEvent,
+  AuditDropEvent,
+  AuditDecisionName,
+  AuditStage,
+  AuditBindingScheme,
+  AuditEncryption,
+} from './audit/audit-event';
+export type { AuditSink, AuditSinkInput, AuditOptions } from './audit/audit-sink';
+export * from './audit/exports';
 export type {
   VerifierOptions,
   EncryptionMode,
