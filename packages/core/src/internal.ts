@@ -3,4 +3,4 @@
  * @tokenward/nest). For first-party adapters; not covered by semver: names and signatures may
  * change in any release.
  */
-export { presentRejection, verifyRequestFromCache } from './verifier/sync-path';
+export { presentRejection, runRouteStep, verifyRequestFromCache } from './verifier/sync-path';

@@ -12,6 +12,7 @@ import {
 } from '@tokenward/core';
 import { verifyRequestFromCache } from '@tokenward/core/internal';
 import './augment';
+import { routeTemplate } from './route-template';
 import {
   fail,
   STATE,
@@ -101,8 +102,14 @@ export function authenticate(
   const resolved = isVerifier(verifier) ? verifier : createVerifier(verifier);
   const state: RequestState = { realm: resolved.realm, errorHandling, verifier: resolved };
   // Express's request is the RequestLike the getter is handed back.
-  const context = getToken && {
+  const shared = getToken && {
     getToken: (request: unknown) => getToken(request as Request),
+  };
+  // The route template, for the audit event: known when authenticate() is route-level middleware
+  // (`app.get('/x/:id', authenticate(), …)`), not when it runs before routing (`app.use`).
+  const contextOf = (req: Request) => {
+    const route = routeTemplate(req);
+    return route === undefined ? shared : { ...shared, route };
   };
 
   // Not an `async` function: Express 5 would attach its own handlers to the returned promise,
@@ -112,6 +119,7 @@ export function authenticate(
     // Express's request already has the RequestLike shape: method, url, headers, and the
     // parsed query and body (when a body parser ran) for the opt-in token locations.
     // A token verified before is answered synchronously: no promise, no extra event-loop job.
+    const context = contextOf(req);
     const cached = verifyRequestFromCache(resolved, req, context);
     if (cached !== undefined) {
       req.auth = cached;

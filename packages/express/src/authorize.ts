@@ -16,8 +16,9 @@ import {
   type ClaimPath,
   type Policy,
 } from '@tokenward/core';
-import { presentRejection } from '@tokenward/core/internal';
+import { presentRejection, runRouteStep } from '@tokenward/core/internal';
 import './augment';
+import { routeTemplate } from './route-template';
 import { fail, STATE, UNAUTHENTICATED, type WithState } from './request-state';
 
 /**
@@ -36,29 +37,36 @@ export function authorize(policy: Policy): RequestHandler {
   return (req, res, next) => {
     const authenticated = (req as WithState)[STATE];
     const state = authenticated ?? UNAUTHENTICATED;
-    const failed = (error: unknown): void => {
-      // Policies are verifier-independent; the failure is presented as the verifier presents its
-      // own (realm, terse descriptions, onRejection hook).
-      const presented =
-        state.verifier !== undefined
-          ? presentRejection(state.verifier, error, req)
-          : error instanceof TokenwardError
-            ? error.withRealm(state.realm)
-            : error;
-      fail(presented, state, res, next);
-    };
+    // runRouteStep presents a failure as the verifier presents its own (realm, terse
+    // descriptions, onRejection hook) and records the decision on its audit trail.
+    const failed = (error: unknown): void => fail(error, state, res, next);
     let pending: Promise<void> | undefined;
     try {
       if (req.auth === undefined) {
-        throw new MissingTokenError(
+        const missing = new MissingTokenError(
           authenticated === undefined
             ? 'the request was not authenticated: mount authenticate() before this middleware'
             : undefined,
         );
+        throw state.verifier !== undefined
+          ? presentRejection(state.verifier, missing, req, routeTemplate(req))
+          : missing.withRealm(state.realm);
       }
-      pending = runPolicies(req.auth, policies);
+      if (state.verifier !== undefined) {
+        pending = runRouteStep(state.verifier, req.auth, policies, req, routeTemplate(req));
+      } else {
+        // `req.auth` set by something other than authenticate(): the policies still hold it to
+        // every requirement (there is no verifier to present or record the decision).
+        pending = runPolicies(req.auth, policies)?.catch((error: unknown) => {
+          throw error instanceof TokenwardError ? error.withRealm(state.realm) : error;
+        });
+      }
     } catch (error) {
-      failed(error);
+      failed(
+        error instanceof TokenwardError && state.verifier === undefined
+          ? error.withRealm(state.realm)
+          : error,
+      );
       return;
     }
     if (pending === undefined) next();

@@ -15,4 +15,6 @@ export {
   requireClaim,
 } from './authorize';
 export { tokenwardErrorHandler } from './request-state';
+export { closeGracefully } from './shutdown';
+export type { CloseGracefullyOptions } from './shutdown';
 export type { ErrorHandling } from './request-state';

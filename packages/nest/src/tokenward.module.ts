@@ -1,4 +1,10 @@
-import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import {
+  Inject,
+  Module,
+  type MiddlewareConsumer,
+  type NestModule,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService } from '@nestjs/core';
 import { createVerifier, type Verifier } from '@tokenward/core';
 import { AccessTokenGuard } from './guards/access-token.guard';
@@ -40,6 +46,8 @@ function verifierFrom(options: TokenwardModuleOptions): Verifier {
  * (`@Scopes`, `@Roles`, …, `@OptionalAuth`) that no `AccessTokenGuard` covers, is both
  * `@Public()` and restricted, or reads `@Auth()` where nothing authenticates the request.
  *
+ * On shutdown the verifier is closed: its queued audit events are written first.
+ *
  * When the application registers a {@link TokenwardStrategy}, the module applies a small
  * middleware to every route that lets the strategy set `WWW-Authenticate` on its 401s on Fastify
  * too (a passport strategy is handed the request only).
@@ -80,10 +88,29 @@ function verifierFrom(options: TokenwardModuleOptions): Verifier {
   ],
   exports: [TOKENWARD_VERIFIER, AccessTokenGuard],
 })
-export class TokenwardModule extends ConfigurableTokenwardModule implements NestModule {
-  /** @param discovery Finds the application's providers (is a strategy registered?). */
-  constructor(private readonly discovery: DiscoveryService) {
+export class TokenwardModule
+  extends ConfigurableTokenwardModule
+  implements NestModule, OnApplicationShutdown
+{
+  /**
+   * @param discovery Finds the application's providers (is a strategy registered?).
+   * @param verifier The module's verifier, closed on shutdown.
+   */
+  constructor(
+    private readonly discovery: DiscoveryService,
+    @Inject(TOKENWARD_VERIFIER) private readonly verifier: Verifier,
+  ) {
     super();
+  }
+
+  /**
+   * Writes the verifier's queued audit events and closes its audit sink when the application
+   * shuts down (`app.close()`, or a signal with `app.enableShutdownHooks()`): a graceful
+   * shutdown loses no decision. A verifier passed as `{ verifier }` is closed too: the
+   * application is done with it.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    await this.verifier.close?.();
   }
 
   /**

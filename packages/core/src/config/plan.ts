@@ -18,6 +18,8 @@ import { CONTENT_ENCRYPTION_ALGORITHMS, KEY_MANAGEMENT_ALGORITHMS } from '../lib
 import { resolveCryptoPool, type CryptoPool } from '../lib/crypto-pool';
 import type { RejectionHandler } from '../verifier/rejection';
 import { resolveTrust, type IssuerTrust } from './issuer-trust';
+import { resolveAuditor, type Auditor } from '../audit/auditor';
+import { createVerifierMetrics, type VerifierMetrics } from '../metrics/verifier-metrics';
 import { allowlist, seconds, stringList } from './option-checks';
 import {
   DEFAULT_CLOCK_TOLERANCE,
@@ -52,6 +54,10 @@ export interface VerificationPlan {
   readonly onRejection: RejectionHandler | undefined;
   /** Whether clients get generic error descriptions. */
   readonly terseErrors: boolean;
+  /** The audit trail, when the `audit` option is set. */
+  readonly auditor: Auditor | undefined;
+  /** The OpenTelemetry instruments, unless `metrics: false`. */
+  readonly metrics: VerifierMetrics | undefined;
 }
 
 const KNOWN_OPTIONS = new Set<string>([
@@ -85,6 +91,8 @@ const KNOWN_OPTIONS = new Set<string>([
   'cache',
   'onRejection',
   'errorDescriptions',
+  'audit',
+  'metrics',
 ]);
 
 /**
@@ -104,7 +112,12 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
   for (const key of Object.keys(options)) {
     if (!KNOWN_OPTIONS.has(key)) throw new TypeError(`${key}: unknown option`);
   }
-  const remote = resolveRemoteKeysSettings(options.remoteKeys, options.logger);
+  // Key sources are built before the instruments (which need the issuer list): they report
+  // fetches through this late-bound reference.
+  const late: { metrics?: VerifierMetrics } = {};
+  const remote = resolveRemoteKeysSettings(options.remoteKeys, options.logger, (result) =>
+    late.metrics?.keyFetch(result),
+  );
   const { keys: keysByIssuer, sources: keySources, audiences } = resolveTrust(options, remote);
   const algorithms = new Set([...keysByIssuer.values()].flatMap((t) => [...t.algorithms]));
 
@@ -161,7 +174,15 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
     trust.set(issuer, Object.freeze({ issuer, ...keys, rules }));
   }
 
+  const metrics = createVerifierMetrics(options.metrics, new Set(trust.keys()));
+  late.metrics = metrics;
+  const auditor = resolveAuditor(options.audit, (cause, count) =>
+    metrics?.auditDropped(cause, count),
+  );
+
   return {
+    auditor,
+    metrics,
     algorithms,
     trust,
     keySources,

@@ -12,6 +12,8 @@ import type { PublicKeyInput } from '../keys/local-keys';
 import type { KeyLookup } from '../keys/key-lookup-options';
 import type { ErrorDescriptionMode } from '../errors/descriptions';
 import type { RejectionHandler } from '../verifier/rejection';
+import type { AuditOptions } from '../audit/audit-sink';
+import type { MetricsOptions } from '../metrics/verifier-metrics';
 
 /** Whether encrypted (JWE) access tokens are required, accepted, or refused. */
 export type EncryptionMode = 'required' | 'optional' | 'forbidden';
@@ -191,6 +193,19 @@ export interface VerifierOptions {
    * error's `message` for logs and `onRejection`.
    */
   errorDescriptions?: ErrorDescriptionMode;
+  /**
+   * The audit trail: one `tokenward.audit/1` event per decision (allow and deny, at verification
+   * and at the adapters' route step) to a sink (file, pino or a function), through a bounded
+   * queue that never slows or fails a request. Subject, client and token id appear only as keyed
+   * pseudonyms (`pseudonymizationKey`). Default: off. See docs/audit.md.
+   */
+  audit?: AuditOptions;
+  /**
+   * OpenTelemetry metrics (meter `tokenward`): decisions, verification duration, cache look-ups,
+   * key fetches, lost audit events. Default: the global meter provider as it is when the verifier
+   * is created (a no-op without an SDK). `false`: none.
+   */
+  metrics?: MetricsOptions | false;
 }
 
 /** Default clock tolerance in seconds. */

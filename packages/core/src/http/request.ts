@@ -25,6 +25,14 @@ export interface RequestLike {
    * its `rawHeaders` are read when the request has none of its own.
    */
   readonly raw?: { readonly rawHeaders?: readonly string[] };
+  /**
+   * The client address as the framework determined it (Express `req.ip` and Fastify
+   * `request.ip` apply their trust-proxy settings), for the audit trail. Never read from a raw
+   * `X-Forwarded-For` header.
+   */
+  readonly ip?: string;
+  /** The framework's request id (Fastify `request.id`, pino-http `req.id`), for the audit trail. */
+  readonly id?: unknown;
 }
 
 /** Where, besides the Authorization header, a token may be sent. Both off by default. */

@@ -187,6 +187,7 @@ export class RemoteKeySource implements MonitoredKeySource {
       const details = { issuers: this.issuers, jwksUri: url.href, keys: keys.length };
       if (recovered) log(logger, 'warn', 'tokenward: remote JWK Set fetched again', details);
       else log(logger, 'info', 'tokenward: remote JWK Set fetched', details);
+      this.settings.onFetch?.('ok');
     } catch (error) {
       const message = error instanceof Error ? error.message : 'unknown error';
       this.lastError = { message, at: this.settings.now() };
@@ -197,6 +198,7 @@ export class RemoteKeySource implements MonitoredKeySource {
         error: message,
         servingStaleKeys: usable,
       });
+      this.settings.onFetch?.('error');
     }
   }
 }

@@ -55,6 +55,8 @@ export interface RemoteKeysSettings {
   readonly timeoutMs: number;
   readonly maxResponseSize: number;
   readonly logger: TokenwardLogger | undefined;
+  /** Told of every JWK Set fetch's result (the key-fetch metric). */
+  readonly onFetch?: (result: 'ok' | 'error') => void;
   /** The clock, in milliseconds since the epoch (`Date.now`; replaced in unit tests). */
   readonly now: () => number;
 }
@@ -84,6 +86,7 @@ function positive(value: unknown, option: string, max = Number.MAX_SAFE_INTEGER)
 export function resolveRemoteKeysSettings(
   options: RemoteKeysOptions | undefined,
   logger: TokenwardLogger | undefined,
+  onFetch?: (result: 'ok' | 'error') => void,
 ): RemoteKeysSettings {
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw new TypeError('remoteKeys: expected an options object');
@@ -128,6 +131,7 @@ export function resolveRemoteKeysSettings(
     timeoutMs: timeout * 1000,
     maxResponseSize,
     logger,
+    ...(onFetch && { onFetch }),
     now: () => Date.now(),
   };
 }

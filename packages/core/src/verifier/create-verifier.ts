@@ -12,8 +12,10 @@ import { extractToken } from '../http/extract-token';
 import type { AccessToken } from './access-token';
 import { runTokenStages } from './pipeline';
 import type { RequestLike } from '../http/request';
-import { reportRejection } from './rejection';
-import { registerCachePath, registerRejectionPath } from './sync-path';
+import { reportRejection, unverifiedIssuer } from './rejection';
+import { registerCachePath, registerRouteDecisions } from './sync-path';
+import type { DecisionPlace } from '../audit/auditor';
+import type { SignedWith } from '../cache/verified-token-cache';
 import type { Verifier, VerifyContext } from './types';
 
 /**
@@ -37,13 +39,45 @@ import type { Verifier, VerifyContext } from './types';
 export function createVerifier(options: VerifierOptions): Verifier {
   const plan = buildPlan(options);
   const cache = plan.cache && new VerifiedTokenCache(plan.cache);
-  const { realm } = plan;
+  const { realm, auditor, metrics } = plan;
+  const recordsDecisions = auditor !== undefined || metrics !== undefined;
+
+  /** Records an allowed decision on the audit trail and in the metrics. */
+  const allowed = (place: DecisionPlace, token: AccessToken, signedWith?: SignedWith): void => {
+    metrics?.decision(place.stage, 'allow', 'ok', token.issuer);
+    auditor?.allow(place, token, signedWith);
+  };
+  /** Records a denial; the issuer a token named is kept only when it is a configured one. */
+  const denied = (
+    place: DecisionPlace,
+    error: TokenwardError,
+    received: string | undefined,
+    token: AccessToken | undefined,
+  ): void => {
+    if (!recordsDecisions) return;
+    const named =
+      token?.issuer ??
+      (received === undefined ? undefined : unverifiedIssuer(received, plan.maxTokenLength));
+    const issuer = named !== undefined && plan.trust.has(named) ? named : undefined;
+    metrics?.decision(place.stage, 'deny', error.code, issuer);
+    auditor?.deny(place, error, issuer, token);
+  };
+  const authentication = (request?: RequestLike, context?: VerifyContext): DecisionPlace => ({
+    stage: 'authentication',
+    ...(request !== undefined && { request }),
+    ...(context?.route !== undefined && { route: context.route }),
+  });
 
   /**
    * The one error boundary: every failure leaves as a TokenwardError naming this realm (terse
    * when configured), after the `onRejection` hook has seen it.
    */
-  const failure = (error: unknown, token?: unknown, request?: RequestLike): TokenwardError => {
+  const failure = (
+    error: unknown,
+    token: unknown,
+    place: DecisionPlace,
+    verified?: AccessToken,
+  ): TokenwardError => {
     // Anything that is not already ours is an unexpected failure while processing the token; it
     // still becomes a 401 so no input can turn into a 500 (the original stays as `cause`).
     let presented = (
@@ -55,7 +89,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     ).withRealm(realm);
     if (plan.terseErrors) presented = presented.terse();
     const received = typeof token === 'string' ? token : undefined;
-    reportRejection(plan.onRejection, presented, received, request, plan.maxTokenLength);
+    reportRejection(plan.onRejection, presented, received, place.request, plan.maxTokenLength);
+    denied(place, presented, received, verified);
     return presented;
   };
 
@@ -63,8 +98,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const fromCache = (
     token: string,
     context: VerifyContext | undefined,
+    countMiss = true,
   ): AccessToken | undefined => {
-    const cached = cache?.get(token);
+    if (cache === undefined) return undefined;
+    const cached = cache.get(token);
+    // The adapters' synchronous path does not count its miss: verifyRequest, called next,
+    // looks again and counts it, so one request is one look-up in the metrics.
+    if (cached !== undefined || countMiss) metrics?.cacheLookup(cached !== undefined);
     // Only decryption and signature work is skipped: time claims are re-checked on every hit,
     // and policies run in the adapters on every request.
     if (cached !== undefined)
@@ -78,6 +118,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     context: VerifyContext | undefined,
     request?: RequestLike,
   ): Promise<AccessToken> => {
+    const place = authentication(request, context);
+    const started = metrics === undefined ? 0 : performance.now();
     try {
       const nowMs = nowMillis(context);
       const { accessToken, signedWith } = await runTokenStages(
@@ -86,14 +128,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
         Math.floor(nowMs / 1000),
       );
       cache?.set(accessToken, nowMs, signedWith);
+      metrics?.verification((performance.now() - started) / 1000, 'allow');
+      allowed(place, accessToken, signedWith);
       return accessToken;
     } catch (error) {
-      throw failure(error, token, request);
+      metrics?.verification((performance.now() - started) / 1000, 'deny');
+      throw failure(error, token, place);
     }
   };
 
   const verifier: Verifier = {
     realm,
+    close: () => auditor?.close() ?? Promise.resolve(),
     async health() {
       await Promise.all(plan.keySources.map((source) => source.warm()));
       const sources = plan.keySources.map((source) => source.health());
@@ -109,9 +155,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
           throw new InvalidTokenError('ERR_TOKEN_MALFORMED', 'the token must be a string');
         }
         const cached = fromCache(token, context);
-        if (cached !== undefined) return Promise.resolve(cached);
+        if (cached !== undefined) {
+          allowed(authentication(undefined, context), cached);
+          return Promise.resolve(cached);
+        }
       } catch (error) {
-        return Promise.reject(failure(error, token));
+        return Promise.reject(failure(error, token, authentication(undefined, context)));
       }
       return verifyFresh(token, context);
     },
@@ -123,10 +172,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
         const found = extractToken(request, plan.tokenSources, context?.getToken);
         token = found.token;
         const cached = fromCache(found.token, context);
-        if (cached !== undefined) return Promise.resolve(cached);
+        if (cached !== undefined) {
+          allowed(authentication(request, context), cached);
+          return Promise.resolve(cached);
+        }
         checkTokenSyntax(found);
       } catch (error) {
-        return Promise.reject(failure(error, token, request));
+        return Promise.reject(failure(error, token, authentication(request, context)));
       }
       return verifyFresh(token, context, request);
     },
@@ -134,15 +186,36 @@ export function createVerifier(options: VerifierOptions): Verifier {
   // The synchronous hit path of the first-party adapters (@tokenward/core/internal).
   registerCachePath(verifier, (request, context) => {
     if (!cache) return undefined;
+    let cached: AccessToken | undefined;
     try {
-      return fromCache(extractToken(request, plan.tokenSources, context?.getToken).token, context);
+      cached = fromCache(
+        extractToken(request, plan.tokenSources, context?.getToken).token,
+        context,
+        false,
+      );
     } catch {
       // verifyRequest, which the caller makes next, reports the same failure properly.
       return undefined;
     }
+    if (cached !== undefined) allowed(authentication(request, context), cached);
+    return cached;
   });
-  // The adapters' policy failures go through the same boundary (@tokenward/core/internal).
-  registerRejectionPath(verifier, (error, request) => failure(error, undefined, request));
+  // The adapters' route step reports through the same boundary (@tokenward/core/internal).
+  registerRouteDecisions(verifier, {
+    allow: (token, request, route) =>
+      allowed({ stage: 'authorization', request, ...(route !== undefined && { route }) }, token),
+    deny: (error, request, route, token) =>
+      failure(
+        error,
+        undefined,
+        {
+          stage: 'authorization',
+          ...(request && { request }),
+          ...(route !== undefined && { route }),
+        },
+        token,
+      ),
+  });
   return verifier;
 }
 

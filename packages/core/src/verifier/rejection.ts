@@ -102,6 +102,24 @@ function describeToken(
   };
 }
 
+/**
+ * The `iss` a token names, unverified (it may be forged), read under the same caps as
+ * {@link reportRejection}: for the audit trail, which keeps it only when it is a configured issuer.
+ *
+ * @example
+ * ```ts
+ * const named = unverifiedIssuer(token, plan.maxTokenLength)
+ * const issuer = named !== undefined && plan.trust.has(named) ? named : undefined
+ * ```
+ */
+export function unverifiedIssuer(token: string, maxLength: number): string | undefined {
+  try {
+    return describeToken(token, maxLength).issuer;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The method and path of a request: the query (which may hold `access_token`) never. */
 function describeRequest(request: RequestLike): NonNullable<RejectionEvent['request']> {
   const url = typeof request.url === 'string' ? request.url : undefined;

@@ -8,6 +8,7 @@
 import { TokenwardError } from '../errors/errors';
 import type { RequestLike } from '../http/request';
 import type { AccessToken } from './access-token';
+import { runPolicies, type Policy } from '../authz/policies';
 import type { Verifier, VerifyContext } from './types';
 
 type CachePath = (request: RequestLike, context?: VerifyContext) => AccessToken | undefined;
@@ -55,41 +56,109 @@ export function verifyRequestFromCache(
   return typeof path === 'function' ? path(request, context) : undefined;
 }
 
-type RejectionPath = (error: unknown, request?: RequestLike) => TokenwardError;
+/** How a verifier `createVerifier` built records the adapters' route-step decisions. */
+export interface RouteDecisions {
+  /** Every requirement held: an `authz_success` event. */
+  readonly allow: (token: AccessToken, request: RequestLike, route: string | undefined) => void;
+  /**
+   * A failure at the route step, presented as the verifier presents its own (realm, terse
+   * descriptions, `onRejection`) and recorded as an `authz_fail` event.
+   */
+  readonly deny: (
+    error: TokenwardError,
+    request: RequestLike | undefined,
+    route: string | undefined,
+    token: AccessToken | undefined,
+  ) => TokenwardError;
+}
 
-const REJECTION_PATH = Symbol('tokenward.rejectionPath');
+const ROUTE_DECISIONS = Symbol('tokenward.routeDecisions');
+
+type WithRouteDecisions = Verifier & { readonly [ROUTE_DECISIONS]?: RouteDecisions };
 
 /**
- * Records how a verifier `createVerifier` built presents a failure.
+ * Records how a verifier `createVerifier` built reports route-step decisions.
  *
  * @internal
  */
-export function registerRejectionPath(verifier: Verifier, path: RejectionPath): void {
-  Object.defineProperty(verifier, REJECTION_PATH, { value: path, enumerable: true });
+export function registerRouteDecisions(verifier: Verifier, decisions: RouteDecisions): void {
+  Object.defineProperty(verifier, ROUTE_DECISIONS, { value: decisions, enumerable: true });
 }
 
 /**
  * A failure found by an adapter after verification (a policy's 403, a missing token before a
- * policy), presented as the verifier presents its own: its realm, terse when configured, and
- * reported to its `onRejection` hook. For a hand-written verifier: the error under its realm.
- * A value that is not a TokenwardError (a throwing claim predicate) is returned as it is.
+ * policy), presented as the verifier presents its own: its realm, terse when configured, reported
+ * to its `onRejection` hook and recorded on its audit trail as an `authz_fail` decision. For a
+ * hand-written verifier: the error under its realm. A value that is not a TokenwardError (a
+ * throwing claim predicate) is returned as it is.
  *
  * For first-party adapters; not covered by semver.
  *
  * @param verifier The verifier of the adapter.
  * @param error What the policy threw.
- * @param request The request, for the event's method and path.
+ * @param request The request, for the event's method, ip and request id.
+ * @param route The route template, for the event.
+ * @param token The verified token the policy refused, if there was one.
  * @example
  * ```ts
- * policy(req.auth).catch((error) => fail(presentRejection(verifier, error, req)))
+ * fail(presentRejection(verifier, new MissingTokenError(), req, '/messages/:id'))
  * ```
  */
 export function presentRejection(
   verifier: Verifier,
   error: unknown,
   request?: RequestLike,
+  route?: string,
+  token?: AccessToken,
 ): unknown {
   if (!(error instanceof TokenwardError)) return error;
-  const path = (verifier as { readonly [REJECTION_PATH]?: RejectionPath })[REJECTION_PATH];
-  return typeof path === 'function' ? path(error, request) : error.withRealm(verifier.realm);
+  const decisions = (verifier as WithRouteDecisions)[ROUTE_DECISIONS];
+  return decisions !== undefined
+    ? decisions.deny(error, request, route, token)
+    : error.withRealm(verifier.realm);
+}
+
+/**
+ * The route step: runs the route's policies on a verified token and records the decision (one
+ * `authz_success` or `authz_fail` event; none for a route without requirements). Returns
+ * `undefined` when every policy is synchronous and held, so a cache hit stays promise-free;
+ * otherwise a promise of the same.
+ *
+ * For first-party adapters; not covered by semver.
+ *
+ * @param verifier The verifier that verified `token`.
+ * @param token The verified token.
+ * @param policies The route's requirements, in order.
+ * @param request The request, for the event.
+ * @param route The route template, for the event.
+ * @throws the presented failure (see {@link presentRejection}), synchronously or as a rejection.
+ * @example
+ * ```ts
+ * const pending = runRouteStep(verifier, req.auth, [requireScopes('read')], req, '/messages')
+ * if (pending === undefined) next(); else pending.then(() => next(), fail)
+ * ```
+ */
+export function runRouteStep(
+  verifier: Verifier,
+  token: AccessToken,
+  policies: readonly Policy[],
+  request: RequestLike,
+  route: string | undefined,
+): Promise<void> | undefined {
+  if (policies.length === 0) return undefined;
+  const decisions = (verifier as WithRouteDecisions)[ROUTE_DECISIONS];
+  const refuse = (error: unknown): never => {
+    throw presentRejection(verifier, error, request, route, token);
+  };
+  let pending: Promise<void> | undefined;
+  try {
+    pending = runPolicies(token, policies);
+  } catch (error) {
+    refuse(error);
+  }
+  if (pending === undefined) {
+    decisions?.allow(token, request, route);
+    return undefined;
+  }
+  return pending.then(() => decisions?.allow(token, request, route), refuse);
 }

@@ -12,6 +12,11 @@ export interface VerifyContext {
    * (a cookie, a custom header). See {@link TokenGetter}.
    */
   getToken?: TokenGetter;
+  /**
+   * The route template of the request (`/messages/:id`), for the audit event of this decision.
+   * The adapters pass it; never the raw URL (it may carry ids and query parameters).
+   */
+  route?: string;
 }
 
 /**
@@ -59,6 +64,15 @@ export interface Verifier {
    * ```
    */
   health(): Promise<VerifierHealth>;
+  /**
+   * Writes every queued audit event and closes the audit sink (call it on shutdown, after the
+   * server stopped taking requests: Nest's module does on `onApplicationShutdown`, Express
+   * apps through `closeGracefully`). Resolves when done, or after the sink's write timeout;
+   * never rejects. Decisions made after it are counted as dropped. Without `audit` it resolves
+   * at once. Optional in this interface so hand-written verifiers stay valid; `createVerifier`'s
+   * verifiers always have it.
+   */
+  close?(): Promise<void>;
 }
 
 /** What {@link Verifier.health} reports. */

@@ -6,11 +6,10 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
-import { presentRejection, verifyRequestFromCache } from '@tokenward/core/internal';
+import { runRouteStep, verifyRequestFromCache } from '@tokenward/core/internal';
 import {
   TokenwardError,
   type AccessToken,
-  runPolicies,
   type Policy,
   type RequestLike,
   type Verifier,
@@ -18,6 +17,16 @@ import {
 import { routeDeclarations } from '../decorators/route-metadata';
 import { TOKENWARD_REQUEST_PROPERTY, TOKENWARD_VERIFIER } from '../tokenward.constants';
 import { toHttpException } from '../tokenward.exception';
+
+/**
+ * The route template Nest registered for the request: Express's `req.route.path`, Fastify's
+ * `request.routeOptions.url`; never the raw URL.
+ */
+function routeTemplate(request: RequestLike): string | undefined {
+  const r = request as { route?: { path?: unknown }; routeOptions?: { url?: unknown } };
+  const path = r.route?.path ?? r.routeOptions?.url;
+  return typeof path === 'string' ? path : undefined;
+}
 
 /** What a route requires, read once from its metadata (decorators are static). */
 interface RoutePlan {
@@ -85,22 +94,25 @@ export class AccessTokenGuard implements CanActivate {
       // Failures always come as a rejected promise, whichever path a request takes.
       return Promise.reject(error);
     }
+    // The route template, for the audit events of this request's decisions.
+    const route = routeTemplate(request);
+    const verifyContext = route === undefined ? undefined : { route };
     // A token verified before is answered without a promise while the policies are synchronous
     // (the built-in ones are); anything else takes the asynchronous path below.
-    const cached = verifyRequestFromCache(this.verifier, request);
-    if (cached === undefined) return this.authenticate(context, request, plan);
+    const cached = verifyRequestFromCache(this.verifier, request, verifyContext);
+    if (cached === undefined) return this.authenticate(context, request, plan, route);
     (request as unknown as Record<string, unknown>)[TOKENWARD_REQUEST_PROPERTY] = cached;
     let pending: Promise<void> | undefined;
     try {
-      pending = runPolicies(cached, plan.policies);
+      pending = runRouteStep(this.verifier, cached, plan.policies, request, route);
     } catch (error) {
-      return Promise.reject(this.failure(context, this.policyFailure(error, request)));
+      return Promise.reject(this.failure(context, error));
     }
     if (pending === undefined) return true;
     return pending.then(
       () => true,
       (error: unknown) => {
-        throw this.failure(context, this.policyFailure(error, request));
+        throw this.failure(context, error);
       },
     );
   }
@@ -109,10 +121,14 @@ export class AccessTokenGuard implements CanActivate {
     context: ExecutionContext,
     request: RequestLike,
     plan: RoutePlan,
+    route: string | undefined,
   ): Promise<boolean> {
     let token: AccessToken;
     try {
-      token = await this.verifier.verifyRequest(request);
+      token = await this.verifier.verifyRequest(
+        request,
+        route === undefined ? undefined : { route },
+      );
     } catch (error) {
       if (plan.optional && error instanceof TokenwardError && error.code === 'ERR_TOKEN_MISSING') {
         return true;
@@ -122,20 +138,13 @@ export class AccessTokenGuard implements CanActivate {
     }
     (request as unknown as Record<string, unknown>)[TOKENWARD_REQUEST_PROPERTY] = token;
     try {
-      await runPolicies(token, plan.policies);
+      // Presents a failure as the verifier presents its own (realm, terse descriptions,
+      // onRejection) and records the decision on its audit trail.
+      await runRouteStep(this.verifier, token, plan.policies, request, route);
     } catch (error) {
-      throw this.failure(context, this.policyFailure(error, request));
+      throw this.failure(context, error);
     }
     return true;
-  }
-
-  /**
-   * A policy's failure, presented as the verifier presents its own: its realm, terse with
-   * `errorDescriptions: 'terse'`, reported once to its `onRejection` hook. Policies raise errors
-   * without knowing the verifier.
-   */
-  private policyFailure(error: unknown, request: RequestLike): unknown {
-    return presentRejection(this.verifier, error, request);
   }
 
   /** The exception to throw for a failure, with the challenge set on the response. */

@@ -1,0 +1,214 @@
+/**
+ * The `audit` option resolved: builds one {@link AuditDecisionEvent} per decision and queues it.
+ * The verifier calls it at authentication, the route step calls it at authorization; nothing
+ * here can throw into a request or wait for the sink.
+ */
+import type { SignedWith } from '../cache/verified-token-cache';
+import type { TokenwardError } from '../errors/errors';
+import type { RequestLike } from '../http/request';
+import { readHeader } from '../http/request';
+import type { AccessToken } from '../verifier/access-token';
+import {
+  AUDIT_SCHEMA,
+  type AuditDecisionEvent,
+  type AuditDecisionName,
+  type AuditStage,
+} from './audit-event';
+import { AuditQueue, type AuditQueueStats } from './audit-queue';
+import type { AuditOptions, AuditSink } from './audit-sink';
+import { createPseudonymizer } from './pseudonymize';
+import { TokenFactsMemo } from './token-facts';
+
+/** Where a decision was made, as the caller knows it. */
+export interface DecisionPlace {
+  readonly stage: AuditStage;
+  readonly request?: RequestLike;
+  /** The route template, from the adapter. */
+  readonly route?: string;
+}
+
+/** Records decisions on the audit trail. */
+export interface Auditor {
+  /** An allowed decision about a verified token. */
+  allow(place: DecisionPlace, token: AccessToken, signedWith?: SignedWith): void;
+  /** A denial; `issuer` only when it is a configured issuer. */
+  deny(
+    place: DecisionPlace,
+    error: TokenwardError,
+    issuer: string | undefined,
+    token?: AccessToken,
+  ): void;
+  /** Writes everything queued. */
+  flush(): Promise<void>;
+  /** Flushes and closes the sink. */
+  close(): Promise<void>;
+  /** The queue's counters. */
+  stats(): AuditQueueStats;
+}
+
+const OPTION_NAMES = new Set([
+  'sink',
+  'pseudonymizationKey',
+  'maxQueuedEvents',
+  'batchSize',
+  'writeTimeout',
+  'requestId',
+]);
+
+/** Longest route template, ip or request id copied into an event. */
+const MAX_ROUTE_LENGTH = 256;
+const MAX_IP_LENGTH = 64;
+const MAX_REQUEST_ID_LENGTH = 128;
+/** A request id a client sent: visible ASCII only, so it cannot break a log line or a report. */
+const REQUEST_ID_SYNTAX = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * Validates the `audit` option and builds its auditor.
+ *
+ * @param onDrop Told of every lost event (the drop metric).
+ * @throws TypeError naming the offending `audit.*` option.
+ * @example
+ * ```ts
+ * const auditor = resolveAuditor({ sink: (event) => console.log(event) })
+ * ```
+ */
+export function resolveAuditor(
+  options: AuditOptions | undefined,
+  onDrop?: (cause: 'queue_full' | 'write_failed', count: number) => void,
+): Auditor | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('audit: expected an options object { sink, pseudonymizationKey? }');
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_NAMES.has(key)) throw new TypeError(`audit.${key}: unknown option`);
+  }
+  const sink = toSink(options.sink);
+  const pseudonymize =
+    options.pseudonymizationKey === undefined
+      ? undefined
+      : createPseudonymizer(options.pseudonymizationKey);
+  const maxQueuedEvents = wholeNumber(options.maxQueuedEvents, 'audit.maxQueuedEvents', 10_000);
+  const batchSize = wholeNumber(options.batchSize, 'audit.batchSize', 500);
+  const writeTimeout = options.writeTimeout ?? 5;
+  if (typeof writeTimeout !== 'number' || !(writeTimeout > 0) || writeTimeout > 600) {
+    throw new TypeError('audit.writeTimeout: expected a number of seconds in (0, 600]');
+  }
+  const requestIdOf = options.requestId ?? defaultRequestId;
+  if (requestIdOf !== false && typeof requestIdOf !== 'function') {
+    throw new TypeError('audit.requestId: expected false or a function (request) => string');
+  }
+  const queue = new AuditQueue(sink, {
+    maxQueuedEvents,
+    batchSize,
+    writeTimeoutMs: writeTimeout * 1000,
+    ...(onDrop && { onDrop }),
+  });
+  const memo = new TokenFactsMemo(pseudonymize);
+
+  const requestFields = (place: DecisionPlace) => {
+    const request = place.request;
+    const route =
+      typeof place.route === 'string' ? place.route.slice(0, MAX_ROUTE_LENGTH) : undefined;
+    if (request === undefined) return route === undefined ? undefined : { route };
+    const method = typeof request.method === 'string' ? request.method.slice(0, 16) : undefined;
+    const ip = typeof request.ip === 'string' ? request.ip.slice(0, MAX_IP_LENGTH) : undefined;
+    let requestId: string | undefined;
+    if (requestIdOf !== false) {
+      try {
+        const id = requestIdOf(request);
+        if (typeof id === 'string' && id !== '') requestId = id.slice(0, MAX_REQUEST_ID_LENGTH);
+      } catch {
+        // An application's id function that throws costs the event its request id, nothing more.
+      }
+    }
+    return {
+      ...(method !== undefined && { method }),
+      ...(route !== undefined && { route }),
+      ...(ip !== undefined && { ip }),
+      ...(requestId !== undefined && { requestId }),
+    };
+  };
+
+  return {
+    allow(place, token, signedWith) {
+      const event: AuditDecisionEvent = {
+        schema: AUDIT_SCHEMA,
+        time: new Date().toISOString(),
+        event: place.stage === 'authentication' ? 'authn_token_valid' : 'authz_success',
+        stage: place.stage,
+        outcome: 'allow',
+        reason: 'ok',
+        status: 200,
+        ...requestFields(place),
+        ...memo.of(token, signedWith),
+      };
+      queue.push(event);
+    },
+    deny(place, error, issuer, token) {
+      const event: AuditDecisionEvent = {
+        schema: AUDIT_SCHEMA,
+        time: new Date().toISOString(),
+        event: denialName(place.stage, error),
+        stage: place.stage,
+        outcome: 'deny',
+        reason: error.code,
+        status: error.status,
+        ...requestFields(place),
+        // A verified token refused at the route step is described fully; an unverified one
+        // only by the configured issuer it named.
+        ...(token !== undefined ? memo.of(token) : issuer !== undefined && { issuer }),
+      };
+      queue.push(event);
+    },
+    flush: () => queue.flush(),
+    close: () => queue.close(),
+    stats: () => queue.stats(),
+  };
+}
+
+/** The OWASP-vocabulary name of a denial. */
+function denialName(stage: AuditStage, error: TokenwardError): AuditDecisionName {
+  if (stage === 'authorization') return 'authz_fail';
+  if (error.code === 'ERR_TOKEN_MISSING') return 'authn_token_missing';
+  if (error.status === 400) return 'authn_request_invalid';
+  if (error.status >= 500) return 'authn_unavailable';
+  return 'authn_token_invalid';
+}
+
+/** The framework's request id, else a well-formed `X-Request-Id`. */
+function defaultRequestId(request: RequestLike): string | undefined {
+  const id = request.id;
+  if (typeof id === 'string' || typeof id === 'number') return String(id);
+  const header = readHeader(request, 'x-request-id');
+  return typeof header === 'string' && REQUEST_ID_SYNTAX.test(header) ? header : undefined;
+}
+
+function toSink(sink: unknown): AuditSink {
+  if (typeof sink === 'function') {
+    const write = sink as (event: unknown) => unknown;
+    return {
+      async write(events) {
+        for (const event of events) await write(event);
+      },
+    };
+  }
+  if (
+    typeof sink === 'object' &&
+    sink !== null &&
+    typeof (sink as AuditSink).write === 'function'
+  ) {
+    return sink as AuditSink;
+  }
+  throw new TypeError(
+    'audit.sink: expected an AuditSink ({ write(events) }) or a function (event) => void',
+  );
+}
+
+function wholeNumber(value: unknown, option: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new TypeError(`${option}: expected a whole number of at least 1`);
+  }
+  return value;
+}
