@@ -59,7 +59,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
       token?.issuer ??
       (received === undefined ? undefined : unverifiedIssuer(received, plan.maxTokenLength));
     const issuer = named !== undefined && plan.trust.has(named) ? named : undefined;
-    metrics?.decision(place.stage, 'deny', error.code, issuer);
+    // The metric's issuer label maps an unconfigured name to `other` (bounded cardinality).
+    metrics?.decision(place.stage, 'deny', error.code, named);
     auditor?.deny(place, error, issuer, token);
   };
   const authentication = (request?: RequestLike, context?: VerifyContext): DecisionPlace => ({

@@ -1,0 +1,132 @@
+/**
+ * Audit events through Express: authentication and route-step decisions, each one event, with the
+ * route template (never the raw URL) and Express's `req.ip`; `closeGracefully` writes every
+ * queued event before it resolves. Real Express 5 and 4 apps on 127.0.0.1.
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RequestHandler } from 'express';
+import request from 'supertest';
+import {
+  createVerifier,
+  type AuditDecisionEvent,
+  type AuditEvent,
+  type AuditSink,
+} from '@tokenward/core';
+import { createTestIssuer, type TestIssuer } from '@tokenward/testing';
+import { authenticate, closeGracefully, requireScopes } from '../src';
+import { EXPRESS_VERSIONS } from './express-versions';
+
+const ok: RequestHandler = (_req, res) => {
+  res.json({ ok: true });
+};
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe.each(EXPRESS_VERSIONS)('audit through $label', ({ express }) => {
+  let issuer: TestIssuer;
+  beforeAll(async () => {
+    issuer = await createTestIssuer({ keyManagementAlgorithm: false });
+  });
+
+  const setup = () => {
+    const events: AuditDecisionEvent[] = [];
+    const verifier = createVerifier(
+      issuer.verifierOptions({ audit: { sink: (e) => void events.push(e as AuditDecisionEvent) } }),
+    );
+    const app = express();
+    app.get('/scoped/:id', authenticate(verifier), requireScopes('items:read'), ok);
+    app.use(authenticate(verifier));
+    app.get('/items/:id', requireScopes('items:read'), ok);
+    app.get('/open', ok);
+    return { app, events, verifier };
+  };
+
+  it('records authentication then authorization, with the route template and the ip', async () => {
+    const { app, events } = setup();
+    const token = await issuer.issueSigned({ scope: 'items:read' });
+    await request(app)
+      .get('/items/42?secret=1')
+      .set('Authorization', `Bearer ${token}`)
+      .expect(200);
+    await settle();
+    expect(events.map((e) => [e.event, e.route])).toEqual([
+      // app.use(authenticate()) runs before routing: no template is known yet.
+      ['authn_token_valid', undefined],
+      ['authz_success', '/items/:id'],
+    ]);
+    expect(events[1]).toMatchObject({ method: 'GET', ip: expect.stringMatching(/127\.0\.0\.1/) });
+    expect(JSON.stringify(events)).not.toContain('/items/42');
+  });
+
+  it('route-level authenticate() knows the template; a 403 is one authz_fail event', async () => {
+    const { app, events } = setup();
+    const token = await issuer.issueSigned({ scope: 'other' });
+    await request(app).get('/scoped/7').set('Authorization', `Bearer ${token}`).expect(403);
+    await settle();
+    expect(events).toEqual([
+      expect.objectContaining({ event: 'authn_token_valid', route: '/scoped/:id' }),
+      expect.objectContaining({
+        event: 'authz_fail',
+        stage: 'authorization',
+        outcome: 'deny',
+        reason: 'ERR_SCOPE_MISSING',
+        status: 403,
+        route: '/scoped/:id',
+        scopes: ['other'],
+      }),
+    ]);
+  });
+
+  it('a missing token is one authn_token_missing event; a route without requirements adds none', async () => {
+    const { app, events } = setup();
+    await request(app).get('/open').expect(401);
+    const token = await issuer.issueSigned();
+    await request(app).get('/open').set('Authorization', `Bearer ${token}`).expect(200);
+    await settle();
+    expect(events.map((e) => e.event)).toEqual(['authn_token_missing', 'authn_token_valid']);
+  });
+
+  it('closeGracefully: requests in flight finish, then every event is written', async () => {
+    const written: AuditEvent[] = [];
+    let closed = false;
+    // A sink slower than the requests: events are still queued when the server closes.
+    const sink: AuditSink = {
+      write: (events) =>
+        new Promise<void>((resolve) =>
+          setTimeout(() => {
+            written.push(...events);
+            resolve();
+          }, 20),
+        ),
+      close: async () => {
+        closed = true;
+      },
+    };
+    const verifier = createVerifier(issuer.verifierOptions({ audit: { sink, batchSize: 5 } }));
+    const app = express();
+    app.use(authenticate(verifier));
+    app.get('/x', ok);
+    const server: Server = await new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const token = await issuer.issueSigned();
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, () =>
+        fetch(`${base}/x`, { headers: { authorization: `Bearer ${token}` } }),
+      ),
+    );
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    expect(written.length).toBeLessThan(30);
+    await closeGracefully(server, verifier);
+    expect(written).toHaveLength(30);
+    expect(closed).toBe(true);
+    expect(server.listening).toBe(false);
+  });
+
+  it('closeGracefully refuses a bad timeout', async () => {
+    const server = express().listen(0, '127.0.0.1') as Server;
+    await expect(closeGracefully(server, [], { timeout: -1 })).rejects.toThrow(/timeout/);
+    server.close();
+  });
+});
