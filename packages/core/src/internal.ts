@@ -4,3 +4,4 @@
  * change in any release.
  */
 export { presentRejection, runRouteStep, verifyRequestFromCache } from './verifier/sync-path';
+export type { RejectionPlace } from './verifier/sync-path';

@@ -49,7 +49,7 @@ export function authorize(policy: Policy): RequestHandler {
             : undefined,
         );
         throw state.verifier !== undefined
-          ? presentRejection(state.verifier, missing, req, routeTemplate(req))
+          ? presentRejection(state.verifier, missing, req, { route: routeTemplate(req) })
           : missing.withRealm(state.realm);
       }
       if (state.verifier !== undefined) {

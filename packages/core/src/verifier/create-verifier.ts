@@ -205,16 +205,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
   registerRouteDecisions(verifier, {
     allow: (token, request, route) =>
       allowed({ stage: 'authorization', request, ...(route !== undefined && { route }) }, token),
-    deny: (error, request, route, token) =>
+    deny: (error, request, place) =>
       failure(
         error,
         undefined,
         {
-          stage: 'authorization',
+          stage: place.stage ?? 'authorization',
           ...(request && { request }),
-          ...(route !== undefined && { route }),
+          ...(place.route !== undefined && { route: place.route }),
         },
-        token,
+        place.token,
       ),
   });
   return verifier;

@@ -9,6 +9,7 @@ import { TokenwardError } from '../errors/errors';
 import type { RequestLike } from '../http/request';
 import type { AccessToken } from './access-token';
 import { runPolicies, type Policy } from '../authz/policies';
+import type { AuditStage } from '../audit/audit-event';
 import type { Verifier, VerifyContext } from './types';
 
 type CachePath = (request: RequestLike, context?: VerifyContext) => AccessToken | undefined;
@@ -67,9 +68,18 @@ export interface RouteDecisions {
   readonly deny: (
     error: TokenwardError,
     request: RequestLike | undefined,
-    route: string | undefined,
-    token: AccessToken | undefined,
+    place: RejectionPlace,
   ) => TokenwardError;
+}
+
+/** Where an adapter found a failure, for its audit event. */
+export interface RejectionPlace {
+  /** Default `'authorization'`: the route step. `'authentication'`: before a token was verified. */
+  readonly stage?: AuditStage;
+  /** The route template. */
+  readonly route?: string | undefined;
+  /** The verified token a requirement refused, if there was one. */
+  readonly token?: AccessToken | undefined;
 }
 
 const ROUTE_DECISIONS = Symbol('tokenward.routeDecisions');
@@ -97,24 +107,22 @@ export function registerRouteDecisions(verifier: Verifier, decisions: RouteDecis
  * @param verifier The verifier of the adapter.
  * @param error What the policy threw.
  * @param request The request, for the event's method, ip and request id.
- * @param route The route template, for the event.
- * @param token The verified token the policy refused, if there was one.
+ * @param place The stage (default the route step), route template and refused token.
  * @example
  * ```ts
- * fail(presentRejection(verifier, new MissingTokenError(), req, '/messages/:id'))
+ * fail(presentRejection(verifier, new MissingTokenError(), req, { route: '/messages/:id' }))
  * ```
  */
 export function presentRejection(
   verifier: Verifier,
   error: unknown,
   request?: RequestLike,
-  route?: string,
-  token?: AccessToken,
+  place: RejectionPlace = {},
 ): unknown {
   if (!(error instanceof TokenwardError)) return error;
   const decisions = (verifier as WithRouteDecisions)[ROUTE_DECISIONS];
   return decisions !== undefined
-    ? decisions.deny(error, request, route, token)
+    ? decisions.deny(error, request, place)
     : error.withRealm(verifier.realm);
 }
 
@@ -148,7 +156,7 @@ export function runRouteStep(
   if (policies.length === 0) return undefined;
   const decisions = (verifier as WithRouteDecisions)[ROUTE_DECISIONS];
   const refuse = (error: unknown): never => {
-    throw presentRejection(verifier, error, request, route, token);
+    throw presentRejection(verifier, error, request, { route, token });
   };
   let pending: Promise<void> | undefined;
   try {

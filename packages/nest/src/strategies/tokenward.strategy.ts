@@ -199,7 +199,8 @@ export class TokenwardStrategy {
       if (!user)
         throw new InvalidTokenError('ERR_TOKEN_REJECTED', 'the access token is not accepted');
     } catch (error) {
-      throw presentRejection(this.verifier, error, request as unknown as RequestLike);
+      // validate() decided about a verified token: the route step's decision, on the trail.
+      throw presentRejection(this.verifier, error, request as unknown as RequestLike, { token });
     }
     return user;
   }
@@ -221,7 +222,9 @@ export class TokenwardStrategy {
       }
       return raw;
     } catch (error) {
-      throw presentRejection(this.verifier, error, request as unknown as RequestLike);
+      throw presentRejection(this.verifier, error, request as unknown as RequestLike, {
+        stage: 'authentication',
+      });
     }
   }
 }
