@@ -16,6 +16,8 @@ export type {
   AuditEncryption,
 } from './audit/audit-event';
 export type { AuditSink, AuditSinkInput, AuditOptions } from './audit/audit-sink';
+export type { MetricsOptions } from './metrics/verifier-metrics';
+export { METER_NAME } from './metrics/verifier-metrics';
 export * from './audit/exports';
 export type {
   VerifierOptions,
