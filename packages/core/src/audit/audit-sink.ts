@@ -6,7 +6,9 @@ import type { AuditEvent } from './audit-event';
 /**
  * A destination for audit events. The verifier's audit queue calls `write` with batches, one
  * batch at a time, never on a request's path: a slow, failing or hanging sink costs requests
- * nothing (its events are dropped and counted instead).
+ * nothing (its events are dropped and counted instead). A write abandoned after `writeTimeout`
+ * may still be running when the next one starts: a sink that must keep strict order across such
+ * a stall serialises its writes itself.
  */
 export interface AuditSink {
   /**

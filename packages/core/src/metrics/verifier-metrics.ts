@@ -94,8 +94,20 @@ export function createVerifierMetrics(
   const MISS = { result: 'miss' };
   const ALLOW = { outcome: 'allow' };
   const DENY = { outcome: 'deny' };
+  // The common case, an allow by a configured issuer, is one Map look-up by issuer per stage.
+  const allowLabels = {
+    authentication: new Map<string, Record<string, string>>(),
+    authorization: new Map<string, Record<string, string>>(),
+  };
   return {
     decision(stage, outcome, reason, issuer) {
+      if (outcome === 'allow' && issuer !== undefined) {
+        const known = allowLabels[stage].get(issuer);
+        if (known !== undefined) {
+          decisions.add(1, known);
+          return;
+        }
+      }
       const label = issuerLabel(issuer);
       const key = `${stage}\0${outcome}\0${reason}\0${label}`;
       let attributes = decisionLabels.get(key);
@@ -109,6 +121,9 @@ export function createVerifierMetrics(
         };
         // Bounded: stages × outcomes × error codes × (configured issuers + 2).
         decisionLabels.set(key, attributes);
+        if (outcome === 'allow' && issuer !== undefined && label === issuer) {
+          allowLabels[stage].set(issuer, attributes);
+        }
       }
       decisions.add(1, attributes);
     },

@@ -42,10 +42,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const { realm, auditor, metrics } = plan;
   const recordsDecisions = auditor !== undefined || metrics !== undefined;
 
-  /** Records an allowed decision on the audit trail and in the metrics. */
-  const allowed = (place: DecisionPlace, token: AccessToken, signedWith?: SignedWith): void => {
-    metrics?.decision(place.stage, 'allow', 'ok', token.issuer);
-    auditor?.allow(place, token, signedWith);
+  /**
+   * Records an allowed authentication on the audit trail and in the metrics. The event's place
+   * is built only when there is an audit trail: a cache hit without one allocates nothing here.
+   */
+  const authenticated = (
+    token: AccessToken,
+    request: RequestLike | undefined,
+    context: VerifyContext | undefined,
+    signedWith?: SignedWith,
+  ): void => {
+    metrics?.decision('authentication', 'allow', 'ok', token.issuer);
+    auditor?.allow(authentication(request, context), token, signedWith);
   };
   /** Records a denial; the issuer a token named is kept only when it is a configured one. */
   const denied = (
@@ -130,7 +138,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       );
       cache?.set(accessToken, nowMs, signedWith);
       metrics?.verification((performance.now() - started) / 1000, 'allow');
-      allowed(place, accessToken, signedWith);
+      authenticated(accessToken, request, context, signedWith);
       return accessToken;
     } catch (error) {
       metrics?.verification((performance.now() - started) / 1000, 'deny');
@@ -157,7 +165,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         }
         const cached = fromCache(token, context);
         if (cached !== undefined) {
-          allowed(authentication(undefined, context), cached);
+          authenticated(cached, undefined, context);
           return Promise.resolve(cached);
         }
       } catch (error) {
@@ -174,7 +182,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
         token = found.token;
         const cached = fromCache(found.token, context);
         if (cached !== undefined) {
-          allowed(authentication(request, context), cached);
+          authenticated(cached, request, context);
           return Promise.resolve(cached);
         }
         checkTokenSyntax(found);
@@ -198,13 +206,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
       // verifyRequest, which the caller makes next, reports the same failure properly.
       return undefined;
     }
-    if (cached !== undefined) allowed(authentication(request, context), cached);
+    if (cached !== undefined) authenticated(cached, request, context);
     return cached;
   });
   // The adapters' route step reports through the same boundary (@tokenward/core/internal).
   registerRouteDecisions(verifier, {
-    allow: (token, request, route) =>
-      allowed({ stage: 'authorization', request, ...(route !== undefined && { route }) }, token),
+    allow: (token, request, route) => {
+      metrics?.decision('authorization', 'allow', 'ok', token.issuer);
+      auditor?.allow(
+        { stage: 'authorization', request, ...(route !== undefined && { route }) },
+        token,
+      );
+    },
     deny: (error, request, place) =>
       failure(
         error,
