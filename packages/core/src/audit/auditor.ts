@@ -6,7 +6,6 @@
 import type { SignedWith } from '../cache/verified-token-cache';
 import type { TokenwardError } from '../errors/errors';
 import type { RequestLike } from '../http/request';
-import { readHeader } from '../http/request';
 import type { AccessToken } from '../verifier/access-token';
 import {
   AUDIT_SCHEMA,
@@ -17,7 +16,7 @@ import {
 import { AuditQueue, type AuditQueueStats } from './audit-queue';
 import type { AuditOptions, AuditSink } from './audit-sink';
 import { createPseudonymizer } from './pseudonymize';
-import { TokenFactsMemo } from './token-facts';
+import { TokenFactsMemo, type TokenFacts } from './token-facts';
 
 /** Where a decision was made, as the caller knows it. */
 export interface DecisionPlace {
@@ -105,61 +104,73 @@ export function resolveAuditor(
     ...(onDrop && { onDrop }),
   });
   const memo = new TokenFactsMemo(pseudonymize);
+  // Decisions come in bursts: the ISO time is formatted once per millisecond, not per event.
+  let lastMs = -1;
+  let lastTime = '';
+  const now = (): string => {
+    const ms = Date.now();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      lastTime = new Date(ms).toISOString();
+    }
+    return lastTime;
+  };
 
-  const requestFields = (place: DecisionPlace) => {
+  /**
+   * One decision event. Built by assignment in one fixed order (not by spreading partial
+   * objects): every event shares one shape, and a cache hit allocates this one object only.
+   */
+  const decision = (
+    place: DecisionPlace,
+    event: AuditDecisionName,
+    outcome: 'allow' | 'deny',
+    reason: AuditDecisionEvent['reason'],
+    status: number,
+    facts: TokenFacts | undefined,
+    issuer: string | undefined,
+  ): AuditDecisionEvent => {
+    const e: Record<string, unknown> = {
+      schema: AUDIT_SCHEMA,
+      time: now(),
+      event,
+      stage: place.stage,
+      outcome,
+      reason,
+      status,
+    };
     const request = place.request;
-    const route =
-      typeof place.route === 'string' ? place.route.slice(0, MAX_ROUTE_LENGTH) : undefined;
-    if (request === undefined) return route === undefined ? undefined : { route };
-    const method = typeof request.method === 'string' ? request.method.slice(0, 16) : undefined;
-    const ip = typeof request.ip === 'string' ? request.ip.slice(0, MAX_IP_LENGTH) : undefined;
-    let requestId: string | undefined;
-    if (requestIdOf !== false) {
-      try {
-        const id = requestIdOf(request);
-        if (typeof id === 'string' && id !== '') requestId = id.slice(0, MAX_REQUEST_ID_LENGTH);
-      } catch {
-        // An application's id function that throws costs the event its request id, nothing more.
+    if (request !== undefined && typeof request.method === 'string') {
+      e.method = request.method.slice(0, 16);
+    }
+    if (typeof place.route === 'string') e.route = place.route.slice(0, MAX_ROUTE_LENGTH);
+    if (facts !== undefined) Object.assign(e, facts);
+    else if (issuer !== undefined) e.issuer = issuer;
+    if (request !== undefined) {
+      const ip = request.ip;
+      if (typeof ip === 'string') e.ip = ip.slice(0, MAX_IP_LENGTH);
+      if (requestIdOf !== false) {
+        try {
+          const id = requestIdOf(request);
+          if (typeof id === 'string' && id !== '') e.requestId = id.slice(0, MAX_REQUEST_ID_LENGTH);
+        } catch {
+          // An application's id function that throws costs the event its request id, nothing more.
+        }
       }
     }
-    return {
-      ...(method !== undefined && { method }),
-      ...(route !== undefined && { route }),
-      ...(ip !== undefined && { ip }),
-      ...(requestId !== undefined && { requestId }),
-    };
+    return e as unknown as AuditDecisionEvent;
   };
 
   return {
     allow(place, token, signedWith) {
-      const event: AuditDecisionEvent = {
-        schema: AUDIT_SCHEMA,
-        time: new Date().toISOString(),
-        event: place.stage === 'authentication' ? 'authn_token_valid' : 'authz_success',
-        stage: place.stage,
-        outcome: 'allow',
-        reason: 'ok',
-        status: 200,
-        ...requestFields(place),
-        ...memo.of(token, signedWith),
-      };
-      queue.push(event);
+      const name = place.stage === 'authentication' ? 'authn_token_valid' : 'authz_success';
+      queue.push(decision(place, name, 'allow', 'ok', 200, memo.of(token, signedWith), undefined));
     },
     deny(place, error, issuer, token) {
-      const event: AuditDecisionEvent = {
-        schema: AUDIT_SCHEMA,
-        time: new Date().toISOString(),
-        event: denialName(place.stage, error),
-        stage: place.stage,
-        outcome: 'deny',
-        reason: error.code,
-        status: error.status,
-        ...requestFields(place),
-        // A verified token refused at the route step is described fully; an unverified one
-        // only by the configured issuer it named.
-        ...(token !== undefined ? memo.of(token) : issuer !== undefined && { issuer }),
-      };
-      queue.push(event);
+      // A verified token refused at the route step is described fully; an unverified one only
+      // by the configured issuer it named.
+      const facts = token === undefined ? undefined : memo.of(token);
+      const name = denialName(place.stage, error);
+      queue.push(decision(place, name, 'deny', error.code, error.status, facts, issuer));
     },
     flush: () => queue.flush(),
     close: () => queue.close(),
@@ -180,7 +191,8 @@ function denialName(stage: AuditStage, error: TokenwardError): AuditDecisionName
 function defaultRequestId(request: RequestLike): string | undefined {
   const id = request.id;
   if (typeof id === 'string' || typeof id === 'number') return String(id);
-  const header = readHeader(request, 'x-request-id');
+  // Node, Express and Fastify keep header names in lower case: one property read, no scan.
+  const header = request.headers['x-request-id'];
   return typeof header === 'string' && REQUEST_ID_SYNTAX.test(header) ? header : undefined;
 }
 
@@ -188,8 +200,13 @@ function toSink(sink: unknown): AuditSink {
   if (typeof sink === 'function') {
     const write = sink as (event: unknown) => unknown;
     return {
-      async write(events) {
-        for (const event of events) await write(event);
+      write(events) {
+        // Synchronous functions (most) cost no promise per event; an async one is awaited in turn.
+        for (let i = 0; i < events.length; i++) {
+          const result = write(events[i]);
+          if (isThenable(result)) return awaitRest(result, write, events, i + 1);
+        }
+        return undefined;
       },
     };
   }
@@ -203,6 +220,20 @@ function toSink(sink: unknown): AuditSink {
   throw new TypeError(
     'audit.sink: expected an AuditSink ({ write(events) }) or a function (event) => void',
   );
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | undefined)?.then === 'function';
+}
+
+async function awaitRest(
+  pending: PromiseLike<unknown>,
+  write: (event: unknown) => unknown,
+  events: readonly unknown[],
+  from: number,
+): Promise<void> {
+  await pending;
+  for (let i = from; i < events.length; i++) await write(events[i]);
 }
 
 function wholeNumber(value: unknown, option: string, fallback: number): number {
