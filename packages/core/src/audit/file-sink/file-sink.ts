@@ -1,0 +1,312 @@
+/**
+ * `createFileAuditSink`: audit events as JSON lines in files that rotate by size and by UTC day,
+ * each line chained to the previous one with a keyed MAC, with Ed25519-signed checkpoints and a
+ * signed seal ending every file (line-format.ts). Edits, insertions, deletions, reordering,
+ * truncation and missing files are then detectable by `verifyAuditTrail`.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AuditEvent } from '../audit-event';
+import type { AuditSink } from '../audit-sink';
+import { listTrailFiles, trailFileName, utcDay } from './file-names';
+import { chainKeyFrom, ed25519From, type ChainKeyInput, type Ed25519KeyInput } from './key-input';
+import {
+  CHECKPOINT_LINE,
+  chainLine,
+  FILE_LINE,
+  SEAL_LINE,
+  signHead,
+  splitLine,
+} from './line-format';
+
+/** Options of {@link createFileAuditSink}. */
+export interface FileAuditSinkOptions {
+  /** The folder of the trail (created when missing). */
+  directory: string;
+  /** File name prefix. Default `audit`. */
+  prefix?: string;
+  /** HMAC-SHA-256 key of the line chain, at least 32 bytes. Keep it out of the log host's reach. */
+  chainKey: ChainKeyInput;
+  /** Ed25519 private key that signs checkpoints and seals (verified with its public key). */
+  signingKey: Ed25519KeyInput;
+  /** Bytes after which the next batch opens a new file. Default 64 MiB. */
+  maxFileBytes?: number;
+  /** Start a new file when the UTC day changes. Default true. */
+  rotateDaily?: boolean;
+  /** Events between signed checkpoints. Default 1,000. */
+  checkpointEvery?: number;
+  /** Seconds after which a checkpoint is written when events were written since the last. Default 60. */
+  checkpointInterval?: number;
+}
+
+/** A file sink; `close()` seals the current file. */
+export interface FileAuditSink extends AuditSink {
+  flush(): Promise<void>;
+  close(): Promise<void>;
+  /** The trail files this sink wrote or continued, in order (paths). */
+  files(): readonly string[];
+}
+
+interface OpenFile {
+  readonly handle: FileHandle;
+  readonly path: string;
+  readonly index: number;
+  readonly day: string;
+  size: number;
+  lines: number;
+}
+
+/** The chain's state after the last line that reached the disk. */
+interface ChainHead {
+  trail: string;
+  seq: number;
+  mac: string;
+  /** The name of the file the last line is in ('' before the first). */
+  file: string;
+}
+
+/**
+ * Creates a tamper-evident JSON-lines audit sink.
+ *
+ * After a restart it continues the trail found in `directory` (same trail id, next index, the
+ * chain carried on from the last complete line) in a new file; a previous file left unsealed by
+ * a crash is named in the new file's header (`recovered`).
+ *
+ * @throws TypeError naming a bad option.
+ * @example
+ * ```ts
+ * const sink = createFileAuditSink({
+ *   directory: '/var/log/api-audit',
+ *   chainKey: process.env.AUDIT_CHAIN_KEY!,
+ *   signingKey: readFileSync('/run/secrets/audit-ed25519.pem', 'utf8'),
+ * })
+ * createVerifier({ ...options, audit: { sink } })
+ * ```
+ */
+export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSink {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('createFileAuditSink: expected an options object');
+  }
+  const { directory } = options;
+  if (typeof directory !== 'string' || directory === '') {
+    throw new TypeError('directory: expected a folder path');
+  }
+  const prefix = options.prefix ?? 'audit';
+  if (typeof prefix !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(prefix)) {
+    throw new TypeError('prefix: expected 1-64 letters, digits, "_", "." or "-"');
+  }
+  const chainKey = chainKeyFrom(options.chainKey, 'chainKey');
+  const signingKey = ed25519From(options.signingKey, 'private', 'signingKey');
+  const maxFileBytes = positive(options.maxFileBytes, 'maxFileBytes', 64 * 1024 * 1024);
+  const checkpointEvery = positive(options.checkpointEvery, 'checkpointEvery', 1000);
+  const checkpointMs = positive(options.checkpointInterval, 'checkpointInterval', 60) * 1000;
+  const rotateDaily = options.rotateDaily ?? true;
+  if (typeof rotateDaily !== 'boolean') throw new TypeError('rotateDaily: expected a boolean');
+
+  const written: string[] = [];
+  let head: ChainHead | undefined;
+  let current: OpenFile | undefined;
+  /** The index of the last file this sink opened. */
+  let lastIndex = -1;
+  let sinceCheckpoint = 0;
+  let lastCheckpointAt = Date.now();
+  let closed = false;
+  // Writes, checkpoints and closing run one at a time, in call order, even when the queue
+  // abandoned a stalled write and went on.
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(task: () => Promise<T>): Promise<T> => {
+    const run = chain.then(task, task);
+    chain = run.catch(() => undefined);
+    return run;
+  };
+
+  /** Lines appended to a batch under construction; state is committed only after the write. */
+  const draft = (start: ChainHead) => {
+    const lines: string[] = [];
+    let { seq, mac } = start;
+    const add = (value: Record<string, unknown>) => {
+      const next = chainLine(chainKey, mac, { ...value, seq });
+      lines.push(next.line);
+      mac = next.mac;
+      seq += 1;
+    };
+    const signed = (type: string, fields: Record<string, unknown>) =>
+      add({
+        type,
+        trail: start.trail,
+        ...fields,
+        sig: signHead(signingKey, type, start.trail, seq, mac),
+      });
+    return { lines, add, signed, state: () => ({ ...start, seq, mac }) };
+  };
+
+  const commit = async (file: OpenFile, lines: readonly string[], state: ChainHead) => {
+    const text = lines.length === 0 ? '' : `${lines.join('\n')}\n`;
+    const bytes = Buffer.byteLength(text);
+    try {
+      await file.handle.write(text);
+    } catch (error) {
+      // Never leave half a line behind: cut the file back to its last complete line.
+      await file.handle.truncate(file.size).catch(() => undefined);
+      throw error;
+    }
+    file.size += bytes;
+    file.lines += lines.length;
+    head = { ...state, file: file.path };
+  };
+
+  /** The chain head to continue: this sink's, else the last complete line in the directory. */
+  const resume = async (): Promise<{ head: ChainHead; index: number; recovered?: string }> => {
+    if (head !== undefined) return { head, index: lastIndex + 1 };
+    const names = await listTrailFiles(directory, prefix);
+    const last = names.at(-1);
+    if (last === undefined)
+      return { head: { trail: randomUUID(), seq: 0, mac: '', file: '' }, index: 0 };
+    const text = await readFile(join(directory, last), 'utf8');
+    const lines = text.split('\n').filter((l) => l !== '');
+    const lastLine = lines.at(-1);
+    const parts = lastLine === undefined ? undefined : splitLine(lastLine);
+    const first = lines[0] === undefined ? undefined : safeParse(lines[0]);
+    const lastParsed = lastLine === undefined ? undefined : safeParse(lastLine);
+    const index = Number(/-(\d+)\.jsonl$/.exec(last)?.[1] ?? '0') + 1;
+    if (
+      parts === undefined ||
+      typeof first?.trail !== 'string' ||
+      typeof lastParsed?.seq !== 'number'
+    ) {
+      // The last file is unreadable (empty, or its end is garbage): a new trail begins, and a
+      // verifier of the old one reports its end.
+      return { head: { trail: randomUUID(), seq: 0, mac: '', file: '' }, index, recovered: last };
+    }
+    const sealed = lastParsed.type === SEAL_LINE;
+    return {
+      head: { trail: first.trail, seq: lastParsed.seq + 1, mac: parts.mac, file: last },
+      index,
+      ...(!sealed && { recovered: last }),
+    };
+  };
+
+  /** Opens the next file and writes its header. */
+  const openNext = async (now: number): Promise<OpenFile> => {
+    await mkdir(directory, { recursive: true });
+    const { head: start, index, recovered } = await resume();
+    const day = utcDay(now);
+    const path = join(directory, trailFileName(prefix, day, index));
+    const handle = await open(path, 'wx');
+    const file: OpenFile = { handle, path, index, day, size: 0, lines: 0 };
+    const d = draft(start);
+    d.add({
+      type: FILE_LINE,
+      trail: start.trail,
+      index,
+      created: new Date(now).toISOString(),
+      previous: start.file === '' ? null : baseName(start.file),
+      // The chain head this file continues: a trail whose older files were removed (retention)
+      // is still verifiable from here.
+      head: start.mac,
+      ...(recovered !== undefined && { recovered }),
+    });
+    try {
+      await commit(file, d.lines, d.state());
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw error;
+    }
+    written.push(path);
+    lastIndex = index;
+    return file;
+  };
+
+  /** Seals and closes the current file. */
+  const seal = async (reason: 'rotate' | 'close') => {
+    const file = current;
+    if (file === undefined || head === undefined) return;
+    const d = draft(head);
+    d.signed(SEAL_LINE, { reason, file: file.index, lines: file.lines + 1 });
+    await commit(file, d.lines, d.state());
+    await file.handle.datasync().catch(() => undefined);
+    await file.handle.close();
+    current = undefined;
+    sinceCheckpoint = 0;
+  };
+
+  const writeBatch = async (events: readonly AuditEvent[]) => {
+    if (closed) throw new Error('the audit file sink is closed');
+    const now = Date.now();
+    if (current !== undefined) {
+      const dayChanged = rotateDaily && utcDay(now) !== current.day;
+      if (dayChanged || current.size >= maxFileBytes) await seal('rotate');
+    }
+    current ??= await openNext(now);
+    const d = draft(head as ChainHead);
+    for (const event of events) d.add(event as unknown as Record<string, unknown>);
+    const due =
+      sinceCheckpoint + events.length >= checkpointEvery || now - lastCheckpointAt >= checkpointMs;
+    if (due) d.signed(CHECKPOINT_LINE, { file: current.index, time: new Date(now).toISOString() });
+    await commit(current, d.lines, d.state());
+    sinceCheckpoint = due ? 0 : sinceCheckpoint + events.length;
+    if (due) lastCheckpointAt = now;
+  };
+
+  // A quiet trail still gets its checkpoint within checkpointInterval of its last events.
+  const timer = setInterval(
+    () => {
+      if (
+        sinceCheckpoint > 0 &&
+        current !== undefined &&
+        Date.now() - lastCheckpointAt >= checkpointMs
+      ) {
+        void serial(async () => {
+          if (current === undefined || head === undefined || sinceCheckpoint === 0) return;
+          const d = draft(head);
+          d.signed(CHECKPOINT_LINE, { file: current.index, time: new Date().toISOString() });
+          await commit(current, d.lines, d.state());
+          sinceCheckpoint = 0;
+          lastCheckpointAt = Date.now();
+        }).catch(() => undefined);
+      }
+    },
+    Math.min(checkpointMs, 60_000),
+  );
+  timer.unref();
+
+  return {
+    write: (events) => serial(() => writeBatch(events)),
+    flush: () =>
+      serial(async () => {
+        await current?.handle.datasync();
+      }),
+    close: () =>
+      serial(async () => {
+        if (closed) return;
+        closed = true;
+        clearInterval(timer);
+        await seal('close');
+      }),
+    files: () => [...written],
+  };
+}
+
+function safeParse(line: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === 'object' && value !== null
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function baseName(path: string): string {
+  return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+}
+
+function positive(value: unknown, option: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`${option}: expected a number greater than 0`);
+  }
+  return value;
+}
