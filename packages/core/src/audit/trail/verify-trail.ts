@@ -89,6 +89,11 @@ export interface AuditTrailVerdict {
   readonly signedThrough: number;
   /** In order; the first is the first bad line. */
   readonly problems: readonly AuditTrailProblem[];
+  /**
+   * What is not tampering but an auditor should know: a file left unsealed by a writer that
+   * stopped without closing (a crash), which the next file continues.
+   */
+  readonly warnings: readonly AuditTrailProblem[];
 }
 
 /**
@@ -124,6 +129,9 @@ export async function verifyAuditTrail(
   let expected = 0;
   let previousIndex: number | undefined;
   let lastSeal: { reason: unknown; file: string } | undefined;
+  /** A non-last file that ended without a seal, until the next file's header explains it. */
+  let unsealed: { path: string; name: string; line: number } | undefined;
+  const warnings: AuditTrailProblem[] = [];
   /** A line whose sequence number jumped ahead, kept one line to tell a swap from a deletion. */
   let pending:
     { file: string; line: number; seq: number; mac: string; expected: number } | undefined;
@@ -191,6 +199,26 @@ export async function verifyAuditTrail(
                 'missing_file',
                 `file index ${index} follows index ${previousIndex}: a file is missing`,
               );
+            } else if (unsealed !== undefined) {
+              // The file before ended without a seal. After a crash the sink's next start names
+              // it as `recovered` and continues from its last line: a warning. Otherwise its tail
+              // was cut.
+              if (value.recovered === unsealed.name && value.head === head) {
+                warnings.push({
+                  file: unsealed.name,
+                  line: unsealed.line,
+                  kind: 'unsealed',
+                  message:
+                    'the file ends without its seal (the writer stopped without closing); the next file continues its chain',
+                });
+              } else {
+                report(
+                  unsealed.path,
+                  unsealed.line,
+                  'truncated',
+                  'the file ends without its seal: its tail was removed',
+                );
+              }
             } else if (value.head !== head) {
               report(
                 file,
@@ -204,6 +232,7 @@ export async function verifyAuditTrail(
             }
             if (typeof value.trail === 'string') trail = value.trail;
             previousIndex = index;
+            unsealed = undefined;
             // The header states the chain head it continues (its own MAC vouches for that): each
             // file is checked from there, so one problem does not hide the next file's.
             pending = undefined;
@@ -321,12 +350,8 @@ export async function verifyAuditTrail(
     }
     const last = file === sorted.at(-1);
     if (!sealedHere && !last) {
-      report(
-        file,
-        linesHere + 1,
-        'truncated',
-        'the file ends without its seal: its tail was removed, or the writer crashed',
-      );
+      // Decided at the next file's header (a crash restart, or a cut tail).
+      unsealed = { path: file, name: basename(file), line: linesHere + 1 };
     }
     if (last) {
       if (!sealedHere && !options.allowUnsealed) {
@@ -356,6 +381,7 @@ export async function verifyAuditTrail(
     sealed: lastSeal?.reason === 'close',
     signedThrough,
     problems,
+    warnings,
   };
 }
 
