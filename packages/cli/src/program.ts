@@ -5,22 +5,26 @@
 import { Command } from 'commander';
 import { registerAuditVerify } from './commands/audit-verify';
 import { registerReport } from './commands/report';
+import { PROCESS_IO, type CliIo } from './io';
 
 /**
- * Builds the program; `bin.ts` runs it on `process.argv`, tests run it on their own arguments.
+ * Builds the program; `bin.ts` runs it on `process.argv`, tests on their own arguments with a
+ * captured {@link CliIo}.
  *
+ * @param io Where output goes and how the exit code is set. Default: the process.
  * @example
  * ```ts
  * await createProgram().parseAsync(['node', 'tokenward', 'audit', 'verify', ...files])
  * ```
  */
-export function createProgram(): Command {
+export function createProgram(io: CliIo = PROCESS_IO): Command {
   const program = new Command('tokenward')
     .description('Verify tamper-evident audit trails and produce compliance reports.')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   const audit = program.command('audit').description('Work with audit trails.');
-  registerAuditVerify(audit);
-  registerReport(program);
+  registerAuditVerify(audit, io);
+  registerReport(program, io);
   return program;
 }

@@ -65,6 +65,7 @@ export function frozenVerifier(options: VerifierOptions, now: Date): Verifier {
     health: () => inner.health(),
     verify: (token, context) => inner.verify(token, at(context)),
     verifyRequest: (request, context) => inner.verifyRequest(request, at(context)),
+    close: () => inner.close(),
   };
 }
 

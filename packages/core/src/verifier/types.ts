@@ -69,10 +69,9 @@ export interface Verifier {
    * server stopped taking requests: Nest's module does on `onApplicationShutdown`, Express
    * apps through `closeGracefully`). Resolves when done, or after the sink's write timeout;
    * never rejects. Decisions made after it are counted as dropped. Without `audit` it resolves
-   * at once. Optional in this interface so hand-written verifiers stay valid; `createVerifier`'s
-   * verifiers always have it.
+   * at once.
    */
-  close?(): Promise<void>;
+  close(): Promise<void>;
 }
 
 /** What {@link Verifier.health} reports. */

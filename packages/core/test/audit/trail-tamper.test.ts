@@ -222,7 +222,7 @@ const matrix: Array<[string, AuditTrailProblemKind, Tamper]> = [
             Number(value.seq),
             head,
           );
-        const next = chainLine(chainKey, head, value);
+        const next = chainLine(createSecretKey(chainKey), head, value);
         rebuilt.push(next.line);
         head = next.mac;
       });
