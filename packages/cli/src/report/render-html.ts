@@ -192,10 +192,10 @@ export function renderHtml(report: ComplianceReport): string {
     section(
       'integrity',
       !integrity.checked
-        ? '<p id="integrity" class="muted">Not checked: no keys given (--chain-key-file, --public-key-file).</p>'
+        ? '<p id="integrity-verdict" class="muted">Not checked: no keys given (--chain-key-file, --public-key-file).</p>'
         : integrity.ok
-          ? `<p id="integrity" class="ok">Intact: ${integrity.events} events, ${integrity.sealed ? 'sealed' : 'not sealed (live)'}${integrity.warnings > 0 ? `, ${integrity.warnings} warning(s)` : ''}.</p>`
-          : `<p id="integrity" class="bad">Tampered: ${integrity.problems} problem(s); first: ${html(integrity.firstProblem)}</p>`,
+          ? `<p id="integrity-verdict" class="ok">Intact: ${integrity.events} events, ${integrity.sealed ? 'sealed' : 'not sealed (live)'}${integrity.warnings > 0 ? `, ${integrity.warnings} warning(s)` : ''}.</p>`
+          : `<p id="integrity-verdict" class="bad">Tampered: ${integrity.problems} problem(s); first: ${html(integrity.firstProblem)}</p>`,
     ),
   );
   return (
