@@ -5,7 +5,7 @@ export { createProgram } from './program';
 export { PROCESS_IO, UsageError } from './io';
 export type { CliIo } from './io';
 export { buildComplianceReport } from './report/read-report';
-export type { ComplianceReport, ReportOptions } from './report/model';
+export type { ComplianceReport, ReportOptions, Tally } from './report/model';
 export { renderHtml } from './report/render-html';
 export { renderMarkdown } from './report/render-markdown';
 export { CONTROLS } from './report/controls';
