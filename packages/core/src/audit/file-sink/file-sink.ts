@@ -126,7 +126,7 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
     const lines: string[] = [];
     let { seq, mac } = start;
     const add = (value: Record<string, unknown>) => {
-      const next = chainLine(chainKey, mac, { ...value, seq });
+      const next = chainLine(chainKey, mac, value, seq);
       lines.push(next.line);
       mac = next.mac;
       seq += 1;

@@ -37,16 +37,19 @@ export function lineMac(chainKey: KeyObject, previous: string, body: string): st
 }
 
 /**
- * One chained line (without its newline) for `value`, and its MAC.
+ * One chained line (without its newline) for `value`, and its MAC. With `seq`, the member is
+ * appended to the serialised object (no copy of the event is made for it).
  *
- * @example `const { line, mac } = chainLine(chainKey, head, { seq: 4, ...event })`
+ * @example `const { line, mac } = chainLine(chainKey, head, event, 4)`
  */
 export function chainLine(
   chainKey: KeyObject,
   previous: string,
   value: Record<string, unknown>,
+  seq?: number,
 ): { readonly line: string; readonly mac: string } {
-  const body = JSON.stringify(value).slice(0, -1);
+  const json = JSON.stringify(value);
+  const body = seq === undefined ? json.slice(0, -1) : `${json.slice(0, -1)},"seq":${seq}`;
   const mac = lineMac(chainKey, previous, body);
   return { line: `${body}${SUFFIX_HEAD}${mac}${SUFFIX_TAIL}`, mac };
 }
