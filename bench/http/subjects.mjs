@@ -3,6 +3,10 @@
 // subject after checking signature, iss, aud and exp (and decrypting nested tokens where the
 // subject can). `supports(scenario)` says which scenarios a library can do at all.
 import http from 'node:http';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import express from 'express';
 import { jose } from '../lib/deps.mjs';
@@ -95,6 +99,29 @@ export const SUBJECTS = {
       const { authenticate } = dist('express');
       return app([
         authenticate(tokenwardOptions(keys, scenario)),
+        (req, _res, next) => ((req.subjectOut = req.auth.subject), next()),
+      ]);
+    },
+  },
+
+  // The same middleware with the audit trail on: every decision to the tamper-evident file sink
+  // (HMAC chain, Ed25519 checkpoints) in a temporary folder, subjects pseudonymised.
+  'tokenward-express-audit': {
+    supports: () => true,
+    build: (keys, scenario) => {
+      const { authenticate } = dist('express');
+      const { createFileAuditSink } = dist('core');
+      const directory = mkdtempSync(join(tmpdir(), 'tokenward-bench-audit-'));
+      const sink = createFileAuditSink({
+        directory,
+        chainKey: randomBytes(32),
+        signingKey: generateKeyPairSync('ed25519').privateKey,
+      });
+      return app([
+        authenticate({
+          ...tokenwardOptions(keys, scenario),
+          audit: { sink, pseudonymizationKey: randomBytes(32) },
+        }),
         (req, _res, next) => ((req.subjectOut = req.auth.subject), next()),
       ]);
     },

@@ -54,6 +54,7 @@ export class AuditQueue {
   private droppedQueueFull = 0;
   private droppedWriteFailed = 0;
   private lastDrainFailed = false;
+  private delayed: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly sink: AuditSink,
@@ -101,15 +102,34 @@ export class AuditQueue {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.writing !== undefined) return;
+    if (this.writing !== undefined) return;
+    if (this.scheduled) {
+      // A batch that filled up while waiting for the sink's delay goes now.
+      if (this.delayed !== undefined && this.events.length >= this.settings.batchSize) {
+        clearTimeout(this.delayed);
+        this.delayed = undefined;
+        setImmediate(this.run);
+      }
+      return;
+    }
     this.scheduled = true;
     // setImmediate: after the current request's I/O callbacks, so a burst of decisions becomes
-    // one batch and no write ever runs on a request's own stack.
-    setImmediate(() => {
-      this.scheduled = false;
-      if (this.writing === undefined) this.writing = this.drain();
-    });
+    // one batch and no write ever runs on a request's own stack. A sink with a batch delay waits
+    // for a fuller batch (never longer than its delay; close() and flush() do not wait).
+    const delay = this.sink.batchDelay ?? 0;
+    if (delay > 0 && this.events.length < this.settings.batchSize) {
+      this.delayed = setTimeout(this.run, delay);
+      this.delayed.unref();
+    } else {
+      setImmediate(this.run);
+    }
   }
+
+  private readonly run = (): void => {
+    this.scheduled = false;
+    this.delayed = undefined;
+    if (this.writing === undefined) this.writing = this.drain();
+  };
 
   /** Writes batches until the queue is empty; one write at a time. */
   private async drain(): Promise<void> {

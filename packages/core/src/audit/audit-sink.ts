@@ -20,6 +20,12 @@ export interface AuditSink {
   flush?(): Promise<void>;
   /** Flushes and releases the sink (closes files). Called once, by `verifier.close()`. */
   close?(): Promise<void>;
+  /**
+   * Milliseconds the queue may hold events to hand this sink fuller batches (a file sink pays a
+   * system call per write, whatever its size). Default 0: every turn of the event loop. A full
+   * batch (`batchSize`) is written at once either way.
+   */
+  readonly batchDelay?: number;
 }
 
 /** A sink, or a function that receives one event at a time (`(event) => void`). */

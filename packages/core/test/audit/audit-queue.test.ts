@@ -131,6 +131,24 @@ describe('AuditQueue', () => {
     expect(drops(written)).toEqual([expect.objectContaining({ cause: 'queue_full', dropped: 30 })]);
   });
 
+  it("a sink's batchDelay holds events for a fuller batch; a full batch and flush() do not wait", async () => {
+    const sink = Object.assign(recorder(), { batchDelay: 40 });
+    const queue = new AuditQueue(sink, settings);
+    queue.push(event(0));
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(sink.batches).toHaveLength(0);
+    for (let i = 1; i < 4; i++) queue.push(event(i));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(sink.batches.map((b) => b.length)).toEqual([4]);
+    for (let i = 0; i < 10; i++) queue.push(event(i));
+    await new Promise((r) => setImmediate(r));
+    expect(sink.batches.map((b) => b.length)).toEqual([4, 10]);
+    queue.push(event(99));
+    await queue.flush();
+    expect(sink.batches.map((b) => b.length)).toEqual([4, 10, 1]);
+  });
+
   it('close() writes everything queued, calls flush and close on the sink, and counts later pushes', async () => {
     const calls: string[] = [];
     const sink: AuditSink = {

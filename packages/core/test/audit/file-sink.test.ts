@@ -129,7 +129,9 @@ describe('createFileAuditSink', () => {
     // or read-only disk would.
     writeFileSync(blocked, 'not a folder');
     const issuer = await createTestIssuer({ keyManagementAlgorithm: false });
-    const verifier = createVerifier(issuer.verifierOptions({ audit: { sink: sinkIn(blocked) } }));
+    // batchDelay 0: each decision is its own write, so the failures are deterministic.
+    const sink = sinkIn(blocked, { batchDelay: 0 });
+    const verifier = createVerifier(issuer.verifierOptions({ audit: { sink } }));
     const token = await issuer.issueSigned();
     for (let i = 0; i < 3; i++) await expect(verifier.verify(token)).resolves.toBeDefined();
     await new Promise((r) => setTimeout(r, 20));

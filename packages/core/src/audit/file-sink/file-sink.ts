@@ -38,6 +38,12 @@ export interface FileAuditSinkOptions {
   checkpointEvery?: number;
   /** Seconds after which a checkpoint is written when events were written since the last. Default 60. */
   checkpointInterval?: number;
+  /**
+   * Milliseconds the verifier's audit queue may hold events to write them in fuller batches (one
+   * system call per batch). Default 50; 0 writes on every turn of the event loop. `flush()` and
+   * `close()` never wait for it.
+   */
+  batchDelay?: number;
 }
 
 /** A file sink; `close()` seals the current file. */
@@ -101,6 +107,10 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
   const maxFileBytes = positive(options.maxFileBytes, 'maxFileBytes', 64 * 1024 * 1024);
   const checkpointEvery = positive(options.checkpointEvery, 'checkpointEvery', 1000);
   const checkpointMs = positive(options.checkpointInterval, 'checkpointInterval', 60) * 1000;
+  const batchDelay = options.batchDelay ?? 50;
+  if (typeof batchDelay !== 'number' || !(batchDelay >= 0) || batchDelay > 10_000) {
+    throw new TypeError('batchDelay: expected milliseconds between 0 and 10000');
+  }
   const rotateDaily = options.rotateDaily ?? true;
   if (typeof rotateDaily !== 'boolean') throw new TypeError('rotateDaily: expected a boolean');
 
@@ -272,6 +282,7 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
   timer.unref();
 
   return {
+    batchDelay,
     write: (events) => serial(() => writeBatch(events)),
     flush: () =>
       serial(async () => {
