@@ -39,7 +39,7 @@ describe('resource server, dev mode', () => {
   let dev: DevIssuer;
 
   beforeAll(async () => {
-    ({ app, url } = await listen(loadConfig({})));
+    ({ app, url } = await listen(loadConfig({ AUDIT: 'off' })));
     dev = app.get<DevIssuer>(DEV_ISSUER);
   });
   afterAll(() => app.close());
@@ -403,8 +403,12 @@ describe('configuration', () => {
   });
 
   it('defaults to dev mode on 127.0.0.1:3000', () => {
-    expect(loadConfig({})).toEqual({ mode: 'dev', host: '127.0.0.1', port: 3000 });
-    expect(loadConfig({ HOST: '::1', PORT: '0' })).toEqual({ mode: 'dev', host: '::1', port: 0 });
+    expect(loadConfig({ AUDIT: 'off' })).toEqual({ mode: 'dev', host: '127.0.0.1', port: 3000 });
+    expect(loadConfig({ HOST: '::1', PORT: '0', AUDIT: 'off' })).toEqual({
+      mode: 'dev',
+      host: '::1',
+      port: 0,
+    });
   });
 
   it('lists every problem at once, each with its variable', () => {

@@ -23,7 +23,7 @@ describe('resource server API', () => {
   let dev: DevIssuer;
 
   beforeAll(async () => {
-    app = await createApp(loadConfig({}), { logger: false });
+    app = await createApp(loadConfig({ AUDIT: 'off' }), { logger: false });
     await app.listen(0, '127.0.0.1');
     url = await app.getUrl();
     dev = app.get<DevIssuer>(DEV_ISSUER);

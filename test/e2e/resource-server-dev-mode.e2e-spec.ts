@@ -17,6 +17,8 @@ import {
 } from '../../apps/resource-server/src';
 
 const ROOT = resolve(__dirname, '../..');
+/** The dev-mode audit trail: on by default, in ./.audit, keys generated there. */
+const DEV_AUDIT = { directory: '.audit', generateKeys: true };
 const MAIN = join(ROOT, 'apps/resource-server/dist/main.js');
 
 function problemsOf(env: Record<string, string>): string[] {
@@ -45,13 +47,24 @@ describe('dev mode configuration', () => {
   it.each(['127.0.0.1', '127.4.5.6', '::1', 'localhost', 'LocalHost', '::ffff:127.0.0.1'])(
     'accepts the loopback HOST=%s',
     (host) => {
-      expect(loadConfig({ HOST: host })).toEqual({ mode: 'dev', host, port: 3000 });
+      expect(loadConfig({ HOST: host })).toEqual({
+        mode: 'dev',
+        host,
+        port: 3000,
+        audit: DEV_AUDIT,
+      });
     },
   );
 
   it('allows a non-loopback host only with TOKENWARD_DEV_ALLOW_REMOTE=1, with a loud warning', () => {
     const config = loadConfig({ HOST: '0.0.0.0', TOKENWARD_DEV_ALLOW_REMOTE: '1' });
-    expect(config).toEqual({ mode: 'dev', host: '0.0.0.0', port: 3000, allowRemote: true });
+    expect(config).toEqual({
+      mode: 'dev',
+      host: '0.0.0.0',
+      port: 3000,
+      allowRemote: true,
+      audit: DEV_AUDIT,
+    });
     expect(remoteDevWarning(config)).toContain('WARNING: DEV MODE on HOST=0.0.0.0');
     expect(startupMessage(config, 'http://127.0.0.1:3000')).toContain('WARNING');
     expect(remoteDevWarning(loadConfig({}))).toBeUndefined();
@@ -108,7 +121,8 @@ describe('the built app (dist/main.js)', () => {
   const run = (env: Record<string, string>) => {
     const child = spawn(process.execPath, [MAIN], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', ...env },
+      // AUDIT=off: these runs are about start-up checks; the audit trail has its own test.
+      env: { PATH: process.env.PATH ?? '', NO_COLOR: '1', AUDIT: 'off', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const out = { stdout: '', stderr: '' };

@@ -7,6 +7,7 @@ import { HealthController } from './health/health.controller';
 import { ShutdownNotice } from './lifecycle/shutdown-notice';
 import { MessagesController } from './messages/messages.controller';
 import { MessagesService } from './messages/messages.service';
+import { MetricsController } from './observability/metrics.controller';
 import { GreetingController } from './profile/greeting.controller';
 import { MeController } from './profile/me.controller';
 
@@ -35,6 +36,7 @@ export class AppModule {
         MeController,
         GreetingController,
         MessagesController,
+        MetricsController,
         ...(config.mode === 'dev' ? [DevTokenController] : []),
       ],
       providers: [MessagesService, ShutdownNotice],

@@ -5,9 +5,16 @@ export { remoteDevWarning, startupMessage } from './banner';
 export { startupErrorLines } from './startup-errors';
 export { AppModule } from './app.module';
 export { loadConfig, ConfigError, DEV_ALLOW_REMOTE } from './config/app-config';
-export type { AppConfig, DevConfig, IssuerConfig, IssuerSettings } from './config/app-config';
+export type {
+  AppConfig,
+  AuditSettings,
+  DevConfig,
+  IssuerConfig,
+  IssuerSettings,
+} from './config/app-config';
 export { isLoopbackHost } from './config/env-checks';
-export { APP_CONFIG, DEV_ISSUER, VERIFIER_OPTIONS } from './config/runtime.module';
+export { APP_CONFIG, DEV_ISSUER, TELEMETRY, VERIFIER_OPTIONS } from './config/runtime.module';
+export type { Telemetry } from './observability/telemetry';
 export { DEV_ISSUER_ID, DEV_AUDIENCE } from './dev/dev-issuer';
 export type { DevIssuer } from './dev/dev-issuer';
 export { INVALID_DEMO_KINDS } from './dev/token-query';

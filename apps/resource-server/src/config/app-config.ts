@@ -6,12 +6,28 @@ import { readFileSync } from 'node:fs';
 import { PRESET_NAMES, type ClaimsPresetName, type EncryptionMode } from '@tokenward/core';
 import { fetchURLProblem, isListenHost, isLoopbackHost, quote } from './env-checks';
 
+/** Where the audit trail goes and where its keys are. */
+export interface AuditSettings {
+  /** `AUDIT_DIR`; dev mode default `.audit` (relative to the working directory). */
+  readonly directory: string;
+  /** Dev mode without key files: generate the keys in `directory` on first start. */
+  readonly generateKeys: boolean;
+  /** `AUDIT_CHAIN_KEY_FILE`: the HMAC chain key (≥ 32 bytes of text). */
+  readonly chainKeyFile?: string;
+  /** `AUDIT_SIGNING_KEY_FILE`: the Ed25519 private key (PEM) for checkpoints. */
+  readonly signingKeyFile?: string;
+  /** `AUDIT_PSEUDONYM_KEY_FILE`: the pseudonymisation key (≥ 32 bytes of text). */
+  readonly pseudonymKeyFile?: string;
+}
+
 /** Settings shared by both modes. */
 interface BaseConfig {
   /** Interface to listen on. `HOST`, default 127.0.0.1 (loopback only). */
   readonly host: string;
   /** Port to listen on. `PORT`, default 3000; 0 picks a free port. */
   readonly port: number;
+  /** The audit trail; absent when off (`AUDIT=off`, or configured mode without `AUDIT_DIR`). */
+  readonly audit?: AuditSettings;
 }
 
 /**
@@ -98,11 +114,74 @@ function loadDevConfig(env: Env, host: string, port: number, problems: string[])
       `HOST: dev mode mints tokens for anyone, so it listens on a loopback host only (127.0.0.1, ::1, localhost), got ${quote(host)}; set ${DEV_ALLOW_REMOTE}=1 to override`,
     );
   }
+  const audit = loadAuditSettings(env, 'dev', problems);
   if (problems.length > 0) throw new ConfigError(problems);
-  return { mode: 'dev', host, port, ...(allow === '1' && { allowRemote: true as const }) };
+  return {
+    mode: 'dev',
+    host,
+    port,
+    ...(audit !== undefined && { audit }),
+    ...(allow === '1' && { allowRemote: true as const }),
+  };
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+const AUDIT_KEY_FILES = [
+  'AUDIT_CHAIN_KEY_FILE',
+  'AUDIT_SIGNING_KEY_FILE',
+  'AUDIT_PSEUDONYM_KEY_FILE',
+] as const;
+
+/**
+ * The audit settings: on by default in dev mode (`AUDIT=off` turns it off), on in configured mode
+ * when `AUDIT_DIR` is set, which then needs the three key files (fail closed: no trail with
+ * made-up keys in production).
+ */
+function loadAuditSettings(
+  env: Env,
+  mode: 'dev' | 'issuer',
+  problems: string[],
+): AuditSettings | undefined {
+  const switchValue = value(env, 'AUDIT');
+  if (switchValue !== undefined && switchValue !== 'off' && switchValue !== 'on') {
+    problems.push(`AUDIT: expected on or off, got ${quote(switchValue)}`);
+  }
+  const directory = value(env, 'AUDIT_DIR');
+  if (switchValue === 'off') return undefined;
+  if (mode === 'issuer' && directory === undefined) {
+    if (switchValue === 'on') problems.push('AUDIT: "on" needs AUDIT_DIR (where the trail goes)');
+    return undefined;
+  }
+  const files = AUDIT_KEY_FILES.map((name) => value(env, name));
+  const given = files.filter((f) => f !== undefined).length;
+  if (given > 0 || mode === 'issuer') {
+    AUDIT_KEY_FILES.forEach((name, i) => {
+      const path = files[i];
+      if (path === undefined)
+        problems.push(
+          `${name}: required with ${mode === 'issuer' ? 'AUDIT_DIR' : 'the other AUDIT_*_FILE variables'}`,
+        );
+      else if (!readable(path)) problems.push(`${name}: cannot read ${quote(path)}`);
+    });
+  }
+  return {
+    directory: directory ?? '.audit',
+    generateKeys: given === 0 && mode === 'dev',
+    ...(files[0] !== undefined && { chainKeyFile: files[0] }),
+    ...(files[1] !== undefined && { signingKeyFile: files[1] }),
+    ...(files[2] !== undefined && { pseudonymKeyFile: files[2] }),
+  };
+}
+
+function readable(path: string): boolean {
+  try {
+    readFileSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function value(env: Env, name: string): string | undefined {
   const raw = env[name]?.trim();
@@ -191,12 +270,14 @@ export function loadConfig(env: Env): AppConfig {
   if (encryption === 'required' && keysPath === undefined) {
     problems.push('TOKENWARD_ENCRYPTION: "required" needs TOKENWARD_DECRYPTION_KEYS');
   }
+  const audit = loadAuditSettings(env, 'issuer', problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
     mode: 'issuer',
     host,
     port,
+    ...(audit !== undefined && { audit }),
     settings: {
       issuer,
       audience: audience as string,

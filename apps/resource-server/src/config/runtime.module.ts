@@ -6,6 +6,8 @@ import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import type { TokenwardLogger, VerifierOptions } from '@tokenward/core';
 import type { AppConfig } from './app-config';
 import { createDevIssuer, type DevIssuer } from '../dev/dev-issuer';
+import { auditOptionsFor } from '../observability/audit-trail';
+import { createTelemetry, type Telemetry } from '../observability/telemetry';
 
 /** Injection token of the {@link AppConfig}. */
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -13,6 +15,8 @@ export const APP_CONFIG = Symbol('APP_CONFIG');
 export const DEV_ISSUER = Symbol('DEV_ISSUER');
 /** Injection token of the verifier options handed to `TokenwardModule.forRootAsync`. */
 export const VERIFIER_OPTIONS = Symbol('VERIFIER_OPTIONS');
+/** Injection token of the app's {@link Telemetry} (meter provider and Prometheus exporter). */
+export const TELEMETRY = Symbol('TELEMETRY');
 
 // Remote key sources report failed fetches and ignored keys here (never tokens or claims).
 const keysLogger = (): TokenwardLogger => {
@@ -24,11 +28,23 @@ const keysLogger = (): TokenwardLogger => {
   };
 };
 
-/** Builds the `createVerifier` options for a configuration. */
+/**
+ * Builds the `createVerifier` options for a configuration: its key source, the audit trail when
+ * configured, and the app's meter provider.
+ */
 export function verifierOptionsFor(
   config: AppConfig,
   devIssuer: DevIssuer | undefined,
+  telemetry?: Telemetry,
 ): VerifierOptions {
+  return {
+    ...keySourceFor(config, devIssuer),
+    ...(config.audit !== undefined && { audit: auditOptionsFor(config.audit) }),
+    ...(telemetry !== undefined && { metrics: { meterProvider: telemetry.meterProvider } }),
+  };
+}
+
+function keySourceFor(config: AppConfig, devIssuer: DevIssuer | undefined): VerifierOptions {
   if (config.mode === 'dev') return (devIssuer as DevIssuer).verifierOptions;
   const { settings } = config;
   return {
@@ -59,13 +75,15 @@ export class RuntimeModule {
           // Keys are generated at start-up and live only in memory.
           useFactory: () => (config.mode === 'dev' ? createDevIssuer() : undefined),
         },
+        { provide: TELEMETRY, useFactory: createTelemetry },
         {
           provide: VERIFIER_OPTIONS,
-          useFactory: (devIssuer: DevIssuer | undefined) => verifierOptionsFor(config, devIssuer),
-          inject: [DEV_ISSUER],
+          useFactory: (devIssuer: DevIssuer | undefined, telemetry: Telemetry) =>
+            verifierOptionsFor(config, devIssuer, telemetry),
+          inject: [DEV_ISSUER, TELEMETRY],
         },
       ],
-      exports: [APP_CONFIG, DEV_ISSUER, VERIFIER_OPTIONS],
+      exports: [APP_CONFIG, DEV_ISSUER, VERIFIER_OPTIONS, TELEMETRY],
     };
   }
 }
