@@ -126,11 +126,10 @@ describe('the built app: SIGTERM writes every decision first', () => {
       if (base === undefined) await new Promise((r) => setTimeout(r, 50));
     }
     expect(base).toBeDefined();
-    const token = await (
-      await fetch(`${base}/dev/token?scope=messages:read`)
-    )
-      .json()
-      .then((b: { access_token: string }) => b.access_token);
+    const minted = (await (await fetch(`${base}/dev/token?scope=messages:read`)).json()) as {
+      access_token: string;
+    };
+    const token = minted.access_token;
     const N = 50;
     const statuses = await Promise.all(
       Array.from({ length: N }, (_, i) =>
