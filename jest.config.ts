@@ -27,7 +27,9 @@ const config: Config = {
     '^@tokenward/core/internal$': '<rootDir>/packages/core/src/internal.ts',
   },
   transform: { '^.+\\.(t|j|mj)s$': swc as [string, Record<string, unknown>] },
-  transformIgnorePatterns: ['/node_modules/(?!(\\.pnpm/)?(jose|@nestjs|oidc-provider|commander)[@+/])'],
+  transformIgnorePatterns: [
+    '/node_modules/(?!(\\.pnpm/)?(jose|@nestjs|oidc-provider|commander)[@+/])',
+  ],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   collectCoverageFrom: ['packages/*/src/**/*.ts', '!**/index.ts'],
   coverageReporters: ['text-summary', 'text'],

@@ -1,4 +1,4 @@
-/* global process, console */
+/* global process, console, performance */
 // `tokenward report` over large trails: generates N events as JSON lines (unchained, written
 // directly: the report reads chained and unchained lines alike), then runs the built CLI in a
 // child process per size and reports wall time and peak RSS, to show time grows linearly and

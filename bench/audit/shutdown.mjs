@@ -1,4 +1,4 @@
-/* global process, console */
+/* global process, console, setTimeout, fetch */
 // Graceful shutdown under load loses no audit event: the built sample app (dev mode, audit trail
 // in a temporary folder) takes ~1,000 req/s of GET /api/me (one decision each) from autocannon;
 // SIGTERM arrives mid-load; then every response the client received is compared with the

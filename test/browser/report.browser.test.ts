@@ -92,7 +92,9 @@ it('renders every section with the trail numbers, offline, and saves a screensho
     `${((COUNTS.encrypted / COUNTS.accepted) * 100).toFixed(1)} %`,
   );
   expect(await page.locator('#over-policy').textContent()).toBe('2');
-  expect(await page.locator('#integrity-verdict').textContent()).toMatch(/^Intact: 42 events, sealed/);
+  expect(await page.locator('#integrity-verdict').textContent()).toMatch(
+    /^Intact: 42 events, sealed/,
+  );
   // All 42 events fall in one hour: one bar group; three reasons: three horizontal bars.
   expect(await page.locator('#decisions svg g.bar').count()).toBe(1);
   expect(await page.locator('#invalid svg g.hbar').count()).toBe(3);
