@@ -9,18 +9,54 @@ import type { RequestHandler } from 'express';
 import request from 'supertest';
 import {
   createVerifier,
+  InsufficientScopeError,
   type AuditDecisionEvent,
   type AuditEvent,
   type AuditSink,
 } from '@tokenward/core';
 import { createTestIssuer, type TestIssuer } from '@tokenward/testing';
-import { authenticate, closeGracefully, requireScopes } from '../src';
+import { authenticate, authorize, closeGracefully, requireScopes } from '../src';
 import { EXPRESS_VERSIONS } from './express-versions';
 
 const ok: RequestHandler = (_req, res) => {
   res.json({ ok: true });
 };
 const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe.each(EXPRESS_VERSIONS)(
+  'policies on req.auth set without authenticate() ($label)',
+  ({ express }) => {
+    it('still hold it to every requirement, synchronous and asynchronous (fail closed)', async () => {
+      const issuer = await createTestIssuer({ keyManagementAlgorithm: false });
+      const token = await createVerifier(issuer.verifierOptions()).verify(
+        await issuer.issueSigned({ scope: 'a' }),
+      );
+      const app = express();
+      app.use((req, _res, next) => {
+        req.auth = token;
+        next();
+      });
+      app.get('/sync', requireScopes('b'), ok);
+      app.get(
+        '/async',
+        authorize(async () =>
+          Promise.reject(new InsufficientScopeError('ERR_SCOPE_MISSING', 'needs c')),
+        ),
+        ok,
+      );
+      app.get('/pass', requireScopes('a'), ok);
+      const sync = await request(app).get('/sync').expect(403);
+      expect(sync.headers['www-authenticate']).toMatch(
+        /^Bearer realm="api", error="insufficient_scope"/,
+      );
+      const asynchronous = await request(app).get('/async').expect(403);
+      expect(asynchronous.headers['www-authenticate']).toMatch(
+        /^Bearer realm="api", error="insufficient_scope"/,
+      );
+      await request(app).get('/pass').expect(200);
+    });
+  },
+);
 
 describe.each(EXPRESS_VERSIONS)('audit through $label', ({ express }) => {
   let issuer: TestIssuer;
@@ -121,6 +157,25 @@ describe.each(EXPRESS_VERSIONS)('audit through $label', ({ express }) => {
     await closeGracefully(server, verifier);
     expect(written).toHaveLength(30);
     expect(closed).toBe(true);
+    expect(server.listening).toBe(false);
+  });
+
+  it('closeGracefully closes connections still open after its timeout', async () => {
+    const verifier = createVerifier(issuer.verifierOptions());
+    const app = express();
+    // A handler that never answers: only the timeout ends its connection.
+    app.get('/hang', () => undefined);
+    const server: Server = await new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const hanging = fetch(`${base}/hang`).then(
+      () => 'answered',
+      () => 'connection closed',
+    );
+    await new Promise((r) => setTimeout(r, 50));
+    await closeGracefully(server, [verifier], { timeout: 0.1 });
+    expect(await hanging).toBe('connection closed');
     expect(server.listening).toBe(false);
   });
 
