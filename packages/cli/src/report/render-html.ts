@@ -39,6 +39,21 @@ const table = (
         )
         .join('')}</tbody></table>`;
 
+/** Encryption coverage per issuer or per client. */
+const coverageTable = (
+  label: string,
+  rows: ReadonlyArray<{ name: string; accepted: number; encrypted: number }>,
+): string =>
+  table(
+    [label, 'Accepted', 'Encrypted', 'Coverage'],
+    rows.map((x) => [
+      x.name,
+      x.accepted,
+      x.encrypted,
+      percent(x.accepted === 0 ? null : x.encrypted / x.accepted),
+    ]),
+  );
+
 /**
  * Renders `report` as HTML.
  *
@@ -120,23 +135,13 @@ export function renderHtml(report: ComplianceReport): string {
       'encryption',
       `<p>Encrypted: <strong id="coverage">${percent(r.encryption.coverage)}</strong> of ${r.encryption.accepted} accepted tokens (${r.encryption.encrypted} encrypted).</p>` +
         shareBar(r.encryption.coverage, 'Encryption coverage') +
-        table(
-          ['Issuer', 'Accepted', 'Encrypted', 'Coverage'],
-          r.encryption.byIssuer.map((x) => [
-            x.issuer,
-            x.accepted,
-            x.encrypted,
-            percent(x.accepted === 0 ? null : x.encrypted / x.accepted),
-          ]),
+        coverageTable(
+          'Issuer',
+          r.encryption.byIssuer.map((x) => ({ ...x, name: x.issuer })),
         ) +
-        table(
-          ['Client (pseudonym)', 'Accepted', 'Encrypted', 'Coverage'],
-          r.encryption.byClient.map((x) => [
-            x.client,
-            x.accepted,
-            x.encrypted,
-            percent(x.accepted === 0 ? null : x.encrypted / x.accepted),
-          ]),
+        coverageTable(
+          'Client (pseudonym)',
+          r.encryption.byClient.map((x) => ({ ...x, name: x.client })),
         ) +
         table(
           ['Layer', 'Algorithm', 'Tokens', 'Flag'],

@@ -9,7 +9,7 @@ export type {
   AuditTrailProblemKind,
   AuditTrailVerdict,
   AuditTrailVerifyOptions,
-} from './trail/verify-trail';
+} from './trail/verdict';
 export { readAuditLines, MAX_AUDIT_LINE_CHARS } from './trail/line-reader';
 export type { AuditLine } from './trail/line-reader';
 export { pinoAuditSink } from './pino-sink';

@@ -9,6 +9,7 @@ import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuditEvent } from '../audit-event';
 import type { AuditSink } from '../audit-sink';
+import { parseLineObject } from '../trail/parse-line';
 import { listTrailFiles, trailFileName, utcDay } from './file-names';
 import { chainKeyFrom, ed25519From, type ChainKeyInput, type Ed25519KeyInput } from './key-input';
 import {
@@ -177,8 +178,8 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
     const lines = text.split('\n').filter((l) => l !== '');
     const lastLine = lines.at(-1);
     const parts = lastLine === undefined ? undefined : splitLine(lastLine);
-    const first = lines[0] === undefined ? undefined : safeParse(lines[0]);
-    const lastParsed = lastLine === undefined ? undefined : safeParse(lastLine);
+    const first = lines[0] === undefined ? undefined : parseLineObject(lines[0]);
+    const lastParsed = lastLine === undefined ? undefined : parseLineObject(lastLine);
     const index = Number(/-(\d+)\.jsonl$/.exec(last)?.[1] ?? '0') + 1;
     if (
       parts === undefined ||
@@ -297,17 +298,6 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
       }),
     files: () => [...written],
   };
-}
-
-function safeParse(line: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(line);
-    return typeof value === 'object' && value !== null
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function baseName(path: string): string {

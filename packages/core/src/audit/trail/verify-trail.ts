@@ -7,12 +7,7 @@
  */
 import { basename } from 'node:path';
 import { AUDIT_SCHEMA } from '../audit-event';
-import {
-  chainKeyFrom,
-  ed25519From,
-  type ChainKeyInput,
-  type Ed25519KeyInput,
-} from '../file-sink/key-input';
+import { chainKeyFrom, ed25519From } from '../file-sink/key-input';
 import {
   CHECKPOINT_LINE,
   FILE_LINE,
@@ -22,79 +17,13 @@ import {
   verifyHead,
 } from '../file-sink/line-format';
 import { MAX_AUDIT_LINE_CHARS, readAuditLines } from './line-reader';
-
-/** What can be wrong with a trail. */
-export type AuditTrailProblemKind =
-  /** A line's MAC does not match its content: the line was changed. */
-  | 'edited'
-  /** Lines are missing before this one (its sequence number jumps ahead). */
-  | 'deleted'
-  /** A line repeats or precedes earlier sequence numbers: inserted or copied. */
-  | 'inserted'
-  /** Two lines are swapped. */
-  | 'reordered'
-  /** A file ends without its seal, or before the lines its seal counts. */
-  | 'truncated'
-  /** A file of the sequence is missing (before, between or after the files given). */
-  | 'missing_file'
-  /** A checkpoint or seal signature does not verify with the public key. */
-  | 'bad_signature'
-  /** Not a line of a trail: not JSON, no MAC, too long. */
-  | 'malformed'
-  /** An event of another schema version. */
-  | 'wrong_schema'
-  /** The last file is not sealed (a live trail, or a removed tail). */
-  | 'unsealed';
-
-/** One problem found. */
-export interface AuditTrailProblem {
-  readonly file: string;
-  /** 1-based line; 0 for the file as a whole. */
-  readonly line: number;
-  readonly kind: AuditTrailProblemKind;
-  readonly message: string;
-}
-
-/** Options of {@link verifyAuditTrail}. */
-export interface AuditTrailVerifyOptions {
-  /** The sink's chain key. */
-  chainKey: ChainKeyInput;
-  /** The public half of the sink's Ed25519 signing key (KeyObject, PEM or JWK). */
-  publicKey: Ed25519KeyInput;
-  /**
-   * Accept a trail whose first file is not index 0 (older files removed by retention). Default
-   * false: a missing first file is a problem.
-   */
-  allowMissingStart?: boolean;
-  /**
-   * Accept an unsealed last file (a trail still being written): its lines are checked up to its
-   * end, but a removed tail after its last checkpoint cannot be told from a live end. Default false.
-   */
-  allowUnsealed?: boolean;
-  /** Most problems listed. Default 100. */
-  maxProblems?: number;
-}
-
-/** The verdict. */
-export interface AuditTrailVerdict {
-  /** No problem found. */
-  readonly ok: boolean;
-  readonly files: number;
-  /** Event lines read. */
-  readonly events: number;
-  readonly checkpoints: number;
-  /** Whether the last file ends with a seal written on close. */
-  readonly sealed: boolean;
-  /** The highest sequence number covered by a valid checkpoint or seal, or -1. */
-  readonly signedThrough: number;
-  /** In order; the first is the first bad line. */
-  readonly problems: readonly AuditTrailProblem[];
-  /**
-   * What is not tampering but an auditor should know: a file left unsealed by a writer that
-   * stopped without closing (a crash), which the next file continues.
-   */
-  readonly warnings: readonly AuditTrailProblem[];
-}
+import { parseLineObject } from './parse-line';
+import type {
+  AuditTrailProblem,
+  AuditTrailProblemKind,
+  AuditTrailVerdict,
+  AuditTrailVerifyOptions,
+} from './verdict';
 
 /**
  * Verifies trail files (sorted by name: the sink's names sort in sequence order).
@@ -157,7 +86,7 @@ export async function verifyAuditTrail(
           continue;
         }
         const parts = splitLine(entry.text);
-        const value = parts === undefined ? undefined : parse(entry.text);
+        const value = parts === undefined ? undefined : parseLineObject(entry.text);
         if (parts === undefined || value === undefined || typeof value.seq !== 'number') {
           report(
             file,
@@ -383,15 +312,4 @@ export async function verifyAuditTrail(
     problems,
     warnings,
   };
-}
-
-function parse(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
