@@ -19,6 +19,8 @@ export type { AuditSink, AuditSinkInput, AuditOptions } from './audit/audit-sink
 export type { MetricsOptions } from './metrics/verifier-metrics';
 export { METER_NAME } from './metrics/verifier-metrics';
 export * from './audit/exports';
+export { createMemoryReplayStore, ReplayStoreFullError } from './binding/replay-store';
+export type { ReplayStore, MemoryReplayStoreOptions } from './binding/replay-store';
 export type {
   VerifierOptions,
   EncryptionMode,

@@ -1,0 +1,33 @@
+/** The memory replay store: once per key within its ttl, bounded, and never forgets a live claim. */
+import { createMemoryReplayStore, ReplayStoreFullError } from '@tokenward/core';
+
+describe('createMemoryReplayStore', () => {
+  it('accepts a key once, concurrently too, until its ttl passes', async () => {
+    const store = createMemoryReplayStore();
+    const results = await Promise.all(Array.from({ length: 100 }, () => store.claim('jti-1', 0.1)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await store.claim('jti-2', 10)).toBe(true);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(await store.claim('jti-1', 10)).toBe(true);
+    expect(await store.claim('jti-2', 10)).toBe(false);
+  });
+
+  it('full of live claims: refuses a new one (fail closed) instead of evicting; expired ones make room', async () => {
+    const store = createMemoryReplayStore({ maxEntries: 2 });
+    expect(await store.claim('a', 0.1)).toBe(true);
+    expect(await store.claim('b', 10)).toBe(true);
+    await expect(store.claim('c', 10)).rejects.toBeInstanceOf(ReplayStoreFullError);
+    // The live claims are still held: no replay of a or b.
+    expect(await store.claim('b', 10)).toBe(false);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(await store.claim('c', 10)).toBe(true);
+    expect(await store.claim('b', 10)).toBe(false);
+  });
+
+  it('refuses bad options and bad claims', async () => {
+    expect(() => createMemoryReplayStore({ maxEntries: 0 })).toThrow(/maxEntries/);
+    const store = createMemoryReplayStore();
+    await expect(store.claim('', 1)).rejects.toThrow(/non-empty key/);
+    await expect(store.claim('k', -1)).rejects.toThrow(/time to live/);
+  });
+});
