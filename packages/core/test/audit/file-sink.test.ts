@@ -5,7 +5,14 @@
  * sink writes one log line per event.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -76,6 +83,27 @@ describe('createFileAuditSink', () => {
     expect(verdict.warnings).toEqual([
       expect.objectContaining({ kind: 'unsealed', file: readdirSync(dir).sort()[0], line: 4 }),
     ]);
+  });
+
+  it('a crash mid-line: the next start continues from the last complete line; the cut line is named', async () => {
+    const dir = tempDir();
+    const crashed = sinkIn(dir);
+    await crashed.write([event(1), event(2)]);
+    const [file] = filesIn(dir);
+    // What a process killed during a write can leave: half a line, no newline.
+    appendFileSync(file as string, '{"schema":"tokenward.audit/1","time":"2026-12-');
+    const next = sinkIn(dir);
+    await next.write([event(3)]);
+    await next.close();
+    const verdict = await verifyAuditTrail(filesIn(dir), { chainKey, publicKey });
+    expect(verdict.problems[0]).toMatchObject({
+      file: readdirSync(dir).sort()[0],
+      line: 4,
+      kind: 'malformed',
+    });
+    // Every complete line still verifies: the cut line is the only problem.
+    expect(verdict.problems).toHaveLength(1);
+    expect(verdict.events).toBe(3);
   });
 
   it('an unsealed last file fails unless allowUnsealed (a live trail)', async () => {

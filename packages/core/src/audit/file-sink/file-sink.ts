@@ -5,11 +5,12 @@
  * truncation and missing files are then detectable by `verifyAuditTrail`.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AuditEvent } from '../audit-event';
 import type { AuditSink } from '../audit-sink';
 import { parseLineObject } from '../trail/parse-line';
+import { readFileEnds } from './file-ends';
 import { listTrailFiles, trailFileName, utcDay } from './file-names';
 import { chainKeyFrom, ed25519From, type ChainKeyInput, type Ed25519KeyInput } from './key-input';
 import {
@@ -174,11 +175,10 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
     const last = names.at(-1);
     if (last === undefined)
       return { head: { trail: randomUUID(), seq: 0, mac: '', file: '' }, index: 0 };
-    const text = await readFile(join(directory, last), 'utf8');
-    const lines = text.split('\n').filter((l) => l !== '');
-    const lastLine = lines.at(-1);
+    const ends = await readFileEnds(join(directory, last));
+    const lastLine = ends?.last;
     const parts = lastLine === undefined ? undefined : splitLine(lastLine);
-    const first = lines[0] === undefined ? undefined : parseLineObject(lines[0]);
+    const first = ends === undefined ? undefined : parseLineObject(ends.first);
     const lastParsed = lastLine === undefined ? undefined : parseLineObject(lastLine);
     const index = Number(/-(\d+)\.jsonl$/.exec(last)?.[1] ?? '0') + 1;
     if (
