@@ -19,7 +19,9 @@ async function hooked(options: Partial<VerifierOptions> = {}) {
 describe('onRejection', () => {
   it('reports a stage failure with the received iss, aud, kid and alg, never the token', async () => {
     const { verifier, events } = await hooked();
-    const token = await mint(claims({ exp: NOW_S - 3600, iat: NOW_S - 7200, secret: 'never-in-an-event-s3' }));
+    const token = await mint(
+      claims({ exp: NOW_S - 3600, iat: NOW_S - 7200, secret: 'never-in-an-event-s3' }),
+    );
     const error = await rejection(
       verifier.verifyRequest(
         {
