@@ -35,8 +35,8 @@ export const HEADER_JSON_LIMITS: JSONShapeLimits = { maxDepth: 4, maxMembers: 64
  * JWT claims sets: real access tokens nest 3 to 5 levels (Keycloak `resource_access.<client>.
  * roles`, RFC 9396 `authorization_details[].locations`, RFC 7800 `cnf.jwk`); an RFC 8693 `act`
  * delegation chain adds one level per actor, so 16 admits a chain of a dozen. Large claims sets
- * (many clients' roles, many authorization details) have a few hundred members; 2000 is several
- * times that, about what the default 16384-character token can hold at all, and keeps the parse
+ * (many clients' roles, many authorization details) have a few hundred members; 1000 is a few
+ * times that, a good share of what the default 16384-character token can hold, and keeps the parse
  * of a token under a raised `maxTokenLength` bounded. Array elements are not members: a long
  * `groups` or `roles` array costs `JSON.parse` a few nanoseconds per element.
  */
