@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, writeFixtureTrail, type TrailFixture } from './trail-fixture';
+import { run, writeFixtureTrail, type TrailFixture, keyArgs } from './trail-fixture';
 
 let trail: TrailFixture;
 beforeAll(async () => {
@@ -10,12 +10,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(trail.dir, { recursive: true, force: true }));
 
-const keys = () => [
-  '--chain-key-file',
-  trail.chainKeyFile,
-  '--public-key-file',
-  trail.publicKeyFile,
-];
+const keys = () => keyArgs(trail);
 
 describe('tokenward audit verify', () => {
   it('reports an intact trail with exit code 0', async () => {

@@ -6,7 +6,7 @@
 import { readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ComplianceReport } from '../src';
-import { COUNTS, run, writeFixtureTrail, type TrailFixture } from './trail-fixture';
+import { COUNTS, run, writeFixtureTrail, type TrailFixture, keyArgs } from './trail-fixture';
 
 let trail: TrailFixture;
 beforeAll(async () => {
@@ -14,12 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(trail.dir, { recursive: true, force: true }));
 
-const keys = () => [
-  '--chain-key-file',
-  trail.chainKeyFile,
-  '--public-key-file',
-  trail.publicKeyFile,
-];
+const keys = () => keyArgs(trail);
 const json = async (args: string[]) => {
   const result = await run(['report', '--format', 'json', ...args]);
   expect(result.stderr).toBe('');

@@ -116,6 +116,11 @@ export async function writeFixtureTrail(): Promise<TrailFixture> {
   return { dir, files, chainKeyFile, publicKeyFile };
 }
 
+/** The key options of the commands for a fixture trail. */
+export function keyArgs(trail: TrailFixture): string[] {
+  return ['--chain-key-file', trail.chainKeyFile, '--public-key-file', trail.publicKeyFile];
+}
+
 /** Runs the CLI with `args`, capturing output and the exit code. */
 export async function run(
   args: string[],

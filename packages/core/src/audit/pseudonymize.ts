@@ -3,10 +3,8 @@
  * a subject's decisions together without naming the subject. A bare hash would not do: user ids
  * and client ids are few and guessable, and a hash of each guess would reverse it.
  */
-import { createHmac, createSecretKey, KeyObject } from 'node:crypto';
-
-/** The shortest accepted key, in bytes (the HMAC-SHA-256 output size, RFC 2104 §3). */
-export const MIN_PSEUDONYMIZATION_KEY_BYTES = 32;
+import { createHmac, type KeyObject } from 'node:crypto';
+import { chainKeyFrom } from './file-sink/key-input';
 
 /** Turns an identifier into its pseudonym: 22 base64url characters (132 bits of the HMAC). */
 export type Pseudonymizer = (kind: 'sub' | 'client' | 'jti', value: string) => string;
@@ -26,7 +24,7 @@ export type Pseudonymizer = (kind: 'sub' | 'client' | 'jti', value: string) => s
  * ```
  */
 export function createPseudonymizer(key: string | Uint8Array | KeyObject): Pseudonymizer {
-  const secret = toSecretKey(key);
+  const secret = chainKeyFrom(key, 'audit.pseudonymizationKey');
   return (kind, value) =>
     createHmac('sha256', secret)
       .update(kind)
@@ -34,21 +32,4 @@ export function createPseudonymizer(key: string | Uint8Array | KeyObject): Pseud
       .update(value)
       .digest('base64url')
       .slice(0, 22);
-}
-
-function toSecretKey(key: unknown): KeyObject {
-  const option = 'audit.pseudonymizationKey';
-  let secret: KeyObject;
-  if (key instanceof KeyObject) {
-    if (key.type !== 'secret') throw new TypeError(`${option}: expected a secret KeyObject`);
-    secret = key;
-  } else if (typeof key === 'string' || key instanceof Uint8Array) {
-    secret = createSecretKey(typeof key === 'string' ? Buffer.from(key, 'utf8') : key);
-  } else {
-    throw new TypeError(`${option}: expected a string, bytes or a secret KeyObject`);
-  }
-  if ((secret.symmetricKeySize ?? 0) < MIN_PSEUDONYMIZATION_KEY_BYTES) {
-    throw new TypeError(`${option}: must be at least ${MIN_PSEUDONYMIZATION_KEY_BYTES} bytes`);
-  }
-  return secret;
 }

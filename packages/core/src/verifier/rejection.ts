@@ -6,6 +6,7 @@
 import type { BearerErrorAttribute, TokenwardError, TokenwardErrorCode } from '../errors/errors';
 import type { RequestLike } from '../http/request';
 import { scanJSONShape } from '../compact/json-shape';
+import { parseJSONObject } from '../lib/parse-json-object';
 import {
   CLAIMS_JSON_LIMITS,
   HEADER_JSON_LIMITS,
@@ -52,18 +53,10 @@ function decodeObject(
   limits: JSONShapeLimits,
 ): Record<string, unknown> | undefined {
   if (segment === undefined || segment === '') return undefined;
-  try {
-    const text = Buffer.from(segment, 'base64url').toString('utf8');
-    // The token's own shape caps (compact/limits.ts): a hostile shape costs the hook no more
-    // than it cost the verifier.
-    if (!scanJSONShape(text, limits).ok) return undefined;
-    const value: unknown = JSON.parse(text);
-    return typeof value === 'object' && value !== null && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
+  const text = Buffer.from(segment, 'base64url').toString('utf8');
+  // The token's own shape caps (compact/limits.ts): a hostile shape costs the hook no more
+  // than it cost the verifier.
+  return scanJSONShape(text, limits).ok ? parseJSONObject(text) : undefined;
 }
 
 /** The unverified `iss`, `aud`, `kid` and `alg` of a token, read without trusting any of it. */

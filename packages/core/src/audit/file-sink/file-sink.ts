@@ -6,10 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { AuditEvent } from '../audit-event';
 import type { AuditSink } from '../audit-sink';
-import { parseLineObject } from '../trail/parse-line';
+import { parseJSONObject } from '../../lib/parse-json-object';
 import { readFileEnds } from './file-ends';
 import { listTrailFiles, trailFileName, utcDay } from './file-names';
 import { chainKeyFrom, ed25519From, type ChainKeyInput, type Ed25519KeyInput } from './key-input';
@@ -178,8 +178,8 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
     const ends = await readFileEnds(join(directory, last));
     const lastLine = ends?.last;
     const parts = lastLine === undefined ? undefined : splitLine(lastLine);
-    const first = ends === undefined ? undefined : parseLineObject(ends.first);
-    const lastParsed = lastLine === undefined ? undefined : parseLineObject(lastLine);
+    const first = ends === undefined ? undefined : parseJSONObject(ends.first);
+    const lastParsed = lastLine === undefined ? undefined : parseJSONObject(lastLine);
     const index = Number(/-(\d+)\.jsonl$/.exec(last)?.[1] ?? '0') + 1;
     if (
       parts === undefined ||
@@ -212,7 +212,7 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
       trail: start.trail,
       index,
       created: new Date(now).toISOString(),
-      previous: start.file === '' ? null : baseName(start.file),
+      previous: start.file === '' ? null : basename(start.file),
       // The chain head this file continues: a trail whose older files were removed (retention)
       // is still verifiable from here.
       head: start.mac,
@@ -298,10 +298,6 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
       }),
     files: () => [...written],
   };
-}
-
-function baseName(path: string): string {
-  return path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
 }
 
 function positive(value: unknown, option: string, fallback: number): number {

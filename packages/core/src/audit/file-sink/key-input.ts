@@ -7,7 +7,10 @@ import {
   type JsonWebKey,
 } from 'node:crypto';
 
-/** The shortest chain key, in bytes (the HMAC-SHA-256 output size, RFC 2104 §3). */
+/**
+ * The shortest HMAC-SHA-256 key the audit trail accepts (chain key, pseudonymisation key), in
+ * bytes: the hash's output size (RFC 2104 §3).
+ */
 export const MIN_CHAIN_KEY_BYTES = 32;
 
 /** A chain key as callers give it: a string (its UTF-8 bytes), bytes, or a secret KeyObject. */
@@ -17,7 +20,7 @@ export type ChainKeyInput = string | Uint8Array | KeyObject;
 export type Ed25519KeyInput = KeyObject | string | JsonWebKey;
 
 /**
- * The chain key as a secret KeyObject.
+ * An HMAC key of the audit trail (the chain key, the pseudonymisation key) as a secret KeyObject.
  *
  * @throws TypeError naming `option` for anything else or a key under 32 bytes.
  * @example `const key = chainKeyFrom(process.env.AUDIT_CHAIN_KEY, 'chainKey')`

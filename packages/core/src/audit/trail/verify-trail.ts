@@ -17,7 +17,7 @@ import {
   verifyHead,
 } from '../file-sink/line-format';
 import { MAX_AUDIT_LINE_CHARS, readAuditLines } from './line-reader';
-import { parseLineObject } from './parse-line';
+import { parseJSONObject } from '../../lib/parse-json-object';
 import type {
   AuditTrailProblem,
   AuditTrailProblemKind,
@@ -57,7 +57,7 @@ export async function verifyAuditTrail(
   let head: string | undefined;
   let expected = 0;
   let previousIndex: number | undefined;
-  let lastSeal: { reason: unknown; file: string } | undefined;
+  let lastSeal: { reason: unknown } | undefined;
   /** A non-last file that ended without a seal, until the next file's header explains it. */
   let unsealed: { path: string; name: string; line: number } | undefined;
   const warnings: AuditTrailProblem[] = [];
@@ -86,7 +86,7 @@ export async function verifyAuditTrail(
           continue;
         }
         const parts = splitLine(entry.text);
-        const value = parts === undefined ? undefined : parseLineObject(entry.text);
+        const value = parts === undefined ? undefined : parseJSONObject(entry.text);
         if (parts === undefined || value === undefined || typeof value.seq !== 'number') {
           report(
             file,
@@ -234,7 +234,7 @@ export async function verifyAuditTrail(
           if (value.type === CHECKPOINT_LINE) checkpoints += 1;
           else {
             sealedHere = true;
-            lastSeal = { reason: value.reason, file };
+            lastSeal = { reason: value.reason };
             if (value.lines !== entry.line) {
               report(
                 file,
