@@ -4,7 +4,9 @@
  * DPoP-bound tokens; the keys live in memory only.
  */
 import { createHash, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import { calculateJwkThumbprint, SignJWT, type JWK } from 'jose';
+import { calculateJwkThumbprint, SignJWT } from 'jose';
+// resolution-mode lets the CommonJS .d.ts name ESM-only jose's types under module node16 and TS < 5.8.
+import type { JWK } from 'jose' with { 'resolution-mode': 'import' };
 
 /** JWS algorithms a test DPoP key can have. */
 export type DPoPTestAlgorithm = 'ES256' | 'ES384' | 'EdDSA' | 'PS256' | 'RS256';
