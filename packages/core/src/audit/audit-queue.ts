@@ -84,11 +84,14 @@ export class AuditQueue {
   /** Writes everything queued so far, then asks the sink to flush. Never rejects. */
   async flush(): Promise<void> {
     while (this.writing !== undefined || this.events.length > 0 || this.drops.size > 0) {
-      if (this.writing === undefined) this.writing = this.drain();
+      // A drain already in flight began before this flush; its failure says nothing about the
+      // events queued behind it, so only a drain this flush started may end the loop.
+      const own = this.writing === undefined;
+      if (own) this.writing = this.drain();
       await this.writing;
-      // A drain that could not write (the sink keeps failing) must not spin: one attempt per
-      // flush call is what a shutdown can afford.
-      if (this.lastDrainFailed) break;
+      // A drain that could not write (the sink keeps failing) must not spin: one attempt of its
+      // own per flush call is what a shutdown can afford.
+      if (own && this.lastDrainFailed) break;
     }
     await this.settle(this.sink.flush?.());
   }

@@ -149,6 +149,34 @@ describe('AuditQueue', () => {
     expect(sink.batches.map((b) => b.length)).toEqual([4, 10, 1]);
   });
 
+  it('close() during a failing write still makes its own attempt for the events queued behind it', async () => {
+    let rejectInFlight: (error: Error) => void = () => undefined;
+    let failing = true;
+    const written: AuditEvent[] = [];
+    const sink: AuditSink = {
+      write: (events) =>
+        failing
+          ? new Promise<void>((_, reject) => {
+              rejectInFlight = reject;
+            })
+          : void written.push(...events),
+    };
+    const queue = new AuditQueue(sink, { ...settings, writeTimeoutMs: 10_000 });
+    queue.push(event(0));
+    await new Promise((r) => setImmediate(r));
+    // Event 1 arrives while the write of event 0 is in flight; then the sink recovers, the
+    // in-flight write fails and close() begins: event 1 and the drop report must be written.
+    queue.push(event(1));
+    const closing = queue.close();
+    failing = false;
+    rejectInFlight(new Error('EIO'));
+    await closing;
+    expect(written.filter((e) => e.event === 'authn_token_valid')).toEqual([event(1)]);
+    expect(drops(written)).toEqual([
+      expect.objectContaining({ cause: 'write_failed', dropped: 1 }),
+    ]);
+  });
+
   it('close() writes everything queued, calls flush and close on the sink, and counts later pushes', async () => {
     const calls: string[] = [];
     const sink: AuditSink = {
