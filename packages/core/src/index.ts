@@ -3,7 +3,13 @@
  * access tokens, nested sign-then-encrypt tokens first of all.
  */
 export { createVerifier } from './verifier/create-verifier';
-export type { Verifier, VerifyContext, VerifierHealth, TokenGetter } from './verifier/types';
+export type {
+  Verifier,
+  VerifyContext,
+  VerifierHealth,
+  TokenGetter,
+  DPoPRequest,
+} from './verifier/types';
 export type { RejectionEvent, RejectionHandler } from './verifier/rejection';
 export { AUDIT_SCHEMA } from './audit/audit-event';
 export type {
@@ -21,6 +27,17 @@ export { METER_NAME } from './metrics/verifier-metrics';
 export * from './audit/exports';
 export { createMemoryReplayStore, ReplayStoreFullError } from './binding/replay-store';
 export type { ReplayStore, MemoryReplayStoreOptions } from './binding/replay-store';
+export {
+  DEFAULT_DPOP_ALGORITHMS,
+  DEFAULT_PROOF_MAX_AGE,
+  DEFAULT_REPLAY_STORE_TIMEOUT,
+  MAX_PROOF_LENGTH,
+} from './binding/dpop/dpop-options';
+export type { DPoPOptions } from './binding/dpop/dpop-options';
+export { DEFAULT_NONCE_STEP } from './binding/dpop/nonce';
+export type { DPoPNonceOptions } from './binding/dpop/nonce';
+export { jwkThumbprint } from './binding/dpop/thumbprint';
+export { ReplayCheckUnavailableError } from './errors/replay-check-unavailable-error';
 export type {
   VerifierOptions,
   EncryptionMode,
@@ -39,10 +56,15 @@ export {
   DEFAULT_MAX_TOKEN_LENGTH,
   MAX_CLOCK_TOLERANCE,
 } from './config/verifier-options';
-export type { AccessToken } from './verifier/access-token';
+export type { AccessToken, TokenBinding } from './verifier/access-token';
 export { assertSingleAuthorizationHeader } from './http/authorization';
 export { extractBearerToken } from './http/extract-token';
-export type { RequestLike, TokenSourcesOptions } from './http/request';
+export type {
+  RequestLike,
+  TokenSourcesOptions,
+  ExtractedToken,
+  TokenLocation,
+} from './http/request';
 export type {
   CacheAdmission,
   TokenCacheBounds,
@@ -55,6 +77,8 @@ export {
   InvalidRequestError,
   InvalidTokenError,
   InsufficientScopeError,
+  InvalidDPoPProofError,
+  UseDPoPNonceError,
   DEFAULT_REALM,
 } from './errors/errors';
 export { TERSE_BY_ATTRIBUTE } from './errors/descriptions';
@@ -64,6 +88,8 @@ export type {
   TokenwardErrorCodes,
   BearerErrorAttribute,
   TokenwardErrorOptions,
+  AuthScheme,
+  ChallengeSet,
 } from './errors/errors';
 export {
   requireScopes,

@@ -3,7 +3,8 @@
  * turn a verified JWS into the frozen {@link AccessToken} every adapter and policy reads.
  */
 import type { IssuerTrust } from '../config/issuer-trust';
-import type { AccessToken } from '../verifier/access-token';
+import { InvalidTokenError } from '../errors/errors';
+import type { AccessToken, TokenBinding } from '../verifier/access-token';
 import { mapClaims } from './map-claims';
 import { checkTokenType, validateClaims } from './validate-claims';
 
@@ -35,6 +36,7 @@ export function buildAccessToken(token: string, layers: VerifiedLayers, now: num
   const validated = validateClaims(claims, rules, now);
   const mapped = mapClaims(claims, rules.profile);
   const cnf = claims.cnf;
+  const binding = bindingOf(cnf);
   return Object.freeze({
     token,
     claims: Object.freeze(claims),
@@ -51,5 +53,35 @@ export function buildAccessToken(token: string, layers: VerifiedLayers, now: num
     ...(typeof cnf === 'object' &&
       cnf !== null &&
       !Array.isArray(cnf) && { confirmation: Object.freeze(cnf as Record<string, unknown>) }),
+    binding,
+  });
+}
+
+// A SHA-256 thumbprint in base64url: 43 characters (RFC 9449 §6.1, RFC 8705 §3.1).
+const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
+const BEARER: TokenBinding = Object.freeze({ scheme: 'bearer' });
+
+/**
+ * The binding a `cnf` claim states. A malformed `cnf` is refused, never read as unbound: an
+ * issuer that meant to bind the token must not have it accepted as a bearer token.
+ */
+function bindingOf(cnf: unknown): TokenBinding {
+  if (cnf === undefined) return BEARER;
+  const invalid = (what: string) =>
+    new InvalidTokenError('ERR_CLAIM_INVALID', `the cnf claim ${what}`, { claim: 'cnf' });
+  if (typeof cnf !== 'object' || cnf === null || Array.isArray(cnf))
+    throw invalid('is not an object');
+  const { jkt, 'x5t#S256': x5t } = cnf as Record<string, unknown>;
+  if (jkt !== undefined && (typeof jkt !== 'string' || !THUMBPRINT.test(jkt))) {
+    throw invalid('has a jkt that is not a SHA-256 JWK thumbprint');
+  }
+  if (x5t !== undefined && (typeof x5t !== 'string' || !THUMBPRINT.test(x5t))) {
+    throw invalid('has an x5t#S256 that is not a SHA-256 certificate thumbprint');
+  }
+  if (jkt === undefined && x5t === undefined) return BEARER;
+  return Object.freeze({
+    scheme: jkt !== undefined ? 'dpop' : 'mtls',
+    ...(jkt !== undefined && { jkt }),
+    ...(x5t !== undefined && { x5t }),
   });
 }

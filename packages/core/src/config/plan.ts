@@ -21,6 +21,7 @@ import { resolveTrust, type IssuerTrust } from './issuer-trust';
 import { resolveAuditor, type Auditor } from '../audit/auditor';
 import { createVerifierMetrics, type VerifierMetrics } from '../metrics/verifier-metrics';
 import { allowlist, seconds, stringList } from './option-checks';
+import { resolveDPoP, type DPoPPlan } from '../binding/dpop/dpop-options';
 import {
   DEFAULT_CLOCK_TOLERANCE,
   DEFAULT_MAX_TOKEN_LENGTH,
@@ -58,6 +59,8 @@ export interface VerificationPlan {
   readonly auditor: Auditor | undefined;
   /** The OpenTelemetry instruments, unless `metrics: false`. */
   readonly metrics: VerifierMetrics | undefined;
+  /** DPoP proof checks (RFC 9449), when the `dpop` option is set. */
+  readonly dpop: DPoPPlan | undefined;
 }
 
 const KNOWN_OPTIONS = new Set<string>([
@@ -93,6 +96,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'errorDescriptions',
   'audit',
   'metrics',
+  'dpop',
 ]);
 
 /**
@@ -209,5 +213,6 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
     cache: resolveTokenCacheOptions(options.cache),
     onRejection: options.onRejection,
     terseErrors: errorDescriptions === 'terse',
+    dpop: resolveDPoP(options.dpop, clockTolerance, options.logger),
   };
 }

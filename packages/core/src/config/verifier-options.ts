@@ -2,6 +2,7 @@
  * The options of {@link createVerifier} as callers write them, and their documented defaults.
  * config/plan.ts turns them into a {@link VerificationPlan} once.
  */
+import type { DPoPOptions } from '../binding/dpop/dpop-options';
 import type { KeyObject } from 'node:crypto';
 import type { TokenSourcesOptions } from '../http/request';
 import type { TokenCacheOptions } from '../cache/verified-token-cache';
@@ -206,6 +207,13 @@ export interface VerifierOptions {
    * is created (a no-op without an SDK). `false`: none.
    */
   metrics?: MetricsOptions | false;
+  /**
+   * DPoP (RFC 9449): tokens bound to a key their holder proves on every request. With it, the
+   * `DPoP` scheme is accepted, each proof is checked in full and its `jti` claimed once in the
+   * replay store; challenges offer `DPoP` beside (or, when required, instead of) `Bearer`.
+   * Without it, a DPoP-bound token is refused. See docs/dpop.md.
+   */
+  dpop?: DPoPOptions;
 }
 
 /** Default clock tolerance in seconds. */

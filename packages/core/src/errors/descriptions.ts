@@ -4,8 +4,16 @@
  * stays on the error (`message`) for server-side logs and the `onRejection` hook.
  */
 // No import from errors.ts (which imports this file): codes and attributes are plain strings here.
-/** The RFC 6750 §3.1 `error` attribute values. */
-export type BearerErrorAttribute = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+/**
+ * The `error` attribute values of a challenge: RFC 6750 §3.1, and RFC 9449 §7.1 / §8 for DPoP
+ * (`invalid_dpop_proof`, `use_dpop_nonce`).
+ */
+export type BearerErrorAttribute =
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'invalid_dpop_proof'
+  | 'use_dpop_nonce';
 
 /** How much `error_description` tells the client: the detailed message, or a generic text. */
 export type ErrorDescriptionMode = 'detailed' | 'terse';
@@ -15,6 +23,8 @@ export const TERSE_BY_ATTRIBUTE: Readonly<Record<BearerErrorAttribute, string>> 
   invalid_request: 'The request is malformed',
   invalid_token: 'The access token is invalid',
   insufficient_scope: 'The access token does not grant access to this resource',
+  invalid_dpop_proof: 'The DPoP proof is invalid',
+  use_dpop_nonce: 'The DPoP proof must carry the nonce the server provided',
 });
 
 // Only outcomes a well-behaved client acts on differently get their own text: an expired token is

@@ -76,13 +76,56 @@ export interface TokenwardErrorCodes {
   ERR_SCOPE_MISSING: true;
   ERR_ROLE_MISSING: true;
   ERR_CLAIM_MISMATCH: true;
+  // 401 invalid_token: sender-constrained tokens (RFC 9449, RFC 8705)
+  ERR_TOKEN_BOUND: true;
+  ERR_DPOP_TOKEN_NOT_BOUND: true;
+  ERR_DPOP_REQUIRED: true;
+  ERR_MTLS_CERTIFICATE_MISSING: true;
+  ERR_MTLS_CERTIFICATE_MISMATCH: true;
+  // 401 invalid_dpop_proof (RFC 9449 §4.3, §11.1)
+  ERR_DPOP_PROOF_MISSING: true;
+  ERR_DPOP_PROOF_MULTIPLE: true;
+  ERR_DPOP_PROOF_TOO_LONG: true;
+  ERR_DPOP_PROOF_MALFORMED: true;
+  ERR_DPOP_TYP_INVALID: true;
+  ERR_DPOP_ALG_NOT_ALLOWED: true;
+  ERR_DPOP_JWK_INVALID: true;
+  ERR_DPOP_SIGNATURE_INVALID: true;
+  ERR_DPOP_HTM_MISMATCH: true;
+  ERR_DPOP_HTU_MISMATCH: true;
+  ERR_DPOP_IAT_INVALID: true;
+  ERR_DPOP_ATH_MISMATCH: true;
+  ERR_DPOP_JKT_MISMATCH: true;
+  ERR_DPOP_REPLAYED: true;
+  // 401 use_dpop_nonce (RFC 9449 §8): the proof lacks the server's nonce, or carries a stale one
+  ERR_DPOP_NONCE_REQUIRED: true;
+  // 503 without an error attribute (ReplayCheckUnavailableError): the replay store cannot answer
+  ERR_REPLAY_STORE_UNAVAILABLE: true;
 }
 
 /** A failure code: one of {@link TokenwardErrorCodes}, including codes added by augmentation. */
 export type TokenwardErrorCode = keyof TokenwardErrorCodes;
 
-/** The RFC 6750 §3.1 `error` attribute values. */
+/** The `error` attribute values of a challenge (RFC 6750 §3.1, RFC 9449 §7.1 and §8). */
 export type { BearerErrorAttribute } from './descriptions';
+
+/** An authentication scheme tokenward accepts access tokens under. */
+export type AuthScheme = 'Bearer' | 'DPoP';
+
+/**
+ * The challenges a verifier answers with: which schemes it offers and which one the refused
+ * request used. Without one, an error challenges `Bearer` alone.
+ */
+export interface ChallengeSet {
+  /** Whether `Bearer` is offered (false when DPoP is required). */
+  readonly bearer: boolean;
+  /** The DPoP `algs` to offer (RFC 9449 §7.1); `DPoP` is not offered without them. */
+  readonly dpopAlgorithms?: readonly string[];
+  /** The scheme the request used: its challenge carries the error attributes. */
+  readonly used?: AuthScheme;
+  /** A fresh server nonce for the `DPoP-Nonce` header (RFC 9449 §8). */
+  readonly dpopNonce?: string;
+}
 
 /** Realm of `WWW-Authenticate` challenges when neither the verifier nor the error names one. */
 export const DEFAULT_REALM = 'api';
@@ -143,6 +186,8 @@ export class TokenwardError extends Error {
    * with `errorDescriptions: 'terse'` (see {@link TokenwardError.terse}). `message` stays detailed.
    */
   declare readonly description: string;
+  /** The schemes this error challenges; see {@link TokenwardError.withChallenges}. */
+  declare readonly challenges: ChallengeSet | undefined;
 
   constructor(
     status: number,
@@ -163,6 +208,7 @@ export class TokenwardError extends Error {
       writable: false,
     });
     Object.defineProperty(this, 'description', { value: message, writable: false });
+    Object.defineProperty(this, 'challenges', { value: undefined, writable: false });
   }
 
   /**
@@ -204,24 +250,65 @@ export class TokenwardError extends Error {
     return Object.create(Object.getPrototypeOf(this) as object, descriptors) as this;
   }
 
+  /**
+   * This error answering with `challenges`: the schemes a verifier with DPoP offers, the error
+   * attributes on the scheme the request used, and the server's nonce. A copy; the error is
+   * never changed.
+   *
+   * @example
+   * ```ts
+   * err.withChallenges({ bearer: true, dpopAlgorithms: ['ES256'], used: 'DPoP' }).challenge
+   * // 'Bearer realm="api", DPoP realm="api", algs="ES256", error="invalid_token", …'
+   * ```
+   */
+  withChallenges(challenges: ChallengeSet): this {
+    const descriptors: PropertyDescriptorMap = Object.getOwnPropertyDescriptors(this);
+    descriptors['challenges'] = { value: challenges, writable: false };
+    return Object.create(Object.getPrototypeOf(this) as object, descriptors) as this;
+  }
+
   /** Extra challenge attributes a subclass adds (the `scope` of a 403). */
   protected challengeAttributes(): string[] {
     return [];
   }
 
-  /** The `WWW-Authenticate` header value (RFC 6750 §3). */
+  /**
+   * The `WWW-Authenticate` header value: RFC 6750 §3, and with DPoP one challenge per offered
+   * scheme (RFC 9449 §7.1, RFC 9110 §11.6.1), the error attributes on the one that applies.
+   */
   get challenge(): string {
-    const parts = [`realm=${quoteRealm(this.realm)}`];
+    const realm = `realm=${quoteRealm(this.realm)}`;
+    const attributes: string[] = [];
     if (this.error !== undefined) {
-      parts.push(`error=${quote(this.error)}`, `error_description=${quote(this.description)}`);
+      attributes.push(`error=${quote(this.error)}`, `error_description=${quote(this.description)}`);
     }
-    parts.push(...this.challengeAttributes());
-    return `Bearer ${parts.join(', ')}`;
+    attributes.push(...this.challengeAttributes());
+    const set = this.challenges;
+    const algs = set?.dpopAlgorithms;
+    if (set === undefined || algs === undefined || algs.length === 0) {
+      return `Bearer ${[realm, ...attributes].join(', ')}`;
+    }
+    const dpop = [realm, `algs=${quote(algs.join(' '))}`];
+    // A proof or nonce error is about DPoP whatever the scheme; any other error goes on the
+    // scheme the client used, or on DPoP when that scheme is not offered.
+    const onBearer =
+      set.bearer &&
+      this.error !== 'invalid_dpop_proof' &&
+      this.error !== 'use_dpop_nonce' &&
+      set.used !== 'DPoP';
+    const challenges: string[] = [];
+    if (set.bearer)
+      challenges.push(`Bearer ${[realm, ...(onBearer ? attributes : [])].join(', ')}`);
+    challenges.push(`DPoP ${[...dpop, ...(onBearer ? [] : attributes)].join(', ')}`);
+    return challenges.join(', ');
   }
 
   /** Response headers to send with this error. */
   get headers(): Record<string, string> {
-    return { 'WWW-Authenticate': this.challenge };
+    const nonce = this.challenges?.dpopNonce;
+    return nonce === undefined
+      ? { 'WWW-Authenticate': this.challenge }
+      : { 'WWW-Authenticate': this.challenge, 'DPoP-Nonce': nonce };
   }
 
   /** JSON body per RFC 6750 (`{ error, error_description }`); empty for a missing token. */
@@ -249,6 +336,26 @@ export class InvalidRequestError extends TokenwardError {
 export class InvalidTokenError extends TokenwardError {
   constructor(code: TokenwardErrorCode, message: string, options?: TokenwardErrorOptions) {
     super(401, 'invalid_token', code, message, options);
+  }
+}
+
+/**
+ * The DPoP proof of the request is missing or fails a check of RFC 9449 §4.3 (401,
+ * `invalid_dpop_proof`, on the `DPoP` challenge).
+ */
+export class InvalidDPoPProofError extends TokenwardError {
+  constructor(code: TokenwardErrorCode, message: string, options?: TokenwardErrorOptions) {
+    super(401, 'invalid_dpop_proof', code, message, options);
+  }
+}
+
+/**
+ * The DPoP proof must carry the server's current nonce (RFC 9449 §8): 401 `use_dpop_nonce`, with
+ * a fresh `DPoP-Nonce` header for the retry.
+ */
+export class UseDPoPNonceError extends TokenwardError {
+  constructor(message: string, options?: TokenwardErrorOptions) {
+    super(401, 'use_dpop_nonce', 'ERR_DPOP_NONCE_REQUIRED', message, options);
   }
 }
 

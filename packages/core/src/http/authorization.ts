@@ -2,7 +2,7 @@
  * The Authorization header (RFC 9110 §11.6.2, RFC 6750 §2.1): one line only, the `Bearer` scheme,
  * b64token credentials.
  */
-import { InvalidRequestError } from '../errors/errors';
+import { InvalidRequestError, type AuthScheme } from '../errors/errors';
 import { readHeader, type ExtractedToken, type RequestLike } from './request';
 
 // RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
@@ -45,17 +45,29 @@ export function assertSingleAuthorizationHeader(request: RequestLike): void {
   }
 }
 
+/** The credentials of an Authorization header and the scheme they came under. */
+export interface HeaderCredentials {
+  readonly scheme: AuthScheme;
+  /** The credentials, their b64token syntax unchecked. */
+  readonly token: string;
+}
+
 /**
- * The bearer credentials of the request's Authorization header, or undefined when it has none
- * (or another scheme). Their b64token syntax is left to {@link checkTokenSyntax}.
+ * The access token credentials of the request's Authorization header: `Bearer`, and `DPoP` when
+ * `acceptDPoP` (RFC 9449 §7.1); undefined when it has none (or another scheme). Their b64token
+ * syntax is left to {@link checkTokenSyntax}.
  *
- * @throws InvalidRequestError for repeated header lines or a malformed bearer header.
+ * @throws InvalidRequestError for repeated header lines or a malformed header of an accepted
+ *   scheme.
  * @example
  * ```ts
- * readAuthorization({ headers: { authorization: 'Bearer abc' } }) // 'abc'
+ * readAuthorization({ headers: { authorization: 'Bearer abc' } }) // { scheme: 'Bearer', token: 'abc' }
  * ```
  */
-export function readAuthorization(request: RequestLike): string | undefined {
+export function readAuthorization(
+  request: RequestLike,
+  acceptDPoP = false,
+): HeaderCredentials | undefined {
   assertSingleAuthorizationHeader(request);
   const value = readHeader(request, 'authorization');
   if (value === undefined) return undefined;
@@ -66,17 +78,20 @@ export function readAuthorization(request: RequestLike): string | undefined {
         'the request has more than one Authorization header',
       );
     }
-    return value.length === 1 ? fromCredentials(value[0] as string) : undefined;
+    return value.length === 1 ? fromCredentials(value[0] as string, acceptDPoP) : undefined;
   }
-  return fromCredentials(value);
+  return fromCredentials(value, acceptDPoP);
 }
 
-/** The bearer credentials of an Authorization header value, their b64token syntax unchecked. */
-function fromCredentials(value: string): string | undefined {
+/** The credentials of an Authorization header value, their b64token syntax unchecked. */
+function fromCredentials(value: string, acceptDPoP: boolean): HeaderCredentials | undefined {
   if (value.startsWith('Bearer ')) {
     // The usual spelling, without the regular expression below: it would copy the whole token
     // twice. Same result: the scheme is 'Bearer', and the rest, trimmed, is the credentials.
-    return value.slice(7).trim();
+    return { scheme: 'Bearer', token: value.slice(7).trim() };
+  }
+  if (acceptDPoP && value.startsWith('DPoP ')) {
+    return { scheme: 'DPoP', token: value.slice(5).trim() };
   }
   const trimmed = value.trim();
   const match = /^(\S+)(?: +(.*))?$/s.exec(trimmed);
@@ -84,20 +99,25 @@ function fromCredentials(value: string): string | undefined {
     // RFC 7235 §2.1: the scheme and the credentials are separated by spaces only. A bearer
     // credential written another way (`Bearer<TAB>token`) is malformed, not absent: a 401
     // would tell the client to fetch a new token that would fail the same way.
-    if (/^bearer\s/i.test(trimmed)) throw malformedHeader();
+    if (/^bearer\s/i.test(trimmed) || (acceptDPoP && /^dpop\s/i.test(trimmed))) {
+      throw malformedHeader();
+    }
     return undefined;
   }
-  // RFC 7235 §2.1: the auth scheme is case-insensitive. Another scheme (Basic, DPoP, …) is not
-  // a bearer token; the request is then treated as carrying none.
-  if ((match[1] as string).toLowerCase() !== 'bearer') return undefined;
-  return (match[2] ?? '').trim();
+  // RFC 7235 §2.1: the auth scheme is case-insensitive. Another scheme (Basic, or DPoP when it
+  // is not enabled) is not an access token; the request is then treated as carrying none.
+  const scheme = (match[1] as string).toLowerCase();
+  const token = (match[2] ?? '').trim();
+  if (scheme === 'bearer') return { scheme: 'Bearer', token };
+  if (acceptDPoP && scheme === 'dpop') return { scheme: 'DPoP', token };
+  return undefined;
 }
 
 /** The 400 of a malformed Authorization header. */
 export const malformedHeader = (): InvalidRequestError =>
   new InvalidRequestError(
     'ERR_REQUEST_MALFORMED',
-    "the Authorization header is not 'Bearer <token>'",
+    "the Authorization header is not 'Bearer <token>' (or 'DPoP <token>')",
   );
 
 /**

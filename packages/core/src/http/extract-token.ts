@@ -3,7 +3,13 @@
  * `access_token` query parameter or form field only when enabled, and never more than one.
  */
 import { InvalidRequestError, MissingTokenError } from '../errors/errors';
-import { checkTokenSyntax, isB64Token, malformedHeader, readAuthorization } from './authorization';
+import {
+  checkTokenSyntax,
+  isB64Token,
+  malformedHeader,
+  readAuthorization,
+  type HeaderCredentials,
+} from './authorization';
 import {
   readHeader,
   type ExtractedToken,
@@ -91,12 +97,14 @@ export function extractToken(
   request: RequestLike,
   sources: TokenSourcesOptions,
   getToken?: (request: RequestLike) => string | null | undefined,
+  acceptDPoP = false,
 ): ExtractedToken {
-  const fromHeader = readAuthorization(request);
+  const header = readAuthorization(request, acceptDPoP);
+  const fromHeader = header?.token;
   try {
     const custom = getToken === undefined ? undefined : getToken(request);
     if (custom !== undefined && custom !== null) return fromGetter(request, custom, fromHeader);
-    return locate(request, sources, fromHeader);
+    return locate(request, sources, header);
   } catch (error) {
     // Malformed header credentials are reported first, as when they are checked on reading.
     if (fromHeader !== undefined && !isB64Token(fromHeader)) throw malformedHeader();
@@ -136,10 +144,10 @@ function fromGetter(
 function locate(
   request: RequestLike,
   sources: TokenSourcesOptions,
-  fromHeader: string | undefined,
+  header: HeaderCredentials | undefined,
 ): ExtractedToken {
   const found: { where: TokenLocation; token: string }[] = [];
-  if (fromHeader !== undefined) found.push({ where: 'header', token: fromHeader });
+  if (header !== undefined) found.push({ where: 'header', token: header.token });
   const fromQueryString = fromQuery(request);
   if (fromQueryString !== undefined) found.push({ where: 'query', token: fromQueryString });
   const fromForm = fromBody(request);
@@ -178,7 +186,7 @@ function locate(
   }
   return {
     token: only.token,
-    scheme: 'Bearer',
+    scheme: only.where === 'header' ? (header as HeaderCredentials).scheme : 'Bearer',
     source: only.where,
     syntaxChecked: only.where !== 'header',
   };

@@ -1,4 +1,5 @@
 /** The request shape tokenward reads, and what extraction reports about the token it found. */
+import type { AuthScheme } from '../errors/errors';
 
 /** The parts of an HTTP request tokenward reads; Express, Nest and node:http requests fit. */
 export interface RequestLike {
@@ -33,6 +34,11 @@ export interface RequestLike {
   readonly ip?: string;
   /** The framework's request id (Fastify `request.id`, pino-http `req.id`), for the audit trail. */
   readonly id?: unknown;
+  /**
+   * The request-target as received, before any router rewrote `url` (Express and Fastify
+   * `originalUrl`): the path a DPoP proof's `htu` is compared with.
+   */
+  readonly originalUrl?: string;
 }
 
 /** Where, besides the Authorization header, a token may be sent. Both off by default. */
@@ -53,8 +59,11 @@ export type TokenLocation = 'header' | 'query' | 'body' | 'custom';
 export interface ExtractedToken {
   /** The credentials as sent. */
   readonly token: string;
-  /** The authentication scheme (RFC 9110 §11.1); `Bearer` for every location today. */
-  readonly scheme: 'Bearer';
+  /**
+   * The authentication scheme (RFC 9110 §11.1): `DPoP` for an Authorization header of that
+   * scheme when DPoP is enabled (RFC 9449 §7.1), `Bearer` otherwise and for every other location.
+   */
+  readonly scheme: AuthScheme;
   readonly source: TokenLocation;
   /**
    * False for Authorization header credentials whose RFC 6750 §2.1 b64token syntax is not yet

@@ -1,3 +1,16 @@
+/**
+ * How a token is bound to its holder (RFC 7800 `cnf`): `dpop` for a key the client proves on each
+ * request (RFC 9449 `cnf.jkt`), `mtls` for a client certificate (RFC 8705 `cnf["x5t#S256"]`),
+ * `bearer` for an unbound token anyone holding it can use.
+ */
+export interface TokenBinding {
+  readonly scheme: 'bearer' | 'dpop' | 'mtls';
+  /** The RFC 7638 thumbprint of the DPoP key (`cnf.jkt`). */
+  readonly jkt?: string;
+  /** The SHA-256 thumbprint of the client certificate (`cnf["x5t#S256"]`). */
+  readonly x5t?: string;
+}
+
 /** The result of a successful verification. */
 export interface AccessToken {
   /** The token exactly as received (keep it out of logs). */
@@ -26,4 +39,9 @@ export interface AccessToken {
   readonly issuedAt?: Date;
   /** The RFC 7800 `cnf` claim, for proof-of-possession checks. */
   readonly confirmation?: Readonly<Record<string, unknown>>;
+  /**
+   * What the token is bound to, from `cnf`. The verifier has checked the binding before it
+   * returns the token: a DPoP proof by that key, or that client certificate.
+   */
+  readonly binding: TokenBinding;
 }

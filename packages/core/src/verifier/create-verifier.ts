@@ -6,8 +6,8 @@ import { VerifiedTokenCache } from '../cache/verified-token-cache';
 import { checkTimeClaims } from '../claims/validate-claims';
 import { buildPlan, type VerificationPlan } from '../config/plan';
 import type { VerifierOptions } from '../config/verifier-options';
-import { InvalidTokenError, TokenwardError } from '../errors/errors';
-import { checkTokenSyntax } from '../http/authorization';
+import { InvalidTokenError, TokenwardError, type AuthScheme } from '../errors/errors';
+import { checkTokenSyntax, readAuthorization } from '../http/authorization';
 import { extractToken } from '../http/extract-token';
 import type { AccessToken } from './access-token';
 import { runTokenStages } from './pipeline';
@@ -17,6 +17,9 @@ import { registerCachePath, registerRouteDecisions } from './sync-path';
 import type { DecisionPlace } from '../audit/auditor';
 import type { SignedWith } from '../cache/verified-token-cache';
 import type { Verifier, VerifyContext } from './types';
+import { enforceBinding, type BindingInput } from '../binding/enforce-binding';
+import { readDPoPHeader } from '../binding/dpop/proof-header';
+import type { ExtractedToken } from '../http/request';
 
 /**
  * Creates a verifier for access tokens: signed JWTs, and nested JWTs (a signed JWT encrypted to
@@ -39,7 +42,9 @@ import type { Verifier, VerifyContext } from './types';
 export function createVerifier(options: VerifierOptions): Verifier {
   const plan = buildPlan(options);
   const cache = plan.cache && new VerifiedTokenCache(plan.cache);
-  const { realm, auditor, metrics } = plan;
+  const { realm, auditor, metrics, dpop } = plan;
+  const binding = { dpop };
+  const acceptDPoP = dpop !== undefined;
   const recordsDecisions = auditor !== undefined || metrics !== undefined;
 
   /**
@@ -86,6 +91,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     token: unknown,
     place: DecisionPlace,
     verified?: AccessToken,
+    context?: VerifyContext,
   ): TokenwardError => {
     // Anything that is not already ours is an unexpected failure while processing the token; it
     // still becomes a 401 so no input can turn into a 500 (the original stays as `cause`).
@@ -97,6 +103,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
           })
     ).withRealm(realm);
     if (plan.terseErrors) presented = presented.terse();
+    if (dpop !== undefined)
+      presented = presented.withChallenges(challengesFor(place.request, context));
     const received = typeof token === 'string' ? token : undefined;
     reportRejection(plan.onRejection, presented, received, place.request, plan.maxTokenLength);
     denied(place, presented, received, verified);
@@ -121,29 +129,128 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return cached;
   };
 
-  /** Verifies a token completely (every stage), then offers it to the cache. */
+  /**
+   * The binding stage, then the allow decision: the token is used the way its `cnf` says, on
+   * every request, from the cache or not. Synchronous for an unbound bearer token.
+   */
+  const bind = (
+    token: AccessToken,
+    input: BindingInput,
+    request: RequestLike | undefined,
+    context: VerifyContext | undefined,
+    signedWith?: SignedWith,
+  ): AccessToken | Promise<AccessToken> => {
+    const pending = enforceBinding(token, input, binding);
+    if (pending === undefined) {
+      authenticated(token, request, context, signedWith);
+      return token;
+    }
+    return pending.then((outcome) => {
+      // RFC 9449 §8.2: the client is told the new nonce once the step it used has passed.
+      if (outcome.staleNonce && dpop?.nonces !== undefined) {
+        context?.setHeader?.('DPoP-Nonce', dpop.nonces.issue(input.nowMs));
+      }
+      authenticated(token, request, context, signedWith);
+      return token;
+    });
+  };
+
+  /** Verifies a token completely (every stage), offers it to the cache, then binds it. */
   const verifyFresh = async (
     token: string,
+    input: BindingInput,
     context: VerifyContext | undefined,
     request?: RequestLike,
   ): Promise<AccessToken> => {
     const place = authentication(request, context);
     const started = metrics === undefined ? 0 : performance.now();
+    let verified: Awaited<ReturnType<typeof runTokenStages>>;
     try {
       const nowMs = nowMillis(context);
-      const { accessToken, signedWith } = await runTokenStages(
-        token,
-        plan,
-        Math.floor(nowMs / 1000),
-      );
-      cache?.set(accessToken, nowMs, signedWith);
+      verified = await runTokenStages(token, plan, Math.floor(nowMs / 1000));
+      cache?.set(verified.accessToken, nowMs, verified.signedWith);
       metrics?.verification((performance.now() - started) / 1000, 'allow');
-      authenticated(accessToken, request, context, signedWith);
-      return accessToken;
     } catch (error) {
       metrics?.verification((performance.now() - started) / 1000, 'deny');
-      throw failure(error, token, place);
+      throw failure(error, token, place, undefined, context);
     }
+    try {
+      return await bind(verified.accessToken, input, request, context, verified.signedWith);
+    } catch (error) {
+      throw failure(error, token, place, verified.accessToken, context);
+    }
+  };
+
+  /** A cached token, bound; a rejection goes through the error boundary. */
+  const bindCached = (
+    cached: AccessToken,
+    input: BindingInput,
+    request: RequestLike | undefined,
+    context: VerifyContext | undefined,
+  ): Promise<AccessToken> => {
+    const place = () => authentication(request, context);
+    let result: AccessToken | Promise<AccessToken>;
+    try {
+      result = bind(cached, input, request, context);
+    } catch (error) {
+      return Promise.reject(failure(error, cached.token, place(), cached, context));
+    }
+    if (!(result instanceof Promise)) return Promise.resolve(result);
+    return result.catch((error: unknown) => {
+      throw failure(error, cached.token, place(), cached, context);
+    });
+  };
+
+  /** The binding input of a request: its scheme, its proof (read once) and its URI. */
+  const requestInput = (
+    found: ExtractedToken,
+    request: RequestLike,
+    context: VerifyContext | undefined,
+  ): BindingInput => ({
+    scheme: found.scheme,
+    proof: found.scheme === 'DPoP' ? readDPoPHeader(request) : undefined,
+    method: request.method,
+    url: { origin: context?.origin, target: request.originalUrl ?? request.url },
+    nowMs: nowMillis(context),
+  });
+
+  /** The binding input of `verify`: `context.dpop`, or a bearer token. */
+  const tokenInput = (context: VerifyContext | undefined): BindingInput => {
+    const given = context?.dpop;
+    return given === undefined
+      ? {
+          scheme: 'Bearer',
+          proof: undefined,
+          method: undefined,
+          url: '',
+          nowMs: nowMillis(context),
+        }
+      : {
+          scheme: 'DPoP',
+          proof: given.proof,
+          method: given.method,
+          url: given.url,
+          nowMs: nowMillis(context),
+        };
+  };
+
+  /** The challenges of a refusal when DPoP is on: the schemes offered, the one used, a nonce. */
+  const challengesFor = (request: RequestLike | undefined, context: VerifyContext | undefined) => {
+    const on = dpop as NonNullable<typeof dpop>;
+    let used: AuthScheme | undefined = context?.dpop === undefined ? undefined : 'DPoP';
+    if (used === undefined && request !== undefined) {
+      try {
+        used = readAuthorization(request, true)?.scheme;
+      } catch {
+        // A malformed header: no scheme to put the error on; it goes on the first offered.
+      }
+    }
+    return {
+      bearer: !on.required,
+      dpopAlgorithms: on.challengeAlgorithms,
+      ...(used !== undefined && { used }),
+      ...(on.nonces !== undefined && { dpopNonce: on.nonces.issue(nowMillis(context)) }),
+    };
   };
 
   const verifier: Verifier = {
@@ -164,32 +271,33 @@ export function createVerifier(options: VerifierOptions): Verifier {
           throw new InvalidTokenError('ERR_TOKEN_MALFORMED', 'the token must be a string');
         }
         const cached = fromCache(token, context);
-        if (cached !== undefined) {
-          authenticated(cached, undefined, context);
-          return Promise.resolve(cached);
-        }
+        if (cached !== undefined)
+          return bindCached(cached, tokenInput(context), undefined, context);
       } catch (error) {
-        return Promise.reject(failure(error, token, authentication(undefined, context)));
+        return Promise.reject(
+          failure(error, token, authentication(undefined, context), undefined, context),
+        );
       }
-      return verifyFresh(token, context);
+      return verifyFresh(token, tokenInput(context), context);
     },
     // Not `async`: one extraction, one cache look-up; a hit answers with an already settled
     // promise, a miss checks the header syntax the hit made unnecessary and verifies.
     verifyRequest(request, context) {
       let token: string | undefined;
+      let input: BindingInput;
       try {
-        const found = extractToken(request, plan.tokenSources, context?.getToken);
+        const found = extractToken(request, plan.tokenSources, context?.getToken, acceptDPoP);
         token = found.token;
+        input = requestInput(found, request, context);
         const cached = fromCache(found.token, context);
-        if (cached !== undefined) {
-          authenticated(cached, request, context);
-          return Promise.resolve(cached);
-        }
+        if (cached !== undefined) return bindCached(cached, input, request, context);
         checkTokenSyntax(found);
       } catch (error) {
-        return Promise.reject(failure(error, token, authentication(request, context)));
+        return Promise.reject(
+          failure(error, token, authentication(request, context), undefined, context),
+        );
       }
-      return verifyFresh(token, context, request);
+      return verifyFresh(token, input, context, request);
     },
   };
   // The synchronous hit path of the first-party adapters (@tokenward/core/internal).
@@ -197,16 +305,16 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (!cache) return undefined;
     let cached: AccessToken | undefined;
     try {
-      cached = fromCache(
-        extractToken(request, plan.tokenSources, context?.getToken).token,
-        context,
-        false,
-      );
+      const found = extractToken(request, plan.tokenSources, context?.getToken, acceptDPoP);
+      // Only an unbound bearer token can be answered here: a bound one waits for its proof.
+      if (found.scheme !== 'Bearer' || dpop?.required === true) return undefined;
+      cached = fromCache(found.token, context, false);
     } catch {
       // verifyRequest, which the caller makes next, reports the same failure properly.
       return undefined;
     }
-    if (cached !== undefined) authenticated(cached, request, context);
+    if (cached === undefined || cached.binding.scheme !== 'bearer') return undefined;
+    authenticated(cached, request, context);
     return cached;
   });
   // The adapters' route step reports through the same boundary (@tokenward/core/internal).

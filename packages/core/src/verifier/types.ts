@@ -17,6 +17,32 @@ export interface VerifyContext {
    * The adapters pass it; never the raw URL (it may carry ids and query parameters).
    */
   route?: string;
+  /**
+   * The API's public origin (`https://api.example.com`) as the framework determined it from its
+   * trust-proxy settings: the adapters pass it for the DPoP `htu` check. Option `dpop.origin`
+   * wins over it.
+   */
+  origin?: string;
+  /**
+   * Sets a response header on success: the adapters pass it so a fresh `DPoP-Nonce` reaches the
+   * client when the nonce step moved (RFC 9449 §8.2).
+   */
+  setHeader?: (name: string, value: string) => void;
+  /**
+   * `verify` only: the request's DPoP proof, method and absolute URL, for a DPoP-bound token
+   * checked outside `verifyRequest`. Without it, `verify` refuses a DPoP-bound token.
+   */
+  dpop?: DPoPRequest;
+}
+
+/** The request facts a DPoP proof is checked against, for {@link Verifier.verify}. */
+export interface DPoPRequest {
+  /** The `DPoP` header value. */
+  readonly proof: string;
+  /** The request method. */
+  readonly method: string;
+  /** The absolute request URL (its query and fragment are ignored). */
+  readonly url: string;
 }
 
 /**

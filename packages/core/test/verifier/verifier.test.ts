@@ -31,7 +31,7 @@ let jwe: string;
 
 beforeAll(async () => {
   [issuerKey, apiKey] = await Promise.all([keyPair('rsa'), keyPair('p256', 'api')]);
-  const c = claims({ roles: ['admin', 'ops'], cnf: { jkt: 'thumb' } });
+  const c = claims({ roles: ['admin', 'ops'], cnf: { kid: 'holder-key' } });
   jws = await signJWS(c, issuerKey);
   jwe = await encryptJWE(jws, apiKey);
 });
@@ -44,7 +44,7 @@ describe('the AccessToken', () => {
     const token = await v.verify(jws, at);
     expect(token).toEqual({
       token: jws,
-      claims: claims({ roles: ['admin', 'ops'], cnf: { jkt: 'thumb' } }),
+      claims: claims({ roles: ['admin', 'ops'], cnf: { kid: 'holder-key' } }),
       header: { alg: 'RS256', kid: issuerKey.kid, typ: 'at+jwt' },
       issuer: ISSUER,
       subject: 'user-123',
@@ -54,7 +54,9 @@ describe('the AccessToken', () => {
       roles: new Set(['admin', 'ops']),
       expiresAt: new Date((NOW_S + 3600) * 1000),
       issuedAt: new Date((NOW_S - 60) * 1000),
-      confirmation: { jkt: 'thumb' },
+      confirmation: { kid: 'holder-key' },
+      // A cnf without jkt or x5t#S256 binds to nothing this verifier checks.
+      binding: { scheme: 'bearer' },
     });
     expect(token).not.toHaveProperty('encryption');
   });
@@ -94,7 +96,6 @@ describe('the AccessToken', () => {
       sub: undefined,
       client_id: undefined,
       iat: undefined,
-      cnf: ['not', 'an', 'object'],
     });
     const token = await v.verify(await signJWS(c, issuerKey), at);
     for (const name of ['subject', 'clientId', 'issuedAt', 'confirmation', 'encryption']) {
@@ -102,10 +103,16 @@ describe('the AccessToken', () => {
     }
   });
 
-  test('a null cnf is no confirmation', async () => {
+  test.each([
+    ['null', null],
+    ['an array', ['not', 'an', 'object']],
+    ['a string', 'jkt'],
+    ['a jkt that is no thumbprint', { jkt: 'thumb' }],
+    ['an x5t#S256 that is no thumbprint', { 'x5t#S256': 42 }],
+  ])('a cnf claim that is %s is refused, never read as unbound', async (_label, cnf) => {
     const v = await makeVerifier();
-    const token = await v.verify(await signJWS(claims({ cnf: null }), issuerKey), at);
-    expect(token).not.toHaveProperty('confirmation');
+    const error = await rejection(v.verify(await signJWS(claims({ cnf }), issuerKey), at));
+    expect(error).toMatchObject({ code: 'ERR_CLAIM_INVALID', claim: 'cnf' });
   });
 
   test('verify uses the current time without a context', async () => {
