@@ -6,6 +6,7 @@
  */
 import type { AuthScheme } from '../errors/errors';
 import { InvalidDPoPProofError, InvalidTokenError } from '../errors/errors';
+import type { RequestLike } from '../http/request';
 import type { AccessToken } from '../verifier/access-token';
 import type { DPoPPlan } from './dpop/dpop-options';
 import { normalizeHtu, requestHtu } from './dpop/htu';
@@ -27,6 +28,8 @@ export interface BindingInput {
     string | { readonly origin: string | undefined; readonly target: string | undefined };
   /** The time of the check, in milliseconds. */
   readonly nowMs: number;
+  /** The request, when there is one (`verifyRequest`): where a client certificate is read. */
+  readonly request?: RequestLike;
 }
 
 /** The binding checks a verifier was configured with. */

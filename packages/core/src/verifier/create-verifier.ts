@@ -212,6 +212,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     method: request.method,
     url: { origin: context?.origin, target: request.originalUrl ?? request.url },
     nowMs: nowMillis(context),
+    request,
   });
 
   /** The binding input of `verify`: `context.dpop`, or a bearer token. */
