@@ -97,6 +97,7 @@ export {
   requireRoles,
   requireAnyRole,
   requireClaim,
+  requireBinding,
   allOf,
   anyOf,
   runPolicies,

@@ -3,5 +3,12 @@
  * @tokenward/nest). For first-party adapters; not covered by semver: names and signatures may
  * change in any release.
  */
-export { presentRejection, runRouteStep, verifyRequestFromCache } from './verifier/sync-path';
+export {
+  bindingContext,
+  presentRejection,
+  runRouteStep,
+  verifyRequestFromCache,
+} from './verifier/sync-path';
+export { frameworkOrigin } from './http/public-origin';
+export type { FrameworkRequest } from './http/public-origin';
 export type { RejectionPlace } from './verifier/sync-path';

@@ -2,7 +2,7 @@
  * `authenticate()`: turns an Express request into core's `RequestLike`, verifies it and sets
  * `req.auth`. A cache hit is answered synchronously; every decision about the token is core's.
  */
-import type { Request, RequestHandler } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import {
   createVerifier,
   MissingTokenError,
@@ -10,7 +10,7 @@ import {
   type Verifier,
   type VerifierOptions,
 } from '@tokenward/core';
-import { verifyRequestFromCache } from '@tokenward/core/internal';
+import { bindingContext, verifyRequestFromCache } from '@tokenward/core/internal';
 import './augment';
 import { routeTemplate } from './route-template';
 import {
@@ -107,9 +107,16 @@ export function authenticate(
   };
   // The route template, for the audit event: known when authenticate() is route-level middleware
   // (`app.get('/x/:id', authenticate(), …)`), not when it runs before routing (`app.use`).
-  const contextOf = (req: Request) => {
+  // With DPoP, also the public origin Express derived under its trust-proxy setting and a
+  // setter for a fresh DPoP-Nonce on the response.
+  const contextOf = (req: Request, res: Response) => {
     const route = routeTemplate(req);
-    return route === undefined ? shared : { ...shared, route };
+    return bindingContext(
+      resolved,
+      req,
+      route === undefined ? shared : { ...shared, route },
+      (name, value) => void res.setHeader(name, value),
+    );
   };
 
   // Not an `async` function: Express 5 would attach its own handlers to the returned promise,
@@ -119,7 +126,7 @@ export function authenticate(
     // Express's request already has the RequestLike shape: method, url, headers, and the
     // parsed query and body (when a body parser ran) for the opt-in token locations.
     // A token verified before is answered synchronously: no promise, no extra event-loop job.
-    const context = contextOf(req);
+    const context = contextOf(req, res);
     const cached = verifyRequestFromCache(resolved, req, context);
     if (cached !== undefined) {
       req.auth = cached;

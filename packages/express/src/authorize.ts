@@ -7,6 +7,7 @@ import {
   MissingTokenError,
   requireAnyRole as anyRolePolicy,
   requireAnyScope as anyScopePolicy,
+  requireBinding as bindingPolicy,
   requireClaim as claimPolicy,
   requireRoles as rolesPolicy,
   requireScopes as scopesPolicy,
@@ -96,6 +97,16 @@ export function requireRoles(...roles: string[]): RequestHandler {
 /** Requires at least one of the listed roles (403 `insufficient_scope` otherwise). */
 export function requireAnyRole(...roles: string[]): RequestHandler {
   return authorize(anyRolePolicy(...roles));
+}
+
+/**
+ * Requires a sender-constrained token on this route (401 `invalid_token` otherwise): bound to a
+ * DPoP key or a client certificate, whose proof the verifier checked.
+ *
+ * @example `router.post('/payments', requireBinding('dpop'), handler)`
+ */
+export function requireBinding(...schemes: Array<'dpop' | 'mtls'>): RequestHandler {
+  return authorize(bindingPolicy(...schemes));
 }
 
 /**

@@ -13,6 +13,7 @@ export {
   requireRoles,
   requireAnyRole,
   requireClaim,
+  requireBinding,
 } from './authorize';
 export { tokenwardErrorHandler } from './request-state';
 export { closeGracefully } from './shutdown';

@@ -27,6 +27,7 @@ export {
   Roles,
   AnyRole,
   RequireClaim,
+  RequireBinding,
   UsePolicies,
 } from './decorators/requirements.decorator';
 export type { RequirementDecorator } from './decorators/requirements.decorator';

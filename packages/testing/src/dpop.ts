@@ -106,3 +106,35 @@ export async function createDPoPProof(
     .setProtectedHeader({ typ: options.typ ?? 'dpop+jwt', alg: key.alg, jwk: key.publicJwk })
     .sign(key.privateKey);
 }
+
+/** The two headers of a DPoP-bound request. */
+export interface DPoPRequestHeaders {
+  /** `DPoP <token>`. */
+  readonly authorization: string;
+  /** A fresh proof for the method and URL. */
+  readonly dpop: string;
+}
+
+/**
+ * The headers of a DPoP-bound request in one call: `Authorization: DPoP <token>` and a fresh
+ * proof by `key` for the method and URL (with the server's nonce, when given).
+ *
+ * @param key The key the token is bound to (`cnf.jkt` = `key.jkt`).
+ * @param accessToken The token exactly as sent.
+ * @param options The method and absolute URL of the request, and its nonce.
+ * @example
+ * ```ts
+ * const token = await issuer.issueSigned({ scope: 'read', cnf: { jkt: key.jkt } })
+ * await request(app).get('/messages').set(await dpopHeaders(key, token, { method: 'GET', url: 'http://api.test/messages' }))
+ * ```
+ */
+export async function dpopHeaders(
+  key: DPoPTestKey,
+  accessToken: string,
+  options: Omit<DPoPProofOptions, 'accessToken'>,
+): Promise<DPoPRequestHeaders> {
+  return {
+    authorization: `DPoP ${accessToken}`,
+    dpop: await createDPoPProof(key, { ...options, accessToken }),
+  };
+}

@@ -17,5 +17,5 @@ export { TEST_SIGNING_ALGORITHMS, TEST_KEY_MANAGEMENT_ALGORITHMS } from './keys'
 export type { TestSigningAlgorithm, TestKeyManagementAlgorithm } from './keys';
 export { JWKS_PATH, OPENID_CONFIGURATION_PATH, OAUTH_METADATA_PATH } from './server';
 export type { TestIssuerRequestCounts } from './server';
-export { createDPoPKey, createDPoPProof } from './dpop';
-export type { DPoPTestAlgorithm, DPoPTestKey, DPoPProofOptions } from './dpop';
+export { createDPoPKey, createDPoPProof, dpopHeaders } from './dpop';
+export type { DPoPTestAlgorithm, DPoPTestKey, DPoPProofOptions, DPoPRequestHeaders } from './dpop';

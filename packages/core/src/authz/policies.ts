@@ -5,7 +5,7 @@
 import type { AccessToken } from '../verifier/access-token';
 import { readClaim } from '../claims/claim-path';
 import { toSegments, type ClaimPath } from '../claims/presets';
-import { InsufficientScopeError, TokenwardError } from '../errors/errors';
+import { InsufficientScopeError, InvalidTokenError, TokenwardError } from '../errors/errors';
 
 /** A check run on every request after verification. */
 export type Policy = (token: AccessToken) => void | Promise<void>;
@@ -33,6 +33,36 @@ export function requireScopes(...scopes: string[]): Policy {
         'ERR_SCOPE_MISSING',
         `the token lacks a required scope (needs all of: ${required.join(' ')})`,
         required,
+      );
+    }
+  };
+}
+
+/**
+ * Requires a sender-constrained token on this route: bound to a DPoP key (`'dpop'`) or a client
+ * certificate (`'mtls'`), or either when both are listed. The verifier has already checked the
+ * proof or certificate of a bound token; this refuses an unbound bearer token where the route
+ * demands more (401 `invalid_token` `ERR_BINDING_REQUIRED`: the client needs another token, not
+ * another scope).
+ *
+ * @example
+ * ```ts
+ * router.post('/payments', authorize(requireBinding('dpop')), handler)
+ * ```
+ */
+export function requireBinding(...schemes: Array<'dpop' | 'mtls'>): Policy {
+  if (schemes.length === 0 || !schemes.every((s) => s === 'dpop' || s === 'mtls')) {
+    throw new TypeError(`requireBinding: expected 'dpop' and/or 'mtls'`);
+  }
+  const accepted = new Set<string>(schemes);
+  return (token) => {
+    const bound =
+      (accepted.has('dpop') && token.binding.jkt !== undefined) ||
+      (accepted.has('mtls') && token.binding.x5t !== undefined);
+    if (!bound) {
+      throw new InvalidTokenError(
+        'ERR_BINDING_REQUIRED',
+        `this route accepts only tokens bound to ${schemes.map((s) => (s === 'dpop' ? 'a DPoP key' : 'a client certificate')).join(' or ')}`,
       );
     }
   };

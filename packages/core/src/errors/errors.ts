@@ -80,6 +80,7 @@ export interface TokenwardErrorCodes {
   ERR_TOKEN_BOUND: true;
   ERR_DPOP_TOKEN_NOT_BOUND: true;
   ERR_DPOP_REQUIRED: true;
+  ERR_BINDING_REQUIRED: true;
   ERR_MTLS_CERTIFICATE_MISSING: true;
   ERR_MTLS_CERTIFICATE_MISMATCH: true;
   // 401 invalid_dpop_proof (RFC 9449 §4.3, §11.1)

@@ -23,9 +23,16 @@ export interface RequestLike {
   readonly rawHeaders?: readonly string[];
   /**
    * The Node request a framework wraps, when it keeps it as `raw` (Fastify, and Nest on Fastify):
-   * its `rawHeaders` are read when the request has none of its own.
+   * its `rawHeaders` and `socket` are read when the request has none of its own.
    */
-  readonly raw?: { readonly rawHeaders?: readonly string[] };
+  readonly raw?: { readonly rawHeaders?: readonly string[]; readonly socket?: RequestSocket };
+  /**
+   * The connection the request came on (Node's `IncomingMessage.socket`; Express, Nest and
+   * node:http requests have it, Fastify's is `raw.socket`): its peer address decides whether a
+   * forwarded client-certificate header is believed, and a TLS socket's peer certificate is the
+   * client certificate of a certificate-bound token (option `mtls`).
+   */
+  readonly socket?: RequestSocket;
   /**
    * The client address as the framework determined it (Express `req.ip` and Fastify
    * `request.ip` apply their trust-proxy settings), for the audit trail. Never read from a raw
@@ -39,6 +46,17 @@ export interface RequestLike {
    * `originalUrl`): the path a DPoP proof's `htu` is compared with.
    */
   readonly originalUrl?: string;
+}
+
+/**
+ * The parts of a request's connection tokenward reads (a `net.Socket`, or a `tls.TLSSocket`
+ * with `getPeerCertificate`).
+ */
+export interface RequestSocket {
+  /** The peer's IP address, as the operating system reports it (never a forwarded header). */
+  readonly remoteAddress?: string | undefined;
+  /** The TLS peer's certificate; `raw` holds its DER (`{}` when the client sent none). */
+  getPeerCertificate?(detailed?: boolean): { raw?: Buffer } | object | null;
 }
 
 /** Where, besides the Authorization header, a token may be sent. Both off by default. */

@@ -13,7 +13,7 @@ import type { AccessToken } from './access-token';
 import { runTokenStages } from './pipeline';
 import type { RequestLike } from '../http/request';
 import { reportRejection, unverifiedIssuer } from './rejection';
-import { registerCachePath, registerRouteDecisions } from './sync-path';
+import { registerBindingContext, registerCachePath, registerRouteDecisions } from './sync-path';
 import type { DecisionPlace } from '../audit/auditor';
 import type { SignedWith } from '../cache/verified-token-cache';
 import type { Verifier, VerifyContext } from './types';
@@ -318,6 +318,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     authenticated(cached, request, context);
     return cached;
   });
+  if (dpop !== undefined) registerBindingContext(verifier);
   // The adapters' route step reports through the same boundary (@tokenward/core/internal).
   registerRouteDecisions(verifier, {
     allow: (token, request, route) => {

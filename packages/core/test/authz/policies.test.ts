@@ -26,6 +26,7 @@ function accessToken(
     claims: Object.freeze({ iss: 'https://issuer.example.com/', ...options.claims }),
     header: Object.freeze({ alg: 'RS256', typ: 'at+jwt' }),
     issuer: 'https://issuer.example.com/',
+    binding: { scheme: 'bearer' } as const,
     audience: ['https://api.example.com'],
     scopes: new Set(options.scopes ?? []),
     roles: new Set(options.roles ?? []),

@@ -13,6 +13,7 @@ const ALWAYS = { ...DEFAULT_TOKEN_CACHE, admission: 'always' } as const;
 
 const accessToken = (token: string, expiresInSeconds: number): AccessToken => ({
   token,
+  binding: { scheme: 'bearer' },
   claims: {},
   header: {},
   issuer: 'https://issuer.example',

@@ -15,6 +15,7 @@ import 'reflect-metadata';
 import {
   requireAnyRole,
   requireAnyScope,
+  requireBinding,
   requireClaim,
   requireRoles,
   requireScopes,
@@ -72,6 +73,15 @@ export const RequireClaim = (
   path: ClaimPath,
   expected: unknown | ((value: unknown, token: AccessToken) => boolean),
 ): RequirementDecorator => appendPolicies([requireClaim(path, expected)], '@RequireClaim');
+
+/**
+ * Requires a sender-constrained token: bound to a DPoP key (`'dpop'`) or a client certificate
+ * (`'mtls'`), whose proof the verifier checked (401 `invalid_token` for an unbound token).
+ *
+ * @example `@RequireBinding('dpop')`
+ */
+export const RequireBinding = (...schemes: Array<'dpop' | 'mtls'>): RequirementDecorator =>
+  appendPolicies([requireBinding(...schemes)], '@RequireBinding');
 
 /**
  * Requires arbitrary core policies, for combinations the other decorators cannot express.

@@ -6,13 +6,14 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
-import { runRouteStep, verifyRequestFromCache } from '@tokenward/core/internal';
+import { bindingContext, runRouteStep, verifyRequestFromCache } from '@tokenward/core/internal';
 import {
   TokenwardError,
   type AccessToken,
   type Policy,
   type RequestLike,
   type Verifier,
+  type VerifyContext,
 } from '@tokenward/core';
 import { routeDeclarations } from '../decorators/route-metadata';
 import { TOKENWARD_REQUEST_PROPERTY, TOKENWARD_VERIFIER } from '../tokenward.constants';
@@ -96,11 +97,24 @@ export class AccessTokenGuard implements CanActivate {
     }
     // The route template, for the audit events of this request's decisions.
     const route = routeTemplate(request);
-    const verifyContext = route === undefined ? undefined : { route };
+    // With DPoP, also the public origin the platform derived (its trust-proxy setting) and a
+    // setter for a fresh DPoP-Nonce on the response, through the platform's adapter.
+    const verifyContext = bindingContext(
+      this.verifier,
+      request,
+      route === undefined ? undefined : { route },
+      (name, value) =>
+        this.adapterHost?.httpAdapter.setHeader(
+          context.switchToHttp().getResponse<unknown>(),
+          name,
+          value,
+        ),
+    );
     // A token verified before is answered without a promise while the policies are synchronous
     // (the built-in ones are); anything else takes the asynchronous path below.
     const cached = verifyRequestFromCache(this.verifier, request, verifyContext);
-    if (cached === undefined) return this.authenticate(context, request, plan, route);
+    if (cached === undefined)
+      return this.authenticate(context, request, plan, route, verifyContext);
     (request as unknown as Record<string, unknown>)[TOKENWARD_REQUEST_PROPERTY] = cached;
     let pending: Promise<void> | undefined;
     try {
@@ -122,13 +136,11 @@ export class AccessTokenGuard implements CanActivate {
     request: RequestLike,
     plan: RoutePlan,
     route: string | undefined,
+    verifyContext: VerifyContext | undefined,
   ): Promise<boolean> {
     let token: AccessToken;
     try {
-      token = await this.verifier.verifyRequest(
-        request,
-        route === undefined ? undefined : { route },
-      );
+      token = await this.verifier.verifyRequest(request, verifyContext);
     } catch (error) {
       if (plan.optional && error instanceof TokenwardError && error.code === 'ERR_TOKEN_MISSING') {
         return true;
