@@ -37,6 +37,8 @@ export type { DPoPOptions } from './binding/dpop/dpop-options';
 export { DEFAULT_NONCE_STEP } from './binding/dpop/nonce';
 export type { DPoPNonceOptions } from './binding/dpop/nonce';
 export { jwkThumbprint } from './binding/dpop/thumbprint';
+export type { MtlsOptions } from './binding/mtls/mtls-options';
+export { clientCertificateThumbprint } from './binding/mtls/client-certificate';
 export { ReplayCheckUnavailableError } from './errors/replay-check-unavailable-error';
 export type {
   VerifierOptions,

@@ -11,6 +11,8 @@ import type { AccessToken } from '../verifier/access-token';
 import type { DPoPPlan } from './dpop/dpop-options';
 import { normalizeHtu, requestHtu } from './dpop/htu';
 import { checkDPoPProof, type ProofOutcome } from './dpop/verify-proof';
+import { clientCertificateThumbprint } from './mtls/client-certificate';
+import type { MtlsPlan } from './mtls/mtls-options';
 
 /** Where the proof and the request URI come from. */
 export interface BindingInput {
@@ -35,6 +37,8 @@ export interface BindingInput {
 /** The binding checks a verifier was configured with. */
 export interface BindingPlan {
   readonly dpop: DPoPPlan | undefined;
+  /** Client-certificate checks (RFC 8705 §3), when the `mtls` option is set. */
+  readonly mtls: MtlsPlan | undefined;
 }
 
 /**
@@ -42,7 +46,8 @@ export interface BindingPlan {
  *
  * @returns `undefined` when nothing asynchronous is needed (an unbound bearer token), else the
  *   pending proof check.
- * @throws InvalidTokenError for a token under the wrong scheme; see checkDPoPProof for proofs.
+ * @throws InvalidTokenError for a token under the wrong scheme or without its client
+ *   certificate; see checkDPoPProof for proofs.
  */
 export function enforceBinding(
   token: AccessToken,
@@ -50,13 +55,8 @@ export function enforceBinding(
   plan: BindingPlan,
 ): Promise<ProofOutcome> | undefined {
   const { binding } = token;
-  if (binding.x5t !== undefined) {
-    // Certificate-bound tokens are refused until this verifier checks client certificates.
-    throw new InvalidTokenError(
-      'ERR_TOKEN_BOUND',
-      'the token is bound to a client certificate (cnf x5t#S256), which this verifier does not check',
-    );
-  }
+  // Checked first and on its own: a token bound to a certificate and a DPoP key needs both.
+  if (binding.x5t !== undefined) checkCertificate(binding.x5t, input.request, plan.mtls);
   const { dpop } = plan;
   if (input.scheme === 'DPoP') {
     if (dpop === undefined) {
@@ -100,6 +100,47 @@ export function enforceBinding(
     );
   }
   return undefined;
+}
+
+/**
+ * RFC 8705 §3.1: the request's client certificate must be the one whose SHA-256 thumbprint the
+ * token carries.
+ *
+ * @throws InvalidTokenError `ERR_TOKEN_BOUND` without the `mtls` option,
+ *   `ERR_MTLS_CERTIFICATE_MISSING` without a request or a certificate,
+ *   `ERR_MTLS_CERTIFICATE_MISMATCH` for another certificate.
+ */
+function checkCertificate(
+  x5t: string,
+  request: RequestLike | undefined,
+  mtls: MtlsPlan | undefined,
+): void {
+  if (mtls === undefined) {
+    throw new InvalidTokenError(
+      'ERR_TOKEN_BOUND',
+      'the token is bound to a client certificate (cnf x5t#S256) and this verifier does not check client certificates (option mtls)',
+    );
+  }
+  if (request === undefined) {
+    throw new InvalidTokenError(
+      'ERR_MTLS_CERTIFICATE_MISSING',
+      'the token is bound to a client certificate (cnf x5t#S256): verify it with verifyRequest, which reads the certificate from the request',
+    );
+  }
+  const presented = clientCertificateThumbprint(request, mtls);
+  if (presented === undefined) {
+    throw new InvalidTokenError(
+      'ERR_MTLS_CERTIFICATE_MISSING',
+      'the token is bound to a client certificate (cnf x5t#S256) and the request presented none',
+    );
+  }
+  // Thumbprints are public values: a plain comparison leaks nothing worth a constant-time one.
+  if (presented !== x5t) {
+    throw new InvalidTokenError(
+      'ERR_MTLS_CERTIFICATE_MISMATCH',
+      'the client certificate is not the one the token is bound to (cnf x5t#S256)',
+    );
+  }
 }
 
 /** The request's normalised htu, the configured origin winning over the adapter's. */

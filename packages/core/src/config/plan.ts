@@ -22,6 +22,7 @@ import { resolveAuditor, type Auditor } from '../audit/auditor';
 import { createVerifierMetrics, type VerifierMetrics } from '../metrics/verifier-metrics';
 import { allowlist, seconds, stringList } from './option-checks';
 import { resolveDPoP, type DPoPPlan } from '../binding/dpop/dpop-options';
+import { resolveMtls, type MtlsPlan } from '../binding/mtls/mtls-options';
 import {
   DEFAULT_CLOCK_TOLERANCE,
   DEFAULT_MAX_TOKEN_LENGTH,
@@ -61,6 +62,8 @@ export interface VerificationPlan {
   readonly metrics: VerifierMetrics | undefined;
   /** DPoP proof checks (RFC 9449), when the `dpop` option is set. */
   readonly dpop: DPoPPlan | undefined;
+  /** Client-certificate checks (RFC 8705 §3), when the `mtls` option is set. */
+  readonly mtls: MtlsPlan | undefined;
 }
 
 const KNOWN_OPTIONS = new Set<string>([
@@ -97,6 +100,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'audit',
   'metrics',
   'dpop',
+  'mtls',
 ]);
 
 /**
@@ -214,5 +218,6 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
     onRejection: options.onRejection,
     terseErrors: errorDescriptions === 'terse',
     dpop: resolveDPoP(options.dpop, clockTolerance, options.logger),
+    mtls: resolveMtls(options.mtls),
   };
 }

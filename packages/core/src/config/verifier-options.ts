@@ -3,6 +3,7 @@
  * config/plan.ts turns them into a {@link VerificationPlan} once.
  */
 import type { DPoPOptions } from '../binding/dpop/dpop-options';
+import type { MtlsOptions } from '../binding/mtls/mtls-options';
 import type { KeyObject } from 'node:crypto';
 import type { TokenSourcesOptions } from '../http/request';
 import type { TokenCacheOptions } from '../cache/verified-token-cache';
@@ -214,6 +215,15 @@ export interface VerifierOptions {
    * Without it, a DPoP-bound token is refused. See docs/dpop.md.
    */
   dpop?: DPoPOptions;
+  /**
+   * Certificate-bound access tokens (RFC 8705 §3): a token whose `cnf` carries `x5t#S256` is
+   * accepted only from a client presenting that certificate, on the TLS connection or, from a
+   * trusted proxy that terminated TLS, in the one forwarded header it sets. `{}` reads the TLS
+   * connection only. Without it, a certificate-bound token is refused (`ERR_TOKEN_BOUND`); with
+   * it, `verify(token)` has no certificate to check, so only `verifyRequest` accepts one. See
+   * docs/mtls.md.
+   */
+  mtls?: MtlsOptions;
 }
 
 /** Default clock tolerance in seconds. */

@@ -43,7 +43,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const plan = buildPlan(options);
   const cache = plan.cache && new VerifiedTokenCache(plan.cache);
   const { realm, auditor, metrics, dpop } = plan;
-  const binding = { dpop };
+  const binding = { dpop, mtls: plan.mtls };
   const acceptDPoP = dpop !== undefined;
   const recordsDecisions = auditor !== undefined || metrics !== undefined;
 
