@@ -80,6 +80,7 @@ describe('resource server API', () => {
       ['scopes=messages:read&role=admin', 'unknown query parameter(s): "scopes", "role"'],
       ['format=xml', 'format: expected one of json, raw'],
       ['invalid=broken', 'invalid: expected one of expired, not-yet-valid, wrong-audience'],
+      ['dpop_jkt=short', 'dpop_jkt: expected the SHA-256 JWK thumbprint'],
     ])('answers 400 to ?%s, saying why', async (query, message) => {
       const res = await request(url).get(`/dev/token?${query}`).expect(400);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
@@ -90,8 +91,20 @@ describe('resource server API', () => {
     it('names every allowed parameter when refusing an unknown one', async () => {
       const res = await request(url).get('/dev/token?audience=x').expect(400);
       expect(res.body.message).toBe(
-        'unknown query parameter(s): "audience"; expected scope, roles, sub, encrypted, format, invalid',
+        'unknown query parameter(s): "audience"; expected scope, roles, sub, encrypted, format, invalid, dpop_jkt',
       );
+    });
+
+    it('dpop_jkt binds the token to that key (token_type DPoP), which this API, without DPoP, refuses', async () => {
+      const jkt = 'NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs';
+      const res = await request(url).get(`/dev/token?encrypted=false&dpop_jkt=${jkt}`).expect(200);
+      expect(res.body).toMatchObject({ token_type: 'DPoP' });
+      const token = res.body.access_token as string;
+      const claims = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString());
+      expect(claims.cnf).toEqual({ jkt });
+      const refused = await request(url).get('/api/me').set('Authorization', `Bearer ${token}`);
+      expect(refused.status).toBe(401);
+      expect(refused.body.error_description).toContain('DPoP-bound');
     });
 
     it('still mints with every known parameter given once', async () => {

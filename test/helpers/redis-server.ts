@@ -1,6 +1,6 @@
 /**
- * A real `redis-server` for tests: started on 127.0.0.1 on a free port, with no persistence,
- * waited for until it answers PING, and stopped by its pid. Debian's `redis-server` package
+ * A real `redis-server` for tests: started on 127.0.0.1 on a free port (no persistence unless
+ * `appendOnly`), waited for until it answers PING, and stopped by its pid. Debian's `redis-server` package
  * provides the binary (.ci/run installs it when missing).
  */
 import { execFileSync } from 'node:child_process';
@@ -31,14 +31,17 @@ async function freePort(): Promise<number> {
 function ping(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
-    socket.setTimeout(200);
-    socket.once('error', () => resolve(false));
-    socket.once('timeout', () => (socket.destroy(), resolve(false)));
-    socket.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => {
+    const done = (answer: boolean) => {
+      clearTimeout(timer);
       socket.destroy();
-      resolve(data.toString().startsWith('+PONG'));
-    });
+      resolve(answer);
+    };
+    // A plain timer, not socket.setTimeout: a server that is shutting down may leave the connect
+    // pending (its accept queue full), and the socket's idle timeout does not cover connecting.
+    const timer = setTimeout(() => done(false), 200);
+    socket.once('error', () => done(false));
+    socket.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
+    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
   });
 }
 
@@ -51,7 +54,7 @@ async function until(check: () => Promise<boolean>, what: string): Promise<void>
 }
 
 /**
- * Starts a redis-server for a test file.
+ * Starts a redis-server for a test file; `appendOnly` keeps its data across `restart()`.
  *
  * @example
  * ```ts
@@ -60,7 +63,9 @@ async function until(check: () => Promise<boolean>, what: string): Promise<void>
  * afterAll(() => redis.stop())
  * ```
  */
-export async function startRedisServer(): Promise<RedisServer> {
+export async function startRedisServer(
+  options: { readonly appendOnly?: boolean } = {},
+): Promise<RedisServer> {
   const binary = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find(existsSync);
   if (binary === undefined) {
     throw new Error(
@@ -78,14 +83,20 @@ export async function startRedisServer(): Promise<RedisServer> {
       '127.0.0.1',
       '--save',
       '',
+      // appendOnly: every write on disk before it is acknowledged, so a restart keeps the
+      // claims (as a production replay store should).
       '--appendonly',
-      'no',
+      options.appendOnly === true ? 'yes' : 'no',
+      '--appendfsync',
+      'always',
       '--daemonize',
       'yes',
       '--pidfile',
       pidfile,
       '--dir',
       dir,
+      '--logfile',
+      join(dir, 'redis.log'),
     ]);
     await until(() => ping(port), 'no PONG');
   };

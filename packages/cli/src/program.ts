@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { registerAuditVerify } from './commands/audit-verify';
+import { registerDPoP } from './commands/dpop';
 import { registerReport } from './commands/report';
 import { PROCESS_IO, type CliIo } from './io';
 
@@ -19,12 +20,15 @@ import { PROCESS_IO, type CliIo } from './io';
  */
 export function createProgram(io: CliIo = PROCESS_IO): Command {
   const program = new Command('tokenward')
-    .description('Verify tamper-evident audit trails and produce compliance reports.')
+    .description(
+      'Verify tamper-evident audit trails, produce compliance reports, and make DPoP keys and proofs.',
+    )
     .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   const audit = program.command('audit').description('Work with audit trails.');
   registerAuditVerify(audit, io);
   registerReport(program, io);
+  registerDPoP(program, io);
   return program;
 }

@@ -25,7 +25,12 @@ afterAll(async () => {
 
 describe('createRedisReplayStore', () => {
   it('1,000 concurrent claims of one key over two instances: exactly one is accepted', async () => {
-    const stores = [createRedisReplayStore({ client: a }), createRedisReplayStore({ client: b })];
+    // Atomicity, not latency, is under test: a generous timeout keeps a busy machine (the whole
+    // suite in parallel) from turning a slow answer into a failure.
+    const stores = [
+      createRedisReplayStore({ client: a, timeout: 5000 }),
+      createRedisReplayStore({ client: b, timeout: 5000 }),
+    ];
     const results = await Promise.all(
       Array.from({ length: 1000 }, (_, i) =>
         (stores[i % 2] as (typeof stores)[0]).claim('proof-1', 60),

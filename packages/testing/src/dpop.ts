@@ -107,13 +107,16 @@ export async function createDPoPProof(
     .sign(key.privateKey);
 }
 
-/** The two headers of a DPoP-bound request. */
-export interface DPoPRequestHeaders {
+/**
+ * The two headers of a DPoP-bound request (a type alias, so it fits header records such as
+ * supertest's `.set()`).
+ */
+export type DPoPRequestHeaders = {
   /** `DPoP <token>`. */
   readonly authorization: string;
   /** A fresh proof for the method and URL. */
   readonly dpop: string;
-}
+};
 
 /**
  * The headers of a DPoP-bound request in one call: `Authorization: DPoP <token>` and a fresh

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { PRESET_NAMES, type ClaimsPresetName, type EncryptionMode } from '@tokenward/core';
+import { loadDPoPSettings, type DPoPSettings } from './dpop-settings';
 import { fetchURLProblem, isListenHost, isLoopbackHost, quote } from './env-checks';
 
 /** Where the audit trail goes and where its keys are. */
@@ -28,6 +29,8 @@ interface BaseConfig {
   readonly port: number;
   /** The audit trail; absent when off (`AUDIT=off`, or configured mode without `AUDIT_DIR`). */
   readonly audit?: AuditSettings;
+  /** DPoP-bound tokens; absent when `TOKENWARD_DPOP` is off (the default). */
+  readonly dpop?: DPoPSettings;
 }
 
 /**
@@ -115,12 +118,14 @@ function loadDevConfig(env: Env, host: string, port: number, problems: string[])
     );
   }
   const audit = loadAuditSettings(env, 'dev', problems);
+  const dpop = loadDPoPSettings(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     mode: 'dev',
     host,
     port,
     ...(audit !== undefined && { audit }),
+    ...(dpop !== undefined && { dpop }),
     ...(allow === '1' && { allowRemote: true as const }),
   };
 }
@@ -271,6 +276,7 @@ export function loadConfig(env: Env): AppConfig {
     problems.push('TOKENWARD_ENCRYPTION: "required" needs TOKENWARD_DECRYPTION_KEYS');
   }
   const audit = loadAuditSettings(env, 'issuer', problems);
+  const dpop = loadDPoPSettings(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -278,6 +284,7 @@ export function loadConfig(env: Env): AppConfig {
     host,
     port,
     ...(audit !== undefined && { audit }),
+    ...(dpop !== undefined && { dpop }),
     settings: {
       issuer,
       audience: audience as string,

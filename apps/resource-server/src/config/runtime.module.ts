@@ -3,7 +3,12 @@
  * in dev mode, the embedded dev issuer.
  */
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
-import type { TokenwardLogger, VerifierOptions } from '@tokenward/core';
+import type { ReplayStore, TokenwardLogger, VerifierOptions } from '@tokenward/core';
+import {
+  dpopOptionsFor,
+  REPLAY_STORE,
+  replayStoreProviders,
+} from '../binding/replay-store.provider';
 import type { AppConfig } from './app-config';
 import { createDevIssuer, type DevIssuer } from '../dev/dev-issuer';
 import { auditOptionsFor } from '../observability/audit-trail';
@@ -29,16 +34,18 @@ const keysLogger = (): TokenwardLogger => {
 };
 
 /**
- * Builds the `createVerifier` options for a configuration: its key source, the audit trail when
- * configured, and the app's meter provider.
+ * Builds the `createVerifier` options for a configuration: its key source, DPoP and the audit
+ * trail when configured, and the app's meter provider.
  */
 export function verifierOptionsFor(
   config: AppConfig,
   devIssuer: DevIssuer | undefined,
   telemetry?: Telemetry,
+  replayStore?: ReplayStore,
 ): VerifierOptions {
   return {
     ...keySourceFor(config, devIssuer),
+    ...(config.dpop !== undefined && { dpop: dpopOptionsFor(config.dpop, replayStore) }),
     ...(config.audit !== undefined && { audit: auditOptionsFor(config.audit) }),
     ...(telemetry !== undefined && { metrics: { meterProvider: telemetry.meterProvider } }),
   };
@@ -76,14 +83,18 @@ export class RuntimeModule {
           useFactory: () => (config.mode === 'dev' ? createDevIssuer() : undefined),
         },
         { provide: TELEMETRY, useFactory: createTelemetry },
+        ...replayStoreProviders(config),
         {
           provide: VERIFIER_OPTIONS,
-          useFactory: (devIssuer: DevIssuer | undefined, telemetry: Telemetry) =>
-            verifierOptionsFor(config, devIssuer, telemetry),
-          inject: [DEV_ISSUER, TELEMETRY],
+          useFactory: (
+            devIssuer: DevIssuer | undefined,
+            telemetry: Telemetry,
+            replayStore: ReplayStore | undefined,
+          ) => verifierOptionsFor(config, devIssuer, telemetry, replayStore),
+          inject: [DEV_ISSUER, TELEMETRY, REPLAY_STORE],
         },
       ],
-      exports: [APP_CONFIG, DEV_ISSUER, VERIFIER_OPTIONS, TELEMETRY],
+      exports: [APP_CONFIG, DEV_ISSUER, VERIFIER_OPTIONS, TELEMETRY, REPLAY_STORE],
     };
   }
 }

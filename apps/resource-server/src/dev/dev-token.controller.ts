@@ -15,7 +15,8 @@ const EXPIRES_IN = 3600;
  * `roles` (comma-separated), `sub`, `encrypted` (default true: a nested token, signed then
  * encrypted to this API; `false` for a signed-only one), `format=raw` for the bare token instead
  * of a JSON token response (RFC 6749 §5.1 shape), and `invalid=expired|not-yet-valid|wrong-audience`
- * for a token the API refuses with 401 `invalid_token`.
+ * for a token the API refuses with 401 `invalid_token`, and `dpop_jkt=<thumbprint>` for a token
+ * bound to that DPoP key (`cnf.jkt`, announced as `token_type: DPoP`).
  */
 @Public()
 @Controller('dev')
@@ -32,7 +33,8 @@ export class DevTokenController {
     }
     return {
       access_token: accessToken,
-      token_type: 'Bearer',
+      // RFC 9449 §5: a DPoP-bound token is announced as token_type DPoP.
+      token_type: query.dpopJkt === undefined ? 'Bearer' : 'DPoP',
       // A refused token has no useful lifetime to announce.
       ...(query.invalid === undefined ? { expires_in: EXPIRES_IN } : { invalid: query.invalid }),
       scope: query.scopes.join(' '),
@@ -46,6 +48,7 @@ export class DevTokenController {
       ...(query.sub !== undefined && { sub: query.sub }),
       ...(query.scopes.length > 0 && { scope: query.scopes.join(' ') }),
       ...(query.roles.length > 0 && { roles: query.roles }),
+      ...(query.dpopJkt !== undefined && { cnf: { jkt: query.dpopJkt } }),
     };
     const { issuer } = this.dev;
     if (query.invalid !== undefined) {

@@ -24,9 +24,13 @@ export interface DevTokenQuery {
   readonly format: 'json' | 'raw';
   /** `invalid`: mint a token the API must refuse. */
   readonly invalid?: InvalidDemoKind;
+  /** `dpop_jkt`: bind the token to this DPoP key (its RFC 7638 thumbprint, `cnf.jkt`). */
+  readonly dpopJkt?: string;
 }
 
-const PARAMETERS = ['scope', 'roles', 'sub', 'encrypted', 'format', 'invalid'] as const;
+const PARAMETERS = ['scope', 'roles', 'sub', 'encrypted', 'format', 'invalid', 'dpop_jkt'] as const;
+// A SHA-256 JWK thumbprint, base64url (RFC 7638, RFC 9449 §6.1).
+const THUMBPRINT = /^[A-Za-z0-9_-]{43}$/;
 const NAME = /^[\x21-\x7e]{1,64}$/;
 
 function list(text: string | undefined, separator: RegExp, what: string): string[] {
@@ -75,6 +79,12 @@ export function parseDevTokenQuery(url: string): DevTokenQuery {
   const encrypted = oneOf('encrypted', get('encrypted'), ['true', 'false']);
   const format = oneOf('format', get('format'), ['json', 'raw']) ?? 'json';
   const invalid = oneOf('invalid', get('invalid'), INVALID_DEMO_KINDS);
+  const dpopJkt = get('dpop_jkt');
+  if (dpopJkt !== undefined && !THUMBPRINT.test(dpopJkt)) {
+    throw new BadRequestException(
+      'dpop_jkt: expected the SHA-256 JWK thumbprint of the DPoP key (43 base64url characters)',
+    );
+  }
   return {
     scopes: list(get('scope'), /\s+/, 'scope'),
     roles: list(get('roles'), /,/, 'roles'),
@@ -82,5 +92,6 @@ export function parseDevTokenQuery(url: string): DevTokenQuery {
     encrypted: encrypted !== 'false',
     format,
     ...(invalid !== undefined && { invalid }),
+    ...(dpopJkt !== undefined && { dpopJkt }),
   };
 }

@@ -79,7 +79,8 @@ describe('hostile DPoP proofs', () => {
       .setProtectedHeader({
         typ: 'dpop+jwt',
         alg: 'HS256',
-        jwk: { kty: 'oct', k: Buffer.from(secret).toString('base64url') },
+        // jose's header type has no `k`: a client that sends a secret key builds it by hand.
+        jwk: { kty: 'oct', k: Buffer.from(secret).toString('base64url') } as JWK,
       })
       .sign(secret);
     expect(await codeOf(verifier.verifyRequest(request(token, proof)))).toBe(
