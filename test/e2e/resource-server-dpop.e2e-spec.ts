@@ -20,7 +20,7 @@ import {
 } from '@tokenward/testing';
 import { startRedisServer, type RedisServer } from '../helpers/redis-server';
 import type { INestApplication } from '@nestjs/common';
-import { ConfigError, createApp, loadConfig } from '../../apps/resource-server/src';
+import { ConfigError, createApp, loadConfig, startupMessage } from '../../apps/resource-server/src';
 
 const ROOT = resolve(__dirname, '../..');
 const MAIN = join(ROOT, 'apps/resource-server/dist/main.js');
@@ -234,6 +234,19 @@ describe('the DPoP settings of the sample app', () => {
       redisUrl: 'redis://127.0.0.1:6379',
       origin: ORIGIN,
     });
+  });
+
+  it('the banner says how DPoP is set up, never the secret, and shows the DPoP walkthrough', () => {
+    const banner = startupMessage(
+      loadConfig({ AUDIT: 'off', TOKENWARD_DPOP: 'required', TOKENWARD_DPOP_NONCE_SECRET: SECRET }),
+      'http://127.0.0.1:3000',
+    );
+    expect(banner).toContain('DPoP required (server nonces on, replay store memory)');
+    expect(banner).toContain('dpop key --out dpop-key.json');
+    expect(banner).not.toContain(SECRET);
+    expect(startupMessage(loadConfig({ AUDIT: 'off' }), 'http://127.0.0.1:3000')).not.toContain(
+      'DPoP',
+    );
   });
 
   it.each([

@@ -1,6 +1,7 @@
 /** What the app prints at start-up: the mode and, in dev mode, how to get a token and call each route. */
 import { DEV_ALLOW_REMOTE, type AppConfig } from './config/app-config';
 import { isLoopbackHost } from './config/env-checks';
+import type { DPoPSettings } from './config/dpop-settings';
 
 /**
  * The warning printed (on stderr) when dev mode listens on a non-loopback host because
@@ -31,6 +32,7 @@ export function remoteDevWarning(config: AppConfig): string | undefined {
  */
 export function startupMessage(config: AppConfig, url: string): string {
   const lines = [`tokenward sample resource server listening on ${url}`];
+  if (config.dpop !== undefined) lines.push(dpopLine(config.dpop));
   if (config.mode === 'issuer') {
     const keys = config.settings.jwksUri ?? `discovered from ${config.settings.issuer}`;
     lines.push(
@@ -63,5 +65,21 @@ export function startupMessage(config: AppConfig, url: string): string {
     '',
     `Without a token: curl -i ${url}/api/me  → 401; a reader posting → 403.`,
   );
+  if (config.dpop !== undefined) {
+    lines.push(
+      '',
+      'DPoP-bound tokens (after pnpm build; the CLI makes the key and the proofs):',
+      '  JKT=$(node packages/cli/dist/bin.js dpop key --out dpop-key.json)',
+      `  BOUND=$(curl -s '${url}/dev/token?scope=messages:read&dpop_jkt='$JKT'&format=raw')`,
+      `  curl -i -H "Authorization: DPoP $BOUND" -H "DPoP: $(node packages/cli/dist/bin.js dpop proof --key dpop-key.json --method GET --url ${url}/api/me --token $BOUND)" ${url}/api/me`,
+    );
+  }
   return lines.join('\n');
+}
+
+/** One line saying how DPoP is set up (never the nonce secret). */
+function dpopLine(dpop: DPoPSettings): string {
+  const nonces = dpop.nonceSecret === undefined ? 'off' : 'on';
+  const store = dpop.redisUrl === undefined ? 'memory' : 'redis';
+  return `DPoP ${dpop.mode} (server nonces ${nonces}, replay store ${store})`;
 }
