@@ -28,7 +28,7 @@ const config: Config = {
   },
   transform: { '^.+\\.(t|j|mj)s$': swc as [string, Record<string, unknown>] },
   transformIgnorePatterns: [
-    '/node_modules/(?!(\\.pnpm/)?(jose|@nestjs|oidc-provider|commander)[@+/])',
+    '/node_modules/(?!(\\.pnpm/)?(jose|@nestjs|oidc-provider|commander|oauth4webapi)[@+/])',
   ],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   collectCoverageFrom: ['packages/*/src/**/*.ts', '!**/index.ts'],

@@ -37,8 +37,16 @@ export type { DPoPOptions } from './binding/dpop/dpop-options';
 export { DEFAULT_NONCE_STEP } from './binding/dpop/nonce';
 export type { DPoPNonceOptions } from './binding/dpop/nonce';
 export { jwkThumbprint } from './binding/dpop/thumbprint';
-export type { MtlsOptions } from './binding/mtls/mtls-options';
-export { clientCertificateThumbprint } from './binding/mtls/client-certificate';
+export type {
+  MtlsOptions,
+  MtlsPlan,
+  ForwardedCertificate,
+  ForwardedCertificateFormat,
+} from './binding/mtls/mtls-options';
+export {
+  clientCertificateThumbprint,
+  MAX_CERTIFICATE_HEADER_LENGTH,
+} from './binding/mtls/client-certificate';
 export { ReplayCheckUnavailableError } from './errors/replay-check-unavailable-error';
 export type {
   VerifierOptions,
@@ -63,6 +71,7 @@ export { assertSingleAuthorizationHeader } from './http/authorization';
 export { extractBearerToken } from './http/extract-token';
 export type {
   RequestLike,
+  RequestSocket,
   TokenSourcesOptions,
   ExtractedToken,
   TokenLocation,

@@ -85,7 +85,7 @@ export interface ExtractedToken {
   readonly source: TokenLocation;
   /**
    * False for Authorization header credentials whose RFC 6750 §2.1 b64token syntax is not yet
-   * checked: the scan of a long token is deferred to {@link checkTokenSyntax}, which the pipeline
+   * checked: the scan of a long token is deferred to a later syntax check, which the pipeline
    * skips on a verified-token cache hit (every cached token passed the compact-serialization
    * checks, whose alphabet, base64url and '.', lies inside b64token).
    */
