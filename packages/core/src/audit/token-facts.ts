@@ -80,7 +80,7 @@ export class TokenFactsMemo {
         encryption === undefined
           ? 'none'
           : Object.freeze({ alg: alg ?? 'unknown', enc: enc ?? 'unknown' }),
-      binding: 'bearer',
+      binding: token.binding.scheme,
       ...(signingKeyId !== undefined && { signingKeyId }),
       ...(decryptionKeyId !== undefined && { decryptionKeyId }),
       ...(signingAlg !== undefined && { signingAlg }),

@@ -216,6 +216,27 @@ describe('DPoP-bound tokens', () => {
     expect(await codeOf(verifier.verify(token))).toBe('ERR_TOKEN_BOUND');
   });
 
+  it('records the binding scheme and the proof failure on the audit trail', async () => {
+    const events: Array<Record<string, unknown>> = [];
+    const { verifier, token, proof } = await setup(
+      {},
+      { audit: { sink: (event) => void events.push(event as unknown as Record<string, unknown>) } },
+    );
+    const once = await proof();
+    await verifier.verifyRequest(request(token, once));
+    await verifier.verifyRequest(request(token, once)).catch(() => undefined);
+    await verifier.close();
+    expect(events).toEqual([
+      expect.objectContaining({ event: 'authn_token_valid', binding: 'dpop', reason: 'ok' }),
+      expect.objectContaining({
+        event: 'authn_token_invalid',
+        binding: 'dpop',
+        reason: 'ERR_DPOP_REPLAYED',
+        status: 401,
+      }),
+    ]);
+  });
+
   it('claims the jti only after every other check passed', async () => {
     const claimed: string[] = [];
     const memory = createMemoryReplayStore();
