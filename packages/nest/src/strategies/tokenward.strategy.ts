@@ -7,7 +7,7 @@
  * applications that only use {@link AccessTokenGuard} do not need it installed.
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { presentRejection } from '@tokenward/core/internal';
+import { bindingContext, presentRejection } from '@tokenward/core/internal';
 import {
   extractBearerToken,
   InvalidRequestError,
@@ -188,7 +188,13 @@ export class TokenwardStrategy {
   private async run(request: PassportRequest): Promise<unknown> {
     const token =
       this.extractor === undefined
-        ? await this.verifier.verifyRequest(request as never)
+        ? await this.verifier.verifyRequest(
+            request as never,
+            // With DPoP: the origin the platform derived, and a fresh DPoP-Nonce on success.
+            bindingContext(this.verifier, request as never, undefined, (name, value) =>
+              setResponseHeaders(request, { [name]: value }),
+            ),
+          )
         : await this.verifier.verify(this.extract(request, this.extractor));
     request[TOKENWARD_REQUEST_PROPERTY] = token;
     let user: unknown;
