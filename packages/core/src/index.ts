@@ -54,6 +54,7 @@ export type {
   SignatureKeyOptions,
   TrustedIssuerOptions,
 } from './config/verifier-options';
+export { ServiceUnavailableError } from './errors/service-unavailable-error';
 export { KeysUnavailableError } from './errors/keys-unavailable-error';
 export { VerifierBusyError } from './errors/verifier-busy-error';
 export { DEFAULT_REMOTE_KEYS, MAX_REMOTE_TIMEOUT } from './keys/remote-options';

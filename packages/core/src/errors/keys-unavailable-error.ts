@@ -1,7 +1,8 @@
 /**
- * The one failure that is not the client's fault: the issuer's signing keys cannot be obtained.
+ * The issuer's signing keys cannot be obtained: the server's fault, not the token's.
  */
-import { TokenwardError, type TokenwardErrorOptions } from './errors';
+import type { TokenwardErrorOptions } from './errors';
+import { ServiceUnavailableError } from './service-unavailable-error';
 
 /**
  * The signing keys of the issuer a token names cannot be obtained (its JWKS or metadata endpoint
@@ -20,28 +21,13 @@ import { TokenwardError, type TokenwardErrorOptions } from './errors';
  * }
  * ```
  */
-export class KeysUnavailableError extends TokenwardError {
-  /** Seconds after which a retry may succeed (the remaining fetch cooldown), at least 1. */
-  readonly retryAfter: number;
-
+export class KeysUnavailableError extends ServiceUnavailableError {
   constructor(retryAfter: number, options?: TokenwardErrorOptions) {
     super(
-      503,
-      undefined,
       'ERR_KEYS_UNAVAILABLE',
       "the issuer's signing keys are temporarily unavailable; retry later",
+      retryAfter,
       options,
     );
-    this.retryAfter = Math.max(1, Math.ceil(retryAfter));
-  }
-
-  /** `Retry-After` only: a challenge would tell the client its credentials are at fault. */
-  override get headers(): Record<string, string> {
-    return { 'Retry-After': String(this.retryAfter) };
-  }
-
-  /** `{ error_description }`: RFC 6750 defines no `error` value for a server-side outage. */
-  override toJSON(): { error_description: string } {
-    return { error_description: this.message };
   }
 }

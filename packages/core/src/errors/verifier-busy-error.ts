@@ -2,7 +2,8 @@
  * The verifier is at its bound of concurrent private-key work: our capacity, not the token's
  * fault.
  */
-import { TokenwardError, type TokenwardErrorOptions } from './errors';
+import type { TokenwardErrorOptions } from './errors';
+import { ServiceUnavailableError } from './service-unavailable-error';
 
 /**
  * Every slot for private-key work (JWE key agreement or unwrap) is taken and the wait queue is
@@ -20,27 +21,14 @@ import { TokenwardError, type TokenwardErrorOptions } from './errors';
  * }
  * ```
  */
-export class VerifierBusyError extends TokenwardError {
-  /** Seconds after which a retry may succeed: 1 (the queue drains in milliseconds). */
-  readonly retryAfter = 1;
-
+export class VerifierBusyError extends ServiceUnavailableError {
   constructor(options?: TokenwardErrorOptions) {
+    // Retry after 1 s: the queue drains in milliseconds.
     super(
-      503,
-      undefined,
       'ERR_VERIFIER_BUSY',
       'the server is at its limit of concurrent token decryptions; retry later',
+      1,
       options,
     );
-  }
-
-  /** `Retry-After` only: a challenge would tell the client its credentials are at fault. */
-  override get headers(): Record<string, string> {
-    return { 'Retry-After': String(this.retryAfter) };
-  }
-
-  /** `{ error_description }`: RFC 6750 defines no `error` value for server capacity. */
-  override toJSON(): { error_description: string } {
-    return { error_description: this.message };
   }
 }
