@@ -12,21 +12,13 @@
  * with `WWWAuthenticateChallengeError`, `isDPoPNonceError` tells a `use_dpop_nonce` one apart, and
  * the DPoP handle has already cached the response's `DPoP-Nonce` (per origin) for the next proof.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import {
-  constants,
-  createDecipheriv,
-  generateKeyPairSync,
-  privateDecrypt,
-  randomBytes,
-  type JsonWebKey,
-  type KeyObject,
-} from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { generateKeyPairSync, randomBytes, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import {
   allowInsecureRequests,
   clientCredentialsGrantRequest,
@@ -46,10 +38,19 @@ import {
   type DPoPHandle,
   type ProtectedResourceRequestBody,
 } from 'oauth4webapi';
-import Provider, { errors } from 'oidc-provider';
-
-const ROOT = resolve(__dirname, '../..');
-const APP_MAIN = join(ROOT, 'apps/resource-server/dist/main.js');
+import { errors } from 'oidc-provider';
+import {
+  decryptRSAOAEP256A256GCM,
+  fromBase64url,
+  HTTP_TIMEOUT_MS,
+  protectedHeader,
+  providerListener,
+  ROOT,
+  startApp,
+  stop,
+  STOP_TIMEOUT_MS,
+  type RunningApp,
+} from './interop-kit';
 
 // The RFC 8707 resource indicator of the sample app (its TOKENWARD_AUDIENCE).
 const MESSAGES_API = 'https://messages.tokenward.test';
@@ -60,40 +61,11 @@ const CLIENT_SECRET = randomBytes(24).toString('base64url');
 // The sample app's nonce secret (TOKENWARD_DPOP_NONCE_SECRET, at least 32 bytes).
 const NONCE_SECRET = randomBytes(32).toString('base64url');
 
-// Every wait is bounded so a hung child or server fails the suite instead of stalling it.
-const HTTP_TIMEOUT_MS = 5_000;
-const START_TIMEOUT_MS = 15_000;
-const STOP_TIMEOUT_MS = 5_000;
 const TEST_TIMEOUT_MS = 30_000;
-
-const fromBase64url = (segment: string | undefined) => Buffer.from(segment ?? '', 'base64url');
-
-/** The decoded protected header of a compact JWS or JWE (nothing verified). */
-const protectedHeader = (token: string): unknown =>
-  JSON.parse(fromBase64url(token.split('.')[0]).toString('utf8'));
 
 /** The decoded payload of a compact JWS (nothing verified). */
 const payloadOf = (jws: string): Record<string, unknown> =>
   JSON.parse(fromBase64url(jws.split('.')[1]).toString('utf8'));
-
-/**
- * Decrypts a compact RSA-OAEP-256 + A256GCM JWE with node:crypto alone (RFC 7516 §5.2,
- * RFC 7518 §4.3 and §5.3), independently of jose and of tokenward, to look inside the token.
- */
-function decryptRSAOAEP256A256GCM(jwe: string, key: KeyObject): string {
-  const [header = '', encryptedKey, iv, ciphertext, tag] = jwe.split('.');
-  const cek = privateDecrypt(
-    { key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' },
-    fromBase64url(encryptedKey),
-  );
-  const decipher = createDecipheriv('aes-256-gcm', cek, fromBase64url(iv));
-  // The additional authenticated data is the ASCII of the encoded protected header.
-  decipher.setAAD(Buffer.from(header, 'ascii'));
-  decipher.setAuthTag(fromBase64url(tag));
-  return Buffer.concat([decipher.update(fromBase64url(ciphertext)), decipher.final()]).toString(
-    'utf8',
-  );
-}
 
 interface RunningAuthorizationServer {
   issuer: string;
@@ -159,62 +131,8 @@ async function startAuthorizationServer(appKey: KeyObject): Promise<RunningAutho
     },
   };
 
-  // oidc-provider warns that its default in-memory store is for development only; that store is
-  // what this test wants, so only that one warning is kept out of the test output.
-  const warn = jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
-    if (!String(args[0]).includes('in-memory adapter')) process.stderr.write(`${args.join(' ')}\n`);
-  });
-  try {
-    listener = new Provider(issuer, configuration).callback();
-  } finally {
-    warn.mockRestore();
-  }
+  listener = providerListener(issuer, configuration);
   return { issuer, server };
-}
-
-interface RunningApp {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-}
-
-/** Runs the built sample app with `env`; resolves with its URL once it prints its banner. */
-function startApp(env: Record<string, string>): Promise<RunningApp> {
-  const child = spawn(process.execPath, [APP_MAIN], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const collect = (chunk: Buffer) => (output += chunk.toString());
-  child.stdout?.on('data', collect);
-  child.stderr?.on('data', collect);
-  return new Promise((done, fail) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      fail(new Error(`the app did not start within ${START_TIMEOUT_MS} ms:\n${output}`));
-    }, START_TIMEOUT_MS);
-    child.stdout?.on('data', () => {
-      const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match === null) return;
-      clearTimeout(timer);
-      done({ child, url: match[1] as string, output: () => output });
-    });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      fail(new Error(`the app exited (${code ?? signal}) before listening:\n${output}`));
-    });
-  });
-}
-
-/** Stops a child process: SIGTERM (Nest's shutdown hooks), then SIGKILL after a bound. */
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** One request as oauth4webapi handed it to `fetch`, and the status it got. */
