@@ -5,6 +5,7 @@
 import type { INestApplication, ModuleMetadata } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { createTestIssuer, type TestIssuer } from '@tokenward/testing';
+import { createVerifier } from '@tokenward/core';
 
 export function testIssuer(): Promise<TestIssuer> {
   return createTestIssuer({ signingAlgorithm: 'ES256', keyManagementAlgorithm: 'ECDH-ES+A256KW' });
@@ -28,3 +29,19 @@ export const BARE_CHALLENGE = 'Bearer realm="api"';
  * this package (cross-package tests under test/ import them through this file).
  */
 export { ExtractJwt } from 'passport-jwt';
+
+/**
+ * The DPoP nonce an instance with the same `secret` issued `ageMs` ago (its 401 carries it), for
+ * tests of a nonce from the previous step.
+ */
+export async function nonceIssuedAgo(
+  issuer: TestIssuer,
+  secret: string,
+  ageMs: number,
+): Promise<string> {
+  const other = createVerifier(issuer.verifierOptions({ dpop: { nonce: { secret } } }));
+  const refusal = (await other
+    .verifyRequest({ headers: {} }, { currentDate: new Date(Date.now() - ageMs) })
+    .catch((e: unknown) => e)) as { headers: Record<string, string> };
+  return refusal.headers['DPoP-Nonce'] as string;
+}

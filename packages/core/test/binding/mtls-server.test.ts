@@ -4,24 +4,16 @@
  * that forwards the certificate in RFC 9440 `Client-Cert`; and forged headers sent straight to
  * an API that does not trust the sender.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { makeCertificate, type TestCertificate } from '../helpers/certificates';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { createVerifier, TokenwardError, type MtlsOptions } from '@tokenward/core';
 import { createTestIssuer, type TestIssuer } from '@tokenward/testing';
-
-interface TestCertificate {
-  readonly key: string;
-  readonly cert: string;
-  readonly der: Buffer;
-  /** The base64url SHA-256 of the DER, as openssl computes it. */
-  readonly x5t: string;
-}
 
 let dir: string;
 let client: TestCertificate;
@@ -31,55 +23,11 @@ let issuer: TestIssuer;
 /** Every server a test started, closed after it. */
 const servers: Array<http.Server | https.Server> = [];
 
-function makeCertificate(name: string): TestCertificate {
-  const key = join(dir, `${name}.key`);
-  const cert = join(dir, `${name}.pem`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-subj',
-      `/CN=${name}`,
-      '-days',
-      '1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
-  const fingerprint = execFileSync('openssl', [
-    'x509',
-    '-in',
-    cert,
-    '-noout',
-    '-fingerprint',
-    '-sha256',
-  ])
-    .toString()
-    .trim()
-    .replace(/^.*=/, '')
-    .replace(/:/g, '');
-  return {
-    key: readFileSync(key, 'utf8'),
-    cert: readFileSync(cert, 'utf8'),
-    der: execFileSync('openssl', ['x509', '-in', cert, '-outform', 'DER']),
-    x5t: Buffer.from(fingerprint, 'hex').toString('base64url'),
-  };
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'tokenward-mtls-server-'));
-  client = makeCertificate('client');
-  other = makeCertificate('other-client');
-  server = makeCertificate('localhost');
+  client = makeCertificate(dir, 'client');
+  other = makeCertificate(dir, 'other-client');
+  server = makeCertificate(dir, 'localhost');
   issuer = await createTestIssuer({ keyManagementAlgorithm: false });
 });
 
@@ -123,7 +71,7 @@ async function listen<T extends http.Server | https.Server>(s: T): Promise<numbe
 function httpsApi(mtls: MtlsOptions): Promise<number> {
   return listen(
     https.createServer(
-      { key: server.key, cert: server.cert, requestCert: true, rejectUnauthorized: false },
+      { key: server.key, cert: server.pem, requestCert: true, rejectUnauthorized: false },
       apiHandler(mtls),
     ),
   );
@@ -141,7 +89,7 @@ function httpApi(mtls: MtlsOptions): Promise<number> {
 function tlsProxy(apiPort: number): Promise<number> {
   return listen(
     https.createServer(
-      { key: server.key, cert: server.cert, requestCert: true, rejectUnauthorized: false },
+      { key: server.key, cert: server.pem, requestCert: true, rejectUnauthorized: false },
       (req, res) => {
         const headers = { ...req.headers };
         delete headers['client-cert'];
@@ -186,7 +134,7 @@ function call(
         agent: false,
         headers: { authorization: `Bearer ${token}`, ...headers },
         ...(protocol === 'https' && { rejectUnauthorized: false }),
-        ...(certificate !== undefined && { key: certificate.key, cert: certificate.cert }),
+        ...(certificate !== undefined && { key: certificate.key, cert: certificate.pem }),
       },
       (response) => {
         let body = '';
@@ -221,7 +169,7 @@ describe('mTLS terminated by the API (node:https)', () => {
   it('refuses the token without the mtls option, whatever certificate the client presents', async () => {
     const port = await listen(
       https.createServer(
-        { key: server.key, cert: server.cert, requestCert: true, rejectUnauthorized: false },
+        { key: server.key, cert: server.pem, requestCert: true, rejectUnauthorized: false },
         (req, res) => {
           createVerifier(issuer.verifierOptions({ metrics: false }))
             .verifyRequest(req)

@@ -4,10 +4,10 @@
  * included), each header format (RFC 9440 Client-Cert, Envoy XFCC, nginx escaped PEM, AWS ALB),
  * hostile values, and the binding stage's outcomes. Certificates are real, made by openssl.
  */
-import { execFileSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { makeCertificate, type TestCertificate } from '../helpers/certificates';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import {
@@ -19,66 +19,14 @@ import {
 } from '@tokenward/core';
 import { createDPoPKey, createDPoPProof, createTestIssuer } from '@tokenward/testing';
 
-interface TestCertificate {
-  readonly pem: string;
-  readonly der: Buffer;
-  /** The base64url SHA-256 of the DER, as openssl computes it (not the code under test). */
-  readonly x5t: string;
-}
-
 let dir: string;
 let certA: TestCertificate;
 let certB: TestCertificate;
 
-/** A self-signed P-256 certificate, made by the openssl CLI. */
-function makeCertificate(name: string): TestCertificate {
-  const key = join(dir, `${name}.key`);
-  const cert = join(dir, `${name}.pem`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-subj',
-      `/CN=${name}`,
-      '-days',
-      '1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
-  const der = execFileSync('openssl', ['x509', '-in', cert, '-outform', 'DER']);
-  const fingerprint = execFileSync('openssl', [
-    'x509',
-    '-in',
-    cert,
-    '-noout',
-    '-fingerprint',
-    '-sha256',
-  ])
-    .toString()
-    .trim()
-    .replace(/^.*=/, '')
-    .replace(/:/g, '');
-  return {
-    pem: readFileSync(cert, 'utf8'),
-    der,
-    x5t: Buffer.from(fingerprint, 'hex').toString('base64url'),
-  };
-}
-
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'tokenward-mtls-'));
-  certA = makeCertificate('client-a');
-  certB = makeCertificate('client-b');
+  certA = makeCertificate(dir, 'client-a');
+  certB = makeCertificate(dir, 'client-b');
 });
 
 afterAll(() => {

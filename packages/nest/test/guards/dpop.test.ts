@@ -6,11 +6,11 @@
 import { Controller, Get, Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { createVerifier, type AccessToken } from '@tokenward/core';
+import type { AccessToken } from '@tokenward/core';
 import { Auth, RequireBinding, TokenwardModule } from '@tokenward/nest';
 import { createDPoPKey, dpopHeaders, type DPoPTestKey, type TestIssuer } from '@tokenward/testing';
 import request from 'supertest';
-import { testIssuer } from '../helpers';
+import { nonceIssuedAgo, testIssuer } from '../helpers';
 
 const SECRET = 'the-nonce-secret-shared-by-every-instance';
 
@@ -75,13 +75,8 @@ describe.each([
 
   it('sends a fresh DPoP-Nonce with the response when the proof used the previous one', async () => {
     const token = await issuer.issueSigned({ cnf: { jkt: key.jkt } });
-    // An instance with the same secret, one step (300 s) behind, issued this nonce.
-    const behind = createVerifier(issuer.verifierOptions({ dpop: { nonce: { secret: SECRET } } }));
-    const old = (
-      (await behind
-        .verifyRequest({ headers: {} }, { currentDate: new Date(Date.now() - 300_000) })
-        .catch((e: unknown) => e)) as { headers: Record<string, string> }
-    ).headers['DPoP-Nonce'] as string;
+    // An instance with the same secret, one step (300 s) behind, issued it.
+    const old = await nonceIssuedAgo(issuer, SECRET, 300_000);
     const res = await request(url)
       .get('/api/me')
       .set(await dpopHeaders(key, token, { method: 'GET', url: `${url}/api/me`, nonce: old }))

@@ -5,11 +5,10 @@
  */
 import { Controller, Get, Req, UseGuards, type INestApplication } from '@nestjs/common';
 import { AuthGuard, PassportModule } from '@nestjs/passport';
-import { createVerifier } from '@tokenward/core';
 import { TokenwardModule, TokenwardStrategy } from '@tokenward/nest';
 import { createDPoPKey, dpopHeaders, type TestIssuer } from '@tokenward/testing';
 import request from 'supertest';
-import { startApp, testIssuer } from '../helpers';
+import { nonceIssuedAgo, startApp, testIssuer } from '../helpers';
 
 const SECRET = 'a-nonce-secret-for-the-strategy-test-0123';
 
@@ -61,12 +60,8 @@ describe('TokenwardStrategy with DPoP', () => {
     expect(ok.body).toEqual({ binding: { scheme: 'dpop', jkt: key.jkt } });
     expect(ok.headers['dpop-nonce']).toBeUndefined();
 
-    const behind = createVerifier(issuer.verifierOptions({ dpop: { nonce: { secret: SECRET } } }));
-    const old = (
-      (await behind
-        .verifyRequest({ headers: {} }, { currentDate: new Date(Date.now() - 300_000) })
-        .catch((e: unknown) => e)) as { headers: Record<string, string> }
-    ).headers['DPoP-Nonce'] as string;
+    // An instance with the same secret, one step (300 s) behind, issued it.
+    const old = await nonceIssuedAgo(issuer, SECRET, 300_000);
     const refreshed = await request(url)
       .get('/profile')
       .set(await dpopHeaders(key, token, { method: 'GET', url: target, nonce: old }))
