@@ -15,6 +15,8 @@ export interface ClaimRules {
   readonly clockTolerance: number;
   /** Seconds, when set. */
   readonly maxTokenAge: number | undefined;
+  /** The longest accepted `exp − iat`, seconds, when set. */
+  readonly maxTokenLifetime: number | undefined;
   readonly requiredClaims: readonly string[];
   /** Accepted header `typ` values (normalised; `''` = absent). */
   readonly tokenTypes: readonly string[];
@@ -120,7 +122,7 @@ function readAudience(claims: Record<string, unknown>, rules: ClaimRules): strin
 }
 
 /**
- * Checks the time-based claims (`exp` required, `nbf`, `iat`, `maxTokenAge`) at `now` (seconds
+ * Checks the time-based claims (`exp` required, `nbf`, `iat`, `maxTokenLifetime`, `maxTokenAge`) at `now` (seconds
  * since the epoch). The verified-token cache runs this on every hit, so a cached token expires on
  * time whatever the cache's own clock says.
  */
@@ -155,6 +157,23 @@ export function checkTimeClaims(
       'the token was issued in the future (iat); check the clocks',
       { claim: 'iat' },
     );
+  }
+  if (rules.maxTokenLifetime !== undefined) {
+    if (iat === undefined) {
+      throw new InvalidTokenError(
+        'ERR_CLAIM_MISSING',
+        'the token has no iat claim, which option maxTokenLifetime needs',
+        { claim: 'iat' },
+      );
+    }
+    // No clock tolerance: both times come from the issuer's one clock.
+    if (exp - iat > rules.maxTokenLifetime) {
+      throw new InvalidTokenError(
+        'ERR_TOKEN_LIFETIME_TOO_LONG',
+        `the token lives longer (exp − iat) than option maxTokenLifetime allows (${rules.maxTokenLifetime} s)`,
+        { claim: 'exp' },
+      );
+    }
   }
   if (rules.maxTokenAge !== undefined) {
     if (iat === undefined) {

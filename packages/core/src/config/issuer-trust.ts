@@ -79,6 +79,7 @@ const TRUSTED_ISSUER_OPTIONS = new Set<string>([
   'issuer',
   'audience',
   'algorithms',
+  'maxTokenLifetime',
   ...KEY_SOURCE_OPTIONS,
 ]);
 
@@ -87,6 +88,8 @@ export interface IssuerKeys {
   readonly source: SigningKeySource;
   readonly algorithms: ReadonlySet<string>;
   readonly audiences: readonly string[];
+  /** This issuer's own `maxTokenLifetime` (seconds), when its entry of `issuers` sets one. */
+  readonly maxTokenLifetime?: number;
 }
 
 /**
@@ -249,7 +252,28 @@ export function resolveTrust(
     const source = resolved.sourceFor.get(issuer) as SigningKeySource;
     // The algorithm allowlist of the whole verifier is the union of the issuers' lists; each
     // issuer is held to its own (jws/verify-jws.ts).
-    trust.set(issuer, { source, algorithms: resolved.algorithms, audiences });
+    const maxTokenLifetime =
+      entry.maxTokenLifetime === undefined
+        ? undefined
+        : lifetime(entry.maxTokenLifetime, `${prefix}maxTokenLifetime`);
+    trust.set(issuer, {
+      source,
+      algorithms: resolved.algorithms,
+      audiences,
+      ...(maxTokenLifetime !== undefined && { maxTokenLifetime }),
+    });
   });
   return { keys: trust, sources, audiences: [...allAudiences] };
+}
+
+/**
+ * A `maxTokenLifetime` value: whole seconds, at least 1.
+ *
+ * @throws TypeError naming `option`.
+ */
+export function lifetime(value: unknown, option: string): number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new TypeError(`${option}: expected whole seconds of at least 1`);
+  }
+  return value;
 }

@@ -17,7 +17,7 @@ import { resolveRemoteKeysSettings } from '../keys/remote-options';
 import { CONTENT_ENCRYPTION_ALGORITHMS, KEY_MANAGEMENT_ALGORITHMS } from '../lib/algorithms';
 import { resolveCryptoPool, type CryptoPool } from '../lib/crypto-pool';
 import type { RejectionHandler } from '../verifier/rejection';
-import { resolveTrust, type IssuerTrust } from './issuer-trust';
+import { lifetime, resolveTrust, type IssuerTrust } from './issuer-trust';
 import { resolveAuditor, type Auditor } from '../audit/auditor';
 import { createVerifierMetrics, type VerifierMetrics } from '../metrics/verifier-metrics';
 import { allowlist, seconds, stringList } from './option-checks';
@@ -86,6 +86,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'allowUnsignedEncryptedTokens',
   'clockTolerance',
   'maxTokenAge',
+  'maxTokenLifetime',
   'requiredClaims',
   'tokenType',
   'claims',
@@ -173,12 +174,21 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
     throw new TypeError(`errorDescriptions: expected 'detailed' or 'terse'`);
   }
 
+  const maxTokenLifetime =
+    options.maxTokenLifetime === undefined
+      ? undefined
+      : lifetime(options.maxTokenLifetime, 'maxTokenLifetime');
   const shared = { clockTolerance, maxTokenAge, requiredClaims, tokenTypes, profile };
   // ONE record per issuer: its key source, its algorithms and its claim rules (its own audience
   // when `issuers` sets one). The token's `iss` picks it once (claims/trusted-issuer.ts).
   const trust = new Map<string, IssuerTrust>();
   for (const [issuer, keys] of keysByIssuer) {
-    const rules: ClaimRules = { ...shared, issuer, audiences: keys.audiences };
+    const rules: ClaimRules = {
+      ...shared,
+      issuer,
+      audiences: keys.audiences,
+      maxTokenLifetime: keys.maxTokenLifetime ?? maxTokenLifetime,
+    };
     trust.set(issuer, Object.freeze({ issuer, ...keys, rules }));
   }
 

@@ -64,6 +64,8 @@ export interface TrustedIssuerOptions extends SignatureKeyOptions {
   issuer: string;
   /** Accepted `aud` values for this issuer's tokens. Default: the top-level `audience`. */
   audience?: string | readonly string[];
+  /** This issuer's longest accepted lifetime (`exp − iat`, seconds). Default: the top-level one. */
+  maxTokenLifetime?: number;
 }
 
 /**
@@ -146,6 +148,12 @@ export interface VerifierOptions {
   clockTolerance?: number;
   /** Reject tokens whose `iat` is older than this many seconds (and tokens without `iat`). */
   maxTokenAge?: number;
+  /**
+   * The longest lifetime accepted, `exp − iat` in seconds: short-lived tokens enforced, not only
+   * advised (a token without `iat` is refused while it is set). Per issuer in `issuers`.
+   * Default: none.
+   */
+  maxTokenLifetime?: number;
   /** Claims that must be present (beyond `iss`, `aud`, `exp`, which always are). */
   requiredClaims?: readonly string[];
   /**

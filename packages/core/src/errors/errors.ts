@@ -63,6 +63,7 @@ export interface TokenwardErrorCodes {
   ERR_TOKEN_NOT_YET_VALID: true;
   ERR_TOKEN_ISSUED_IN_FUTURE: true;
   ERR_TOKEN_TOO_OLD: true;
+  ERR_TOKEN_LIFETIME_TOO_LONG: true;
   // 401 invalid_token: the token verified, but the application refused it (a falsy result of
   // @tokenward/nest TokenwardStrategy's validate())
   ERR_TOKEN_REJECTED: true;

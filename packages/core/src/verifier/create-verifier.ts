@@ -44,6 +44,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const cache = plan.cache && new VerifiedTokenCache(plan.cache);
   const { realm, auditor, metrics, dpop } = plan;
   const binding = { dpop, mtls: plan.mtls };
+  const maxTokenLifetimes = Object.freeze(
+    Object.fromEntries(
+      [...plan.trust]
+        .filter(([, t]) => t.rules.maxTokenLifetime !== undefined)
+        .map(([issuer, t]) => [issuer, t.rules.maxTokenLifetime as number]),
+    ),
+  );
   const acceptDPoP = dpop !== undefined;
   const recordsDecisions = auditor !== undefined || metrics !== undefined;
 
@@ -263,6 +270,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       return {
         ready: sources.every((h) => h.status === 'ok' || h.status === 'stale'),
         sources,
+        maxTokenLifetimes,
       };
     },
     // Not `async`: a cache hit answers with an already settled promise.

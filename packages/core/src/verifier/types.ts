@@ -106,4 +106,9 @@ export interface VerifierHealth {
   readonly ready: boolean;
   /** One entry per key source, in configuration order. */
   readonly sources: readonly KeySourceHealth[];
+  /**
+   * The longest token lifetime (`exp − iat`, seconds) each issuer is held to, for the issuers
+   * with a `maxTokenLifetime`: what a monitor checks the policy against.
+   */
+  readonly maxTokenLifetimes: Readonly<Record<string, number>>;
 }

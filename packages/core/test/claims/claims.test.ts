@@ -4,6 +4,7 @@
  * token type (RFC 7519 §4.1, RFC 9068 §2.1 and §4, RFC 8725 §3.11).
  */
 import {
+  createVerifier,
   DEFAULT_CLOCK_TOLERANCE,
   MAX_CLOCK_TOLERANCE,
   type VerifierOptions,
@@ -18,6 +19,7 @@ import {
   AUDIENCE,
   claims,
   ISSUER,
+  keyPair,
   mint,
   NOW,
   NOW_S,
@@ -354,6 +356,70 @@ describe('maxTokenAge', () => {
   });
 });
 
+describe('maxTokenLifetime', () => {
+  // claims() issues at NOW − 60 and expires at NOW + 3600: a lifetime of 3,660 s.
+  it('accepts a token living exactly maxTokenLifetime, with no tolerance added', async () => {
+    await expect(verifyWith(claims(), { maxTokenLifetime: 3660 })).resolves.toMatchObject(
+      anAccessToken,
+    );
+    const error = await failure(claims(), { maxTokenLifetime: 3659 });
+    expect(error.code).toBe('ERR_TOKEN_LIFETIME_TOO_LONG');
+    expect(error.claim).toBe('exp');
+    expect(error.message).toContain('maxTokenLifetime');
+  });
+
+  it('needs iat', async () => {
+    const error = await failure(claims({ iat: undefined }), { maxTokenLifetime: 900 });
+    expect(error.code).toBe('ERR_CLAIM_MISSING');
+    expect(error.message).toContain('maxTokenLifetime');
+  });
+
+  it('an issuer of `issuers` may set its own, over the top-level one', async () => {
+    const key = (await keyPair('rsa')).publicJwk;
+    const v = createVerifier({
+      audience: AUDIENCE,
+      maxTokenLifetime: 600,
+      issuers: [
+        { issuer: ISSUER, keys: key, maxTokenLifetime: 7200 },
+        { issuer: 'https://other.example/', keys: key },
+      ],
+    });
+    await expect(v.verify(await mint(claims()), { currentDate: NOW })).resolves.toMatchObject(
+      anAccessToken,
+    );
+    const other = await mint(claims({ iss: 'https://other.example/' }));
+    expect((await rejection(v.verify(other, { currentDate: NOW }))).code).toBe(
+      'ERR_TOKEN_LIFETIME_TOO_LONG',
+    );
+    // health() states each issuer's limit, for monitoring the policy.
+    expect((await v.health()).maxTokenLifetimes).toEqual({
+      [ISSUER]: 7200,
+      'https://other.example/': 600,
+    });
+    expect((await (await verifier()).health()).maxTokenLifetimes).toEqual({});
+  });
+
+  it.each([0, -5, 1.5, '900'])(
+    'refuses maxTokenLifetime %p with a TypeError naming it',
+    (value) => {
+      expect(() =>
+        createVerifier({
+          issuer: ISSUER,
+          audience: AUDIENCE,
+          secret: 'x'.repeat(32),
+          maxTokenLifetime: value as number,
+        }),
+      ).toThrow(/^maxTokenLifetime: expected whole seconds/);
+      expect(() =>
+        createVerifier({
+          audience: AUDIENCE,
+          issuers: [{ issuer: ISSUER, secret: 'x'.repeat(32), maxTokenLifetime: value as number }],
+        }),
+      ).toThrow(/^issuers\[0\]\.maxTokenLifetime: expected whole seconds/);
+    },
+  );
+});
+
 describe('requiredClaims', () => {
   it('accepts a token carrying every required claim, even a null one', async () => {
     await expect(
@@ -511,6 +577,7 @@ describe('validateClaims (internal)', () => {
     audiences: [AUDIENCE],
     clockTolerance: 0,
     maxTokenAge: undefined,
+    maxTokenLifetime: undefined,
     requiredClaims: [],
     tokenTypes: ['at+jwt'],
     profile: resolveClaimsProfile(undefined, [AUDIENCE]),

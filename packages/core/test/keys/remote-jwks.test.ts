@@ -474,6 +474,7 @@ describe('health()', () => {
     expect(idp.hits(JWKS)).toBe(1);
     expect(health).toEqual({
       ready: true,
+      maxTokenLifetimes: {},
       sources: [
         {
           kind: 'jwks',
@@ -498,6 +499,7 @@ describe('health()', () => {
     const v = createVerifier({ issuer: ISSUER, audience: AUDIENCE, keys: k1.publicJwk });
     expect(await v.health()).toEqual({
       ready: true,
+      maxTokenLifetimes: {},
       sources: [
         {
           kind: 'keys',
