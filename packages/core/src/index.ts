@@ -48,6 +48,15 @@ export {
   MAX_CERTIFICATE_HEADER_LENGTH,
 } from './binding/mtls/client-certificate';
 export { ReplayCheckUnavailableError } from './errors/replay-check-unavailable-error';
+export { RevocationUnavailableError } from './errors/revocation-unavailable-error';
+export { createMemoryRevocationList } from './lifecycle/memory-revocation-list';
+export type { MemoryRevocationListOptions } from './lifecycle/memory-revocation-list';
+export { revocationId } from './lifecycle/revocation-list';
+export type {
+  RevocationList,
+  RevocationEntry,
+  RevocationVerdict,
+} from './lifecycle/revocation-list';
 export type {
   VerifierOptions,
   EncryptionMode,

@@ -12,3 +12,9 @@ export {
 export { frameworkOrigin } from './http/public-origin';
 export type { FrameworkRequest } from './http/public-origin';
 export type { RejectionPlace } from './verifier/sync-path';
+// The building blocks of a shared revocation list (@tokenward/redis): one local index and one
+// validation of entries, so every list answers alike.
+export { RevocationIndex } from './lifecycle/revocation-index';
+export { normalizeRevocation } from './lifecycle/revocation-input';
+export type { RevocationSettings } from './lifecycle/revocation-input';
+export { revocationListSettings } from './lifecycle/memory-revocation-list';

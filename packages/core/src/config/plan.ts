@@ -22,6 +22,7 @@ import { resolveAuditor, type Auditor } from '../audit/auditor';
 import { createVerifierMetrics, type VerifierMetrics } from '../metrics/verifier-metrics';
 import { allowlist, seconds, stringList } from './option-checks';
 import { resolveDPoP, type DPoPPlan } from '../binding/dpop/dpop-options';
+import type { RevocationList } from '../lifecycle/revocation-list';
 import { resolveMtls, type MtlsPlan } from '../binding/mtls/mtls-options';
 import {
   DEFAULT_CLOCK_TOLERANCE,
@@ -60,6 +61,8 @@ export interface VerificationPlan {
   readonly auditor: Auditor | undefined;
   /** The OpenTelemetry instruments, unless `metrics: false`. */
   readonly metrics: VerifierMetrics | undefined;
+  /** The revocation list every token is checked against, when the `revocation` option is set. */
+  readonly revocation: RevocationList | undefined;
   /** DPoP proof checks (RFC 9449), when the `dpop` option is set. */
   readonly dpop: DPoPPlan | undefined;
   /** Client-certificate checks (RFC 8705 §3), when the `mtls` option is set. */
@@ -102,6 +105,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'metrics',
   'dpop',
   'mtls',
+  'revocation',
 ]);
 
 /**
@@ -228,6 +232,22 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
     onRejection: options.onRejection,
     terseErrors: errorDescriptions === 'terse',
     dpop: resolveDPoP(options.dpop, clockTolerance, options.logger),
+    revocation: resolveRevocation(options.revocation),
     mtls: resolveMtls(options.mtls),
   };
+}
+
+/** Validates the `revocation` option: a {@link RevocationList} (its `check` is what runs). */
+function resolveRevocation(value: unknown): RevocationList | undefined {
+  if (value === undefined) return undefined;
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof (value as RevocationList).check !== 'function'
+  ) {
+    throw new TypeError(
+      'revocation: expected a RevocationList (createMemoryRevocationList, or createRedisRevocationList from @tokenward/redis)',
+    );
+  }
+  return value as RevocationList;
 }

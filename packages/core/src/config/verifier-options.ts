@@ -3,6 +3,7 @@
  * config/plan.ts turns them into a {@link VerificationPlan} once.
  */
 import type { DPoPOptions } from '../binding/dpop/dpop-options';
+import type { RevocationList } from '../lifecycle/revocation-list';
 import type { MtlsOptions } from '../binding/mtls/mtls-options';
 import type { KeyObject } from 'node:crypto';
 import type { TokenSourcesOptions } from '../http/request';
@@ -223,6 +224,13 @@ export interface VerifierOptions {
    * Without it, a DPoP-bound token is refused. See docs/dpop.md.
    */
   dpop?: DPoPOptions;
+  /**
+   * Revocation: every token, from the cache or not, is checked against this list before it is
+   * accepted (401 `ERR_TOKEN_REVOKED`; 503 when the list's copy is too stale to say). See
+   * `createMemoryRevocationList`, and `createRedisRevocationList` in `@tokenward/redis` for
+   * several instances.
+   */
+  revocation?: RevocationList;
   /**
    * Certificate-bound access tokens (RFC 8705 §3): a token whose `cnf` carries `x5t#S256` is
    * accepted only from a client presenting that certificate, on the TLS connection or, from a

@@ -82,6 +82,8 @@ export interface TokenwardErrorCodes {
   ERR_DPOP_TOKEN_NOT_BOUND: true;
   ERR_DPOP_REQUIRED: true;
   ERR_BINDING_REQUIRED: true;
+  // 401 invalid_token: the token was revoked before its exp
+  ERR_TOKEN_REVOKED: true;
   ERR_MTLS_CERTIFICATE_MISSING: true;
   ERR_MTLS_CERTIFICATE_MISMATCH: true;
   // 401 invalid_dpop_proof (RFC 9449 §4.3, §11.1)
@@ -103,6 +105,8 @@ export interface TokenwardErrorCodes {
   ERR_DPOP_NONCE_REQUIRED: true;
   // 503 without an error attribute (ReplayCheckUnavailableError): the replay store cannot answer
   ERR_REPLAY_STORE_UNAVAILABLE: true;
+  // 503 without an error attribute (RevocationUnavailableError): the revocation list is too stale
+  ERR_REVOCATION_UNAVAILABLE: true;
 }
 
 /** A failure code: one of {@link TokenwardErrorCodes}, including codes added by augmentation. */

@@ -20,6 +20,7 @@ import type { Verifier, VerifyContext } from './types';
 import { enforceBinding, type BindingInput } from '../binding/enforce-binding';
 import { readDPoPHeader } from '../binding/dpop/proof-header';
 import type { ExtractedToken } from '../http/request';
+import { RevocationUnavailableError } from '../errors/revocation-unavailable-error';
 
 /**
  * Creates a verifier for access tokens: signed JWTs, and nested JWTs (a signed JWT encrypted to
@@ -42,7 +43,7 @@ import type { ExtractedToken } from '../http/request';
 export function createVerifier(options: VerifierOptions): Verifier {
   const plan = buildPlan(options);
   const cache = plan.cache && new VerifiedTokenCache(plan.cache);
-  const { realm, auditor, metrics, dpop } = plan;
+  const { realm, auditor, metrics, dpop, revocation } = plan;
   const binding = { dpop, mtls: plan.mtls };
   const maxTokenLifetimes = Object.freeze(
     Object.fromEntries(
@@ -147,6 +148,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     context: VerifyContext | undefined,
     signedWith?: SignedWith,
   ): AccessToken | Promise<AccessToken> => {
+    checkRevocation(token, input.nowMs);
     const pending = enforceBinding(token, input, binding);
     if (pending === undefined) {
       authenticated(token, request, context, signedWith);
@@ -160,6 +162,17 @@ export function createVerifier(options: VerifierOptions): Verifier {
       authenticated(token, request, context, signedWith);
       return token;
     });
+  };
+
+  /** Refuses a revoked token, and any token when the list cannot say (fail closed). */
+  const checkRevocation = (token: AccessToken, nowMs: number): void => {
+    if (revocation === undefined) return;
+    const verdict = revocation.check(token, nowMs);
+    if (verdict === 'valid') return;
+    if (verdict === 'revoked') {
+      throw new InvalidTokenError('ERR_TOKEN_REVOKED', 'the token has been revoked');
+    }
+    throw new RevocationUnavailableError(1);
   };
 
   /** Verifies a token completely (every stage), offers it to the cache, then binds it. */
@@ -323,6 +336,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
       return undefined;
     }
     if (cached === undefined || cached.binding.scheme !== 'bearer') return undefined;
+    // A revoked token (or a list that cannot say) is reported by verifyRequest, made next.
+    if (revocation !== undefined && revocation.check(cached, nowMillis(context)) !== 'valid') {
+      return undefined;
+    }
     authenticated(cached, request, context);
     return cached;
   });
