@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { RevocationsController } from './admin/revocations.controller';
 import { TokenwardModule } from '@tokenward/nest';
 import type { AppConfig } from './config/app-config';
 import { RuntimeModule, VERIFIER_OPTIONS } from './config/runtime.module';
@@ -37,6 +38,7 @@ export class AppModule {
         GreetingController,
         MessagesController,
         MetricsController,
+        RevocationsController,
         ...(config.mode === 'dev' ? [DevTokenController] : []),
       ],
       providers: [MessagesService, ShutdownNotice],

@@ -32,7 +32,7 @@ export function remoteDevWarning(config: AppConfig): string | undefined {
  */
 export function startupMessage(config: AppConfig, url: string): string {
   const lines = [`tokenward sample resource server listening on ${url}`];
-  if (config.dpop !== undefined) lines.push(dpopLine(config.dpop));
+  if (config.dpop !== undefined) lines.push(dpopLine(config.dpop, config.redisUrl !== undefined));
   if (config.mode === 'issuer') {
     const keys = config.settings.jwksUri ?? `discovered from ${config.settings.issuer}`;
     lines.push(
@@ -78,8 +78,8 @@ export function startupMessage(config: AppConfig, url: string): string {
 }
 
 /** One line saying how DPoP is set up (never the nonce secret). */
-function dpopLine(dpop: DPoPSettings): string {
+function dpopLine(dpop: DPoPSettings, onRedis: boolean): string {
   const nonces = dpop.nonceSecret === undefined ? 'off' : 'on';
-  const store = dpop.redisUrl === undefined ? 'memory' : 'redis';
+  const store = onRedis ? 'redis' : 'memory';
   return `DPoP ${dpop.mode} (server nonces ${nonces}, replay store ${store})`;
 }

@@ -31,6 +31,11 @@ interface BaseConfig {
   readonly audit?: AuditSettings;
   /** DPoP-bound tokens; absent when `TOKENWARD_DPOP` is off (the default). */
   readonly dpop?: DPoPSettings;
+  /**
+   * `TOKENWARD_REDIS_URL`: shared state of several instances on this Redis server (the
+   * revocation list, and the DPoP replay store); in memory when absent.
+   */
+  readonly redisUrl?: string;
 }
 
 /**
@@ -119,9 +124,11 @@ function loadDevConfig(env: Env, host: string, port: number, problems: string[])
   }
   const audit = loadAuditSettings(env, 'dev', problems);
   const dpop = loadDPoPSettings(env, problems);
+  const redisUrl = loadRedisUrl(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     mode: 'dev',
+    ...(redisUrl !== undefined && { redisUrl }),
     host,
     port,
     ...(audit !== undefined && { audit }),
@@ -277,10 +284,12 @@ export function loadConfig(env: Env): AppConfig {
   }
   const audit = loadAuditSettings(env, 'issuer', problems);
   const dpop = loadDPoPSettings(env, problems);
+  const redisUrl = loadRedisUrl(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
     mode: 'issuer',
+    ...(redisUrl !== undefined && { redisUrl }),
     host,
     port,
     ...(audit !== undefined && { audit }),
@@ -294,4 +303,13 @@ export function loadConfig(env: Env): AppConfig {
       ...(preset !== undefined && { claims: preset as ClaimsPresetName }),
     },
   };
+}
+
+/** `TOKENWARD_REDIS_URL`, when set: a redis:// or rediss:// URL. */
+function loadRedisUrl(env: Env, problems: string[]): string | undefined {
+  const url = value(env, 'TOKENWARD_REDIS_URL');
+  if (url !== undefined && !/^rediss?:\/\/\S+$/.test(url)) {
+    problems.push(`TOKENWARD_REDIS_URL: expected a redis:// or rediss:// URL, got ${quote(url)}`);
+  }
+  return url;
 }

@@ -1,7 +1,7 @@
 /**
  * The sample app's DPoP settings (RFC 9449), read from the environment: whether DPoP-bound tokens
- * are allowed or required, the nonce secret every instance shares, and the Redis server that
- * holds the replay store when several instances serve the API.
+ * are allowed or required, the nonce secret every instance shares, and the public origin. (The
+ * replay store goes to Redis with `TOKENWARD_REDIS_URL`, shared state of the whole app.)
  */
 import { quote } from './env-checks';
 
@@ -11,8 +11,6 @@ export interface DPoPSettings {
   readonly mode: 'allowed' | 'required';
   /** `TOKENWARD_DPOP_NONCE_SECRET`: server nonces on, derived from this secret (≥ 32 bytes). */
   readonly nonceSecret?: string;
-  /** `TOKENWARD_REDIS_URL`: the replay store on this Redis server; memory otherwise. */
-  readonly redisUrl?: string;
   /** `TOKENWARD_PUBLIC_ORIGIN`: the origin clients call (`htu`); default from the Host header. */
   readonly origin?: string;
 }
@@ -33,7 +31,6 @@ const value = (env: Env, name: string) => {
 export function loadDPoPSettings(env: Env, problems: string[]): DPoPSettings | undefined {
   const mode = value(env, 'TOKENWARD_DPOP') ?? 'off';
   const nonceSecret = value(env, 'TOKENWARD_DPOP_NONCE_SECRET');
-  const redisUrl = value(env, 'TOKENWARD_REDIS_URL');
   const origin = value(env, 'TOKENWARD_PUBLIC_ORIGIN');
   if (mode !== 'off' && mode !== 'allowed' && mode !== 'required') {
     problems.push(`TOKENWARD_DPOP: expected off, allowed or required, got ${quote(mode)}`);
@@ -42,7 +39,6 @@ export function loadDPoPSettings(env: Env, problems: string[]): DPoPSettings | u
   if (mode === 'off') {
     for (const [name, set] of [
       ['TOKENWARD_DPOP_NONCE_SECRET', nonceSecret],
-      ['TOKENWARD_REDIS_URL', redisUrl],
       ['TOKENWARD_PUBLIC_ORIGIN', origin],
     ] as const) {
       if (set !== undefined) problems.push(`${name}: set while TOKENWARD_DPOP is off`);
@@ -52,11 +48,6 @@ export function loadDPoPSettings(env: Env, problems: string[]): DPoPSettings | u
   if (nonceSecret !== undefined && Buffer.byteLength(nonceSecret) < 32) {
     problems.push('TOKENWARD_DPOP_NONCE_SECRET: expected at least 32 bytes');
   }
-  if (redisUrl !== undefined && !/^rediss?:\/\/[^\s]+$/.test(redisUrl)) {
-    problems.push(
-      `TOKENWARD_REDIS_URL: expected a redis:// or rediss:// URL, got ${quote(redisUrl)}`,
-    );
-  }
   if (origin !== undefined && !/^https?:\/\/[^/\s?#]+$/.test(origin)) {
     problems.push(
       `TOKENWARD_PUBLIC_ORIGIN: expected an origin such as https://api.example.com (no path), got ${quote(origin)}`,
@@ -65,7 +56,6 @@ export function loadDPoPSettings(env: Env, problems: string[]): DPoPSettings | u
   return {
     mode,
     ...(nonceSecret !== undefined && { nonceSecret }),
-    ...(redisUrl !== undefined && { redisUrl }),
     ...(origin !== undefined && { origin }),
   };
 }

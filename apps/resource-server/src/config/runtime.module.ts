@@ -7,8 +7,14 @@ import type { ReplayStore, TokenwardLogger, VerifierOptions } from '@tokenward/c
 import {
   dpopOptionsFor,
   REPLAY_STORE,
-  replayStoreProviders,
+  replayStoreProvider,
 } from '../binding/replay-store.provider';
+import {
+  REVOCATION,
+  revocationProvider,
+  type RevocationHolder,
+} from '../lifecycle/revocation.provider';
+import { redisConnectionProvider } from '../shared-state/redis-connection';
 import type { AppConfig } from './app-config';
 import { createDevIssuer, type DevIssuer } from '../dev/dev-issuer';
 import { auditOptionsFor } from '../observability/audit-trail';
@@ -34,17 +40,19 @@ const keysLogger = (): TokenwardLogger => {
 };
 
 /**
- * Builds the `createVerifier` options for a configuration: its key source, DPoP and the audit
- * trail when configured, and the app's meter provider.
+ * Builds the `createVerifier` options for a configuration: its key source, the revocation list,
+ * DPoP and the audit trail when configured, and the app's meter provider.
  */
 export function verifierOptionsFor(
   config: AppConfig,
   devIssuer: DevIssuer | undefined,
   telemetry?: Telemetry,
   replayStore?: ReplayStore,
+  revocation?: RevocationHolder,
 ): VerifierOptions {
   return {
     ...keySourceFor(config, devIssuer),
+    ...(revocation !== undefined && { revocation: revocation.list }),
     ...(config.dpop !== undefined && { dpop: dpopOptionsFor(config.dpop, replayStore) }),
     ...(config.audit !== undefined && { audit: auditOptionsFor(config.audit) }),
     ...(telemetry !== undefined && { metrics: { meterProvider: telemetry.meterProvider } }),
@@ -83,18 +91,21 @@ export class RuntimeModule {
           useFactory: () => (config.mode === 'dev' ? createDevIssuer() : undefined),
         },
         { provide: TELEMETRY, useFactory: createTelemetry },
-        ...replayStoreProviders(config),
+        redisConnectionProvider(config),
+        replayStoreProvider,
+        revocationProvider(config),
         {
           provide: VERIFIER_OPTIONS,
           useFactory: (
             devIssuer: DevIssuer | undefined,
             telemetry: Telemetry,
             replayStore: ReplayStore | undefined,
-          ) => verifierOptionsFor(config, devIssuer, telemetry, replayStore),
-          inject: [DEV_ISSUER, TELEMETRY, REPLAY_STORE],
+            revocation: RevocationHolder,
+          ) => verifierOptionsFor(config, devIssuer, telemetry, replayStore, revocation),
+          inject: [DEV_ISSUER, TELEMETRY, REPLAY_STORE, REVOCATION],
         },
       ],
-      exports: [APP_CONFIG, DEV_ISSUER, VERIFIER_OPTIONS, TELEMETRY, REPLAY_STORE],
+      exports: [APP_CONFIG, DEV_ISSUER, VERIFIER_OPTIONS, TELEMETRY, REPLAY_STORE, REVOCATION],
     };
   }
 }
