@@ -3,7 +3,7 @@
  * store: `claim` answers true exactly once per key within its time to live. The memory store
  * serves one instance; `@tokenward/redis` serves several.
  */
-import { LRUCache } from 'lru-cache';
+import { createHash } from 'node:crypto';
 
 /** A store of claimed keys. */
 export interface ReplayStore {
@@ -18,8 +18,10 @@ export interface ReplayStore {
 /** Options of {@link createMemoryReplayStore}. */
 export interface MemoryReplayStoreOptions {
   /**
-   * Most claims held at once. Default 100,000. When every slot holds an unexpired claim, a new
-   * claim is refused (rejects) rather than forgetting one that could then be replayed.
+   * Most claims held at once. Default 1,000,000 (about 250 bytes each when held): a verifier's
+   * claims live `proofMaxAge + 2 × clockTolerance` seconds (120 by default), so the default
+   * sustains about 8,000 proofs per second. When every slot holds an unexpired claim, a new claim
+   * is refused (rejects) rather than forgetting one that could then be replayed.
    */
   maxEntries?: number;
 }
@@ -31,7 +33,9 @@ export class ReplayStoreFullError extends Error {
 
 /**
  * A replay store in this process's memory: for one instance (several instances behind a load
- * balancer need a shared store such as `@tokenward/redis`). Bounded, expiring, O(1) per claim.
+ * balancer need a shared store such as `@tokenward/redis`). Bounded, expiring, amortised O(1)
+ * per claim, nothing allocated up front. Keys are kept as a 132-bit hash (a fixed 22 characters,
+ * whatever the caller's key holds).
  *
  * @throws TypeError for a bad `maxEntries`.
  * @example
@@ -41,13 +45,35 @@ export class ReplayStoreFullError extends Error {
  * ```
  */
 export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}): ReplayStore {
-  const max = options.maxEntries ?? 100_000;
+  const max = options.maxEntries ?? 1_000_000;
   if (!Number.isSafeInteger(max) || max < 1) {
     throw new TypeError('maxEntries: expected a whole number of at least 1');
   }
-  // Each claim carries its own ttl; `has` treats an expired one as absent. No purge timer: expired
-  // claims are purged when the store is full, before a new claim could be refused.
-  const claims = new LRUCache<string, true>({ max, ttlAutopurge: false });
+  /** Claim → when it expires (ms). */
+  const claims = new Map<string, number>();
+  // Claims in the order they were made. Every verifier claims with one TTL, so this is also
+  // expiry order, and expired claims leave from its front; a claim with a shorter TTL behind a
+  // longer one waits there, still counted, until the front reaches it or a full store sweeps.
+  let order: Array<readonly [string, number]> = [];
+  let head = 0;
+
+  const drain = (now: number) => {
+    while (head < order.length && (order[head] as readonly [string, number])[1] <= now) {
+      const [key, expires] = order[head] as readonly [string, number];
+      if (claims.get(key) === expires) claims.delete(key);
+      head++;
+    }
+    if (head > 1024 && head * 2 > order.length) {
+      order = order.slice(head);
+      head = 0;
+    }
+  };
+  const sweep = (now: number) => {
+    for (const [key, expires] of claims) if (expires <= now) claims.delete(key);
+    order = order.slice(head).filter(([key, expires]) => claims.get(key) === expires);
+    head = 0;
+  };
+
   return {
     claim(key, ttlSeconds) {
       if (typeof key !== 'string' || key === '') {
@@ -56,17 +82,25 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
       if (typeof ttlSeconds !== 'number' || !(ttlSeconds > 0) || !Number.isFinite(ttlSeconds)) {
         return Promise.reject(new TypeError('claim: expected a time to live in seconds'));
       }
-      if (claims.has(key)) return Promise.resolve(false);
+      const now = Date.now();
+      drain(now);
+      const hashed = createHash('sha256').update(key).digest('base64url').slice(0, 22);
+      const held = claims.get(hashed);
+      if (held !== undefined && held > now) return Promise.resolve(false);
       if (claims.size >= max) {
-        claims.purgeStale();
+        sweep(now);
         // Evicting a live claim would let its value be used twice: refuse instead (fail closed).
         if (claims.size >= max) {
           return Promise.reject(
-            new ReplayStoreFullError(`the replay store holds ${max} live claims`),
+            new ReplayStoreFullError(
+              `the replay store holds ${max} live claims (option maxEntries)`,
+            ),
           );
         }
       }
-      claims.set(key, true, { ttl: Math.ceil(ttlSeconds * 1000) });
+      const expires = now + Math.ceil(ttlSeconds * 1000);
+      claims.set(hashed, expires);
+      order.push([hashed, expires]);
       return Promise.resolve(true);
     },
   };

@@ -129,6 +129,33 @@ describe('hostile DPoP proofs', () => {
     );
   });
 
+  it('a header seen in an accepted proof still needs a valid signature and claims every time', async () => {
+    const { verifier, key, token, claimsOf } = await setup();
+    const good = await createDPoPProof(key, { method: 'GET', url: URL_, accessToken: token });
+    expect(await codeOf(verifier.verifyRequest(request(token, good)))).toBe('accepted');
+    const [h, , sig] = good.split('.');
+    expect(
+      await codeOf(verifier.verifyRequest(request(token, `${h}.${b64(claimsOf())}.${sig}`))),
+    ).toBe('401 ERR_DPOP_SIGNATURE_INVALID');
+    expect(
+      await codeOf(
+        verifier.verifyRequest(request(token, `${h}.${b64(claimsOf({ htm: 'PUT' }))}.${sig}`)),
+      ),
+    ).toBe('401 ERR_DPOP_HTM_MISMATCH');
+    // A header refused once is refused again (only accepted headers are remembered).
+    const badTyp = await createDPoPProof(key, {
+      method: 'GET',
+      url: URL_,
+      accessToken: token,
+      typ: 'jwt',
+    });
+    for (let i = 0; i < 2; i++) {
+      expect(await codeOf(verifier.verifyRequest(request(token, badTyp)))).toBe(
+        '401 ERR_DPOP_TYP_INVALID',
+      );
+    }
+  });
+
   it.each([
     ['not a JWS', 'hello'],
     ['a JWE', 'a.b.c.d.e'],

@@ -24,6 +24,27 @@ describe('createMemoryReplayStore', () => {
     expect(await store.claim('b', 10)).toBe(false);
   });
 
+  it('a claim with a longer ttl ahead does not keep an expired shorter one alive, nor refuse it', async () => {
+    const store = createMemoryReplayStore({ maxEntries: 2 });
+    expect(await store.claim('long', 10)).toBe(true);
+    expect(await store.claim('short', 0.05)).toBe(true);
+    await new Promise((r) => setTimeout(r, 80));
+    // 'short' has expired behind 'long': claimable again, and a full store sweeps it out.
+    expect(await store.claim('short', 10)).toBe(true);
+    await expect(store.claim('third', 10)).rejects.toBeInstanceOf(ReplayStoreFullError);
+    expect(await store.claim('long', 10)).toBe(false);
+  });
+
+  it('sustains a stream of claims under the cap as they expire (100,000 claims, 20,000 slots)', async () => {
+    const store = createMemoryReplayStore({ maxEntries: 20_000 });
+    let accepted = 0;
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 20_000; i++) if (await store.claim(`r${round}-${i}`, 0.05)) accepted++;
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    expect(accepted).toBe(100_000);
+  });
+
   it('refuses bad options and bad claims', async () => {
     expect(() => createMemoryReplayStore({ maxEntries: 0 })).toThrow(/maxEntries/);
     const store = createMemoryReplayStore();

@@ -17,8 +17,12 @@ export const DEFAULT_DPOP_ALGORITHMS = Object.freeze([
   'Ed25519',
 ] as const);
 
-/** Default seconds a proof's `iat` may lie in the past. */
-export const DEFAULT_PROOF_MAX_AGE = 300;
+/**
+ * Default seconds a proof's `iat` may lie in the past. Clients sign a fresh proof for every
+ * request, so a minute (plus the clock tolerance each way) covers skew; it is also how long
+ * every accepted proof's `jti` is held in the replay store.
+ */
+export const DEFAULT_PROOF_MAX_AGE = 60;
 /** Default milliseconds the replay store may take to answer before the request gets a 503. */
 export const DEFAULT_REPLAY_STORE_TIMEOUT = 1000;
 /** The longest `DPoP` header accepted, in characters: a proof with a 4096-bit RSA key fits. */
@@ -34,7 +38,7 @@ export interface DPoPOptions {
   required?: boolean;
   /** Proof signature algorithms, asymmetric only. Default {@link DEFAULT_DPOP_ALGORITHMS}. */
   algorithms?: readonly string[];
-  /** Seconds a proof's `iat` may lie in the past (the clock tolerance is added). Default 300. */
+  /** Seconds a proof's `iat` may lie in the past (the clock tolerance is added). Default 60. */
   proofMaxAge?: number;
   /**
    * Server nonces (RFC 9449 §8): proofs must carry a nonce this API issued, derived from the
@@ -43,7 +47,7 @@ export interface DPoPOptions {
   nonce?: DPoPNonceOptions;
   /**
    * Where proof ids are claimed once (RFC 9449 §11.1). Default: a memory store for this instance
-   * (100,000 live claims); several instances need a shared one (`@tokenward/redis`).
+   * (1,000,000 live claims); several instances need a shared one (`@tokenward/redis`).
    */
   replayStore?: ReplayStore;
   /** Milliseconds the replay store may take before the request gets a 503. Default 1000. */

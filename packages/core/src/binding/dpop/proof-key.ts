@@ -24,12 +24,33 @@ export interface ProofKey {
 const invalidJwk = (message: string, cause?: unknown) =>
   new InvalidDPoPProofError('ERR_DPOP_JWK_INVALID', message, { cause });
 
-/** Imports proof keys, remembering the last `max` by thumbprint (clients reuse one key). */
+/** The longest protected header remembered (an RSA-4096 key's header is about 1,000). */
+const MAX_REMEMBERED_HEADER = 2048;
+
+/** Imports proof keys, remembering the last `max` by thumbprint and by header (clients reuse one key). */
 export class ProofKeys {
   private readonly imported: LRUCache<string, KeyObject>;
+  private readonly headers: LRUCache<string, { alg: string; key: ProofKey }>;
 
   constructor(max = 10_000) {
     this.imported = new LRUCache({ max });
+    this.headers = new LRUCache({ max });
+  }
+
+  /**
+   * The checked header `segment` (its `alg` and imported key): remembered when it passed
+   * `check` before, else checked now. Only headers that passed are remembered, so a bad one is
+   * refused every time.
+   */
+  checkedHeader(
+    segment: string,
+    check: () => { alg: string; key: ProofKey },
+  ): { alg: string; key: ProofKey } {
+    const known = this.headers.get(segment);
+    if (known !== undefined) return known;
+    const checked = check();
+    if (segment.length <= MAX_REMEMBERED_HEADER) this.headers.set(segment, checked);
+    return checked;
   }
 
   /**

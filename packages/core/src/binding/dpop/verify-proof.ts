@@ -17,6 +17,7 @@ import { verifySignature } from '../../jws/jws-signature';
 import type { DPoPPlan } from './dpop-options';
 import { MAX_PROOF_LENGTH } from './dpop-options';
 import { normalizeHtu } from './htu';
+import type { ProofKey } from './proof-key';
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 /** The longest `jti` accepted: RFC 9449 asks for 96 bits of randomness; 256 characters is ample. */
@@ -79,38 +80,17 @@ export async function checkDPoPProof(request: ProofRequest, plan: DPoPPlan): Pro
   if (!segments.every(isCanonicalSegment)) {
     refuse('ERR_DPOP_PROOF_MALFORMED', 'the DPoP proof is not canonical base64url');
   }
-  let header: Record<string, unknown>;
+  // A client signs every proof with one key, so its protected header repeats byte for byte: a
+  // header checked once (checks 4, 5, 7 and the thumbprint) is not parsed or hashed again.
+  const { alg, key } = plan.keys.checkedHeader(segments[0] as string, () =>
+    checkHeader(segments[0] as string, plan),
+  );
   let claims: Record<string, unknown>;
   try {
-    header = decodeHeaderSegment(segments[0] as string, 'JWS');
     claims = decodeJSONSegment(segments[1] as string, 'DPoP proof claims', PROOF_CLAIMS_LIMITS);
   } catch (error) {
-    return refuse(
-      'ERR_DPOP_PROOF_MALFORMED',
-      'the DPoP proof header or claims are not a JSON object',
-      error,
-    );
+    return refuse('ERR_DPOP_PROOF_MALFORMED', 'the DPoP proof claims are not a JSON object', error);
   }
-  // Check 4: typ dpop+jwt (media types are case-insensitive, RFC 7515 §4.1.9).
-  if (typeof header.typ !== 'string' || normalizeMediaType(header.typ) !== 'dpop+jwt') {
-    refuse('ERR_DPOP_TYP_INVALID', "the DPoP proof's typ is not dpop+jwt");
-  }
-  // Check 5: an allowlisted asymmetric algorithm (never none, never HMAC).
-  const alg = header.alg;
-  if (typeof alg !== 'string' || !plan.algorithms.has(alg)) {
-    refuse(
-      'ERR_DPOP_ALG_NOT_ALLOWED',
-      `the DPoP proof alg is not one of ${plan.challengeAlgorithms.join(', ')} (option dpop.algorithms)`,
-    );
-  }
-  if (header.crit !== undefined) {
-    refuse(
-      'ERR_DPOP_PROOF_MALFORMED',
-      'the DPoP proof has crit header parameters, none of which are understood',
-    );
-  }
-  // Check 7: a public key of the right type; its thumbprint is what the token is bound to.
-  const key = plan.keys.importFor(header.jwk, alg as string);
   // Check 12 first among the claim checks: a proof by another key is not this token's holder.
   if (key.jkt !== request.jkt) {
     refuse(
@@ -177,7 +157,7 @@ export async function checkDPoPProof(request: ProofRequest, plan: DPoPPlan): Pro
   // Check 6: the signature, once everything cheap has passed.
   let valid: boolean;
   try {
-    valid = await verifySignature(alg as string, key.key, value, segments);
+    valid = await verifySignature(alg, key.key, value, segments);
   } catch (error) {
     return refuse(
       'ERR_DPOP_SIGNATURE_INVALID',
@@ -230,4 +210,34 @@ async function claimOnce(id: string, plan: DPoPPlan): Promise<void> {
     clearTimeout(timer);
   }
   if (first !== true) refuse('ERR_DPOP_REPLAYED', 'the DPoP proof was used before');
+}
+
+/** Checks 4, 5 and 7 of RFC 9449 §4.3 on a protected header, and imports its key. */
+function checkHeader(segment: string, plan: DPoPPlan): { alg: string; key: ProofKey } {
+  let header: Record<string, unknown>;
+  try {
+    header = decodeHeaderSegment(segment, 'JWS');
+  } catch (error) {
+    return refuse('ERR_DPOP_PROOF_MALFORMED', 'the DPoP proof header is not a JSON object', error);
+  }
+  // Check 4: typ dpop+jwt (media types are case-insensitive, RFC 7515 §4.1.9).
+  if (typeof header.typ !== 'string' || normalizeMediaType(header.typ) !== 'dpop+jwt') {
+    refuse('ERR_DPOP_TYP_INVALID', "the DPoP proof's typ is not dpop+jwt");
+  }
+  // Check 5: an allowlisted asymmetric algorithm (never none, never HMAC).
+  const alg = header.alg;
+  if (typeof alg !== 'string' || !plan.algorithms.has(alg)) {
+    refuse(
+      'ERR_DPOP_ALG_NOT_ALLOWED',
+      `the DPoP proof alg is not one of ${plan.challengeAlgorithms.join(', ')} (option dpop.algorithms)`,
+    );
+  }
+  if (header.crit !== undefined) {
+    refuse(
+      'ERR_DPOP_PROOF_MALFORMED',
+      'the DPoP proof has crit header parameters, none of which are understood',
+    );
+  }
+  // Check 7: a public key of the right type; its thumbprint is what the token is bound to.
+  return { alg: alg as string, key: plan.keys.importFor(header.jwk, alg as string) };
 }
