@@ -49,6 +49,13 @@ export {
 } from './binding/mtls/client-certificate';
 export { ReplayCheckUnavailableError } from './errors/replay-check-unavailable-error';
 export { RevocationUnavailableError } from './errors/revocation-unavailable-error';
+export { IntrospectionUnavailableError } from './errors/introspection-unavailable-error';
+export { DEFAULT_INTROSPECTION } from './introspection/introspection-options';
+export type {
+  IntrospectionOptions,
+  IntrospectionMode,
+  IntrospectionClientAuthentication,
+} from './introspection/introspection-options';
 export { createMemoryRevocationList } from './lifecycle/memory-revocation-list';
 export type { MemoryRevocationListOptions } from './lifecycle/memory-revocation-list';
 export { revocationId } from './lifecycle/revocation-list';

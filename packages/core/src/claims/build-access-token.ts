@@ -30,9 +30,28 @@ export interface VerifiedLayers {
  * ```
  */
 export function buildAccessToken(token: string, layers: VerifiedLayers, now: number): AccessToken {
+  checkTokenType(layers.header, layers.claims, layers.trust.rules);
+  return accessTokenFromClaims(token, layers, now);
+}
+
+/**
+ * {@link buildAccessToken} without the token-type checks, which read a JWS header: the claim
+ * checks and the mapping alone, for claims an authorization server vouched for by another
+ * route (an introspection response, introspection/introspected-token.ts).
+ *
+ * @throws InvalidTokenError for a failed claim check.
+ * @example
+ * ```ts
+ * const accessToken = accessTokenFromClaims(token, { header: {}, claims, trust, encryption: undefined }, now)
+ * ```
+ */
+export function accessTokenFromClaims(
+  token: string,
+  layers: VerifiedLayers,
+  now: number,
+): AccessToken {
   const { header, claims, trust } = layers;
   const rules = trust.rules;
-  checkTokenType(header, claims, rules);
   const validated = validateClaims(claims, rules, now);
   const mapped = mapClaims(claims, rules.profile);
   const cnf = claims.cnf;

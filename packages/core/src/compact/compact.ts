@@ -44,6 +44,15 @@ export function isCanonicalSegment(segment: string): boolean {
   }
 }
 
+/**
+ * Whether a token has the shape of a JWS (3 segments) or JWE (5 segments) compact serialization,
+ * by the same patterns {@link splitCompact} classifies with: what is not is an opaque token,
+ * which only introspection can verify.
+ */
+export function isCompactSerialization(token: string): boolean {
+  return JWS_SHAPE.test(token) || JWE_SHAPE.test(token);
+}
+
 /** Classifies a compact token as JWS or JWE after the length, charset and segment checks. */
 export function splitCompact(token: string, maxTokenLength: number): CompactToken {
   if (token.length > maxTokenLength) {

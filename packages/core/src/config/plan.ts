@@ -24,6 +24,8 @@ import { allowlist, seconds, stringList } from './option-checks';
 import { resolveDPoP, type DPoPPlan } from '../binding/dpop/dpop-options';
 import type { RevocationList } from '../lifecycle/revocation-list';
 import { resolveMtls, type MtlsPlan } from '../binding/mtls/mtls-options';
+import { resolveIntrospectionSettings } from '../introspection/introspection-options';
+import { Introspector } from '../introspection/introspector';
 import {
   DEFAULT_CLOCK_TOLERANCE,
   DEFAULT_MAX_TOKEN_LENGTH,
@@ -67,6 +69,8 @@ export interface VerificationPlan {
   readonly dpop: DPoPPlan | undefined;
   /** Client-certificate checks (RFC 8705 §3), when the `mtls` option is set. */
   readonly mtls: MtlsPlan | undefined;
+  /** Token introspection (RFC 7662), when the `introspection` option is set. */
+  readonly introspection: Introspector | undefined;
 }
 
 const KNOWN_OPTIONS = new Set<string>([
@@ -106,6 +110,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'dpop',
   'mtls',
   'revocation',
+  'introspection',
 ]);
 
 /**
@@ -196,6 +201,12 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
     trust.set(issuer, Object.freeze({ issuer, ...keys, rules }));
   }
 
+  const introspection = resolveIntrospectionSettings(
+    options.introspection,
+    [...trust.keys()],
+    remote,
+  );
+
   const metrics = createVerifierMetrics(options.metrics, new Set(trust.keys()));
   late.metrics = metrics;
   const auditor = resolveAuditor(options.audit, (cause, count) =>
@@ -234,6 +245,7 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
     dpop: resolveDPoP(options.dpop, clockTolerance, options.logger),
     revocation: resolveRevocation(options.revocation),
     mtls: resolveMtls(options.mtls),
+    introspection: introspection && new Introspector(introspection, remote),
   };
 }
 

@@ -17,6 +17,7 @@ import type { ErrorDescriptionMode } from '../errors/descriptions';
 import type { RejectionHandler } from '../verifier/rejection';
 import type { AuditOptions } from '../audit/audit-sink';
 import type { MetricsOptions } from '../metrics/verifier-metrics';
+import type { IntrospectionOptions } from '../introspection/introspection-options';
 
 /** Whether encrypted (JWE) access tokens are required, accepted, or refused. */
 export type EncryptionMode = 'required' | 'optional' | 'forbidden';
@@ -240,6 +241,16 @@ export interface VerifierOptions {
    * docs/mtls.md.
    */
   mtls?: MtlsOptions;
+  /**
+   * Token introspection (RFC 7662): a token that is not a JWS or JWE (an opaque token) is
+   * verified by asking the authorization server's introspection endpoint, and its `active: true`
+   * answer becomes the AccessToken, held to the claim rules of the issuer its `iss` names. With
+   * `mode: 'always'`, JWTs are introspected too, after their own verification. Answers are
+   * cached by the token's SHA-256 (not in the verified-token cache) and concurrent questions
+   * about one token share one request; revocation and the binding checks run on every request.
+   * Without it, opaque tokens are refused (`ERR_TOKEN_MALFORMED`). See docs/introspection.md.
+   */
+  introspection?: IntrospectionOptions;
 }
 
 /** Default clock tolerance in seconds. */

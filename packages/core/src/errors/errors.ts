@@ -84,6 +84,9 @@ export interface TokenwardErrorCodes {
   ERR_BINDING_REQUIRED: true;
   // 401 invalid_token: the token was revoked before its exp
   ERR_TOKEN_REVOKED: true;
+  // 401 invalid_token: the authorization server's introspection endpoint (RFC 7662) did not
+  // answer `active: true` for the token
+  ERR_TOKEN_INACTIVE: true;
   ERR_MTLS_CERTIFICATE_MISSING: true;
   ERR_MTLS_CERTIFICATE_MISMATCH: true;
   // 401 invalid_dpop_proof (RFC 9449 §4.3, §11.1)
@@ -107,6 +110,9 @@ export interface TokenwardErrorCodes {
   ERR_REPLAY_STORE_UNAVAILABLE: true;
   // 503 without an error attribute (RevocationUnavailableError): the revocation list is too stale
   ERR_REVOCATION_UNAVAILABLE: true;
+  // 503 without an error attribute (IntrospectionUnavailableError): the introspection endpoint
+  // failed, timed out or answered something that is not an introspection response
+  ERR_INTROSPECTION_UNAVAILABLE: true;
 }
 
 /** A failure code: one of {@link TokenwardErrorCodes}, including codes added by augmentation. */

@@ -1,6 +1,7 @@
 /**
- * Finding an issuer's JWK Set from its metadata (`discovery: true`): OpenID Connect Discovery 1.0
- * first, then RFC 8414 authorization server metadata.
+ * Finding an issuer's endpoints from its metadata: its JWK Set (`discovery: true`) and its
+ * introspection endpoint (option `introspection` without `endpoint`). OpenID Connect Discovery
+ * 1.0 first, then RFC 8414 authorization server metadata.
  */
 import {
   fetchJSON,
@@ -52,45 +53,59 @@ export function parseDiscoveryIssuer(issuer: string, option: string): URL {
   return url;
 }
 
+/** The metadata members naming an endpoint that tokenward fetches from. */
+export type MetadataEndpoint = 'jwks_uri' | 'introspection_endpoint';
+
 /** Reads `jwks_uri` from a metadata document after checking its `issuer`. */
 export function jwksURIFrom(
   metadata: Record<string, unknown>,
   issuer: string,
   issuerURL: URL,
 ): URL {
+  return endpointFrom(metadata, issuer, issuerURL, 'jwks_uri');
+}
+
+/** Reads the endpoint `member` names from a metadata document after checking its `issuer`. */
+export function endpointFrom(
+  metadata: Record<string, unknown>,
+  issuer: string,
+  issuerURL: URL,
+  member: MetadataEndpoint,
+): URL {
   // RFC 8414 §3.3 and OIDC Discovery §4.3: the issuer in the document must be identical to the
   // one we asked about, or the document must not be used (it may be another tenant's).
   if (metadata.issuer !== issuer) {
     throw new Error(`the metadata names another issuer than ${issuer} (issuer mismatch)`);
   }
-  const value = metadata.jwks_uri;
-  if (typeof value !== 'string') throw new Error(`the metadata of ${issuer} has no jwks_uri`);
+  const value = metadata[member];
+  if (typeof value !== 'string') throw new Error(`the metadata of ${issuer} has no ${member}`);
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new Error(`the jwks_uri of ${issuer} is not a URL`);
+    throw new Error(`the ${member} of ${issuer} is not a URL`);
   }
   const insecure = insecureURLReason(url);
-  if (insecure !== undefined) throw new Error(`the jwks_uri of ${issuer} is refused: ${insecure}`);
+  if (insecure !== undefined) throw new Error(`the ${member} of ${issuer} is refused: ${insecure}`);
   // Metadata must not steer our fetches to plain http on this machine unless the issuer itself
   // lives there (a development setup).
   if (url.protocol === 'http:' && !(issuerURL.protocol === 'http:' && isLoopbackURL(issuerURL))) {
     throw new Error(
-      `the jwks_uri of ${issuer} is refused: an https issuer needs an https jwks_uri`,
+      `the ${member} of ${issuer} is refused: an https issuer needs an https ${member}`,
     );
   }
   return url;
 }
 
 /**
- * Fetches the metadata of `issuer` and returns its checked `jwks_uri`, within `limits`: one
- * deadline (`signal`) for both metadata URLs, so a slow 404 leaves less time to the second.
+ * Fetches the metadata of `issuer` and returns its checked endpoint `member`, within `limits`:
+ * one deadline (`signal`) for both metadata URLs, so a slow 404 leaves less time to the second.
  */
-async function discoverJWKSURI(
+async function discoverEndpoint(
   issuer: string,
   issuerURL: URL,
   limits: FetchJSONOptions,
+  member: MetadataEndpoint,
 ): Promise<URL> {
   const [openid, oauth] = discoveryURLs(issuerURL);
   let metadata: Record<string, unknown>;
@@ -102,12 +117,19 @@ async function discoverJWKSURI(
     if (!(error instanceof FetchJSONError && error.reason === 'status')) throw error;
     metadata = await fetchJSON(oauth, limits);
   }
-  return jwksURIFrom(metadata, issuer, issuerURL);
+  return endpointFrom(metadata, issuer, issuerURL, member);
 }
 
+// The logger detail naming the endpoint kept after a failed re-read.
+const KEPT_DETAIL: Readonly<Record<MetadataEndpoint, string>> = {
+  jwks_uri: 'keptJwksUri',
+  introspection_endpoint: 'keptIntrospectionEndpoint',
+};
+
 /**
- * A locator that finds the JWK Set through discovery, remembers the `jwks_uri` for
- * {@link DISCOVERY_MAX_AGE_MS}, and keeps the last one when a later re-discovery fails.
+ * A locator that finds an endpoint through discovery (the JWK Set's `jwks_uri`, or `member`),
+ * remembers it for {@link DISCOVERY_MAX_AGE_MS}, and keeps the last one when a later
+ * re-discovery fails.
  *
  * The metadata fetches run under the refresh's deadline (`signal`), which the JWK Set fetch
  * shares, so a stalled chain fails after one `remoteKeys.timeout`. A re-read while a `jwks_uri`
@@ -118,40 +140,44 @@ async function discoverJWKSURI(
  * @param issuer The configured issuer, compared exactly with the metadata's `issuer`.
  * @param issuerURL The issuer parsed by {@link parseDiscoveryIssuer}.
  * @param settings Resolved `remoteKeys` options (budget, size cap, logger, clock).
+ * @param member The endpoint to locate: the JWK Set, or the introspection endpoint.
  */
 export function discoveryLocator(
   issuer: string,
   issuerURL: URL,
   settings: RemoteKeysSettings,
+  member: MetadataEndpoint = 'jwks_uri',
 ): JWKSLocator {
-  let jwksURI: URL | undefined;
+  let endpoint: URL | undefined;
   let discoveredAt = 0;
   return {
     kind: 'discovery',
-    current: () => jwksURI,
+    current: () => endpoint,
     async locate(signal) {
-      if (jwksURI !== undefined && settings.now() - discoveredAt < DISCOVERY_MAX_AGE_MS) {
-        return jwksURI;
+      if (endpoint !== undefined && settings.now() - discoveredAt < DISCOVERY_MAX_AGE_MS) {
+        return endpoint;
       }
-      const budgetMs = jwksURI === undefined ? settings.timeoutMs : settings.timeoutMs / 2;
+      const budgetMs = endpoint === undefined ? settings.timeoutMs : settings.timeoutMs / 2;
       const limits: FetchJSONOptions = {
         timeoutMs: budgetMs,
         maxBytes: settings.maxResponseSize,
         signal:
-          jwksURI === undefined ? signal : AbortSignal.any([signal, AbortSignal.timeout(budgetMs)]),
+          endpoint === undefined
+            ? signal
+            : AbortSignal.any([signal, AbortSignal.timeout(budgetMs)]),
       };
       try {
-        jwksURI = await discoverJWKSURI(issuer, issuerURL, limits);
+        endpoint = await discoverEndpoint(issuer, issuerURL, limits, member);
         discoveredAt = settings.now();
-        return jwksURI;
+        return endpoint;
       } catch (error) {
-        if (jwksURI === undefined) throw error;
+        if (endpoint === undefined) throw error;
         log(settings.logger, 'warn', 'tokenward: re-reading issuer metadata failed', {
           issuer,
           error: (error as Error).message,
-          keptJwksUri: jwksURI.href,
+          [KEPT_DETAIL[member]]: endpoint.href,
         });
-        return jwksURI;
+        return endpoint;
       }
     },
   };

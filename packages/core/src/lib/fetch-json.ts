@@ -1,7 +1,8 @@
 /**
- * A bounded HTTP GET for key material and metadata (docs/architecture.md SD-21 and SD-22): https only
- * (plain http only to a loopback host), no redirects, one deadline for the whole exchange, and a
- * cap on the body size enforced while streaming. Internal: never public API.
+ * A bounded HTTP GET for key material and metadata, and the POST of token introspection
+ * (docs/architecture.md SD-21 and SD-22): https only (plain http only to a loopback host), no
+ * redirects, one deadline for the whole exchange, and a cap on the body size enforced while
+ * streaming. Internal: never public API.
  *
  * It uses node:http/https rather than `fetch` so that every limit is explicit and no global
  * dispatcher (proxy, redirect policy, decompression) configured elsewhere in the process can widen
@@ -42,6 +43,12 @@ export interface FetchJSONOptions {
    * then the budget of the whole chain, named in the message.
    */
   readonly signal?: AbortSignal;
+  /**
+   * POST `body` instead of the GET, with these request headers besides `accept` (the content
+   * type, the client credentials). Every limit above holds alike; a redirect is refused all the
+   * more: following it would send the body, and its credentials, wherever it points.
+   */
+  readonly post?: { readonly body: string; readonly headers: Readonly<Record<string, string>> };
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
@@ -84,7 +91,8 @@ function parseBody(url: URL, bytes: Buffer): Record<string, unknown> {
 }
 
 /**
- * GETs `url` and parses the body as a JSON object, within the limits of `options`.
+ * GETs `url` (or POSTs `options.post`) and parses the body as a JSON object, within the limits
+ * of `options`.
  *
  * @param url The URL; refused without connecting unless {@link insecureURLReason} allows it.
  * @param options The deadline, the body cap and an optional shared deadline signal.
@@ -132,7 +140,14 @@ export function fetchJSON(url: URL, options: FetchJSONOptions): Promise<Record<s
     };
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     // No Accept-Encoding: the body arrives as sent, so the size cap is the size we parse.
-    const request = send(url, { method: 'GET', headers: { accept: 'application/json' } });
+    const { post } = options;
+    const request = send(url, {
+      method: post === undefined ? 'GET' : 'POST',
+      headers: {
+        accept: 'application/json',
+        ...(post && { ...post.headers, 'content-length': Buffer.byteLength(post.body) }),
+      },
+    });
     const timer = setTimeout(() => {
       finish(
         new FetchJSONError('timeout', `${url.href} did not answer within ${options.timeoutMs} ms`),
@@ -207,6 +222,6 @@ export function fetchJSON(url: URL, options: FetchJSONOptions): Promise<Record<s
         }
       });
     });
-    request.end();
+    request.end(post?.body);
   });
 }

@@ -10,7 +10,7 @@ import { InvalidTokenError, TokenwardError, type AuthScheme } from '../errors/er
 import { checkTokenSyntax, readAuthorization } from '../http/authorization';
 import { extractToken } from '../http/extract-token';
 import type { AccessToken } from './access-token';
-import { runTokenStages } from './pipeline';
+import { verifyToken } from './pipeline';
 import type { RequestLike } from '../http/request';
 import { reportRejection, unverifiedIssuer } from './rejection';
 import { registerBindingContext, registerCachePath, registerRouteDecisions } from './sync-path';
@@ -184,11 +184,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
   ): Promise<AccessToken> => {
     const place = authentication(request, context);
     const started = metrics === undefined ? 0 : performance.now();
-    let verified: Awaited<ReturnType<typeof runTokenStages>>;
+    let verified: Awaited<ReturnType<typeof verifyToken>>;
     try {
       const nowMs = nowMillis(context);
-      verified = await runTokenStages(token, plan, Math.floor(nowMs / 1000));
-      cache?.set(verified.accessToken, nowMs, verified.signedWith);
+      verified = await verifyToken(token, plan, nowMs);
+      if (verified.cacheable) cache?.set(verified.accessToken, nowMs, verified.signedWith);
       metrics?.verification((performance.now() - started) / 1000, 'allow');
     } catch (error) {
       metrics?.verification((performance.now() - started) / 1000, 'deny');

@@ -5,7 +5,7 @@
  */
 import { buildAccessToken } from '../claims/build-access-token';
 import { trustedIssuer } from '../claims/trusted-issuer';
-import { splitCompact, type CompactToken } from '../compact/compact';
+import { isCompactSerialization, splitCompact, type CompactToken } from '../compact/compact';
 import type { IssuerTrust } from '../config/issuer-trust';
 import type { VerificationPlan } from '../config/plan';
 import { InvalidTokenError } from '../errors/errors';
@@ -15,6 +15,7 @@ import { checkReplicatedClaims } from '../jwe/replicated-claims';
 import { verifyJWS } from '../jws/verify-jws';
 import type { SignedWith } from '../cache/verified-token-cache';
 import type { ImportedKey } from '../keys/key-input';
+import { introspectOpaqueToken, requireActive } from '../introspection/introspect-token';
 import type { AccessToken } from './access-token';
 
 /** What the stages have established about one token so far. */
@@ -144,4 +145,50 @@ export async function runTokenStages(
     signedWith:
       verified.key === undefined ? undefined : { source: verified.trust.source, key: verified.key },
   };
+}
+
+/** What {@link verifyToken} established about a token. */
+export interface VerifiedToken {
+  readonly accessToken: AccessToken;
+  /** The signature key, for a verified JWS (the verified-token cache remembers it). */
+  readonly signedWith: SignedWith | undefined;
+  /**
+   * Whether the verified-token cache may hold the token: never an introspected one, whose
+   * answer the introspection cache keeps for as long as `introspection` allows, and no longer.
+   */
+  readonly cacheable: boolean;
+}
+
+/**
+ * Verifies one token: a JWS or JWE by {@link TOKEN_STAGES}; with the `introspection` option, an
+ * opaque token by introspection instead, and in its `'always'` mode a JWT by the stages and then
+ * introspection. Without the option an opaque token fails the stages as it always has.
+ *
+ * @param nowMs The time of the check, in milliseconds since the epoch.
+ * @throws whatever the first failing stage throws (the verifier maps it to a TokenwardError).
+ * @example
+ * ```ts
+ * const { accessToken, cacheable } = await verifyToken(token, plan, Date.now())
+ * ```
+ */
+export async function verifyToken(
+  token: string,
+  plan: VerificationPlan,
+  nowMs: number,
+): Promise<VerifiedToken> {
+  const now = Math.floor(nowMs / 1000);
+  const { introspection } = plan;
+  // An over-long token goes to the stages, which refuse it before the shape is even scanned.
+  if (
+    introspection !== undefined &&
+    token.length <= plan.maxTokenLength &&
+    !isCompactSerialization(token)
+  ) {
+    const accessToken = await introspectOpaqueToken(token, introspection, plan.trust, now);
+    return { accessToken, signedWith: undefined, cacheable: false };
+  }
+  const verified = await runTokenStages(token, plan, now);
+  if (introspection?.mode !== 'always') return { ...verified, cacheable: true };
+  await requireActive(verified.accessToken, introspection);
+  return { ...verified, cacheable: false };
 }

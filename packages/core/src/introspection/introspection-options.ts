@@ -1,0 +1,218 @@
+/**
+ * The `introspection` option of `createVerifier` (RFC 7662 token introspection) as callers write
+ * it, its defaults, and its validation into {@link IntrospectionSettings}: once, when the
+ * verifier is created, with a `TypeError` naming `introspection.<member>` on misuse.
+ */
+import { parseDiscoveryIssuer } from '../keys/discovery';
+import { MAX_REMOTE_TIMEOUT, type RemoteKeysSettings } from '../keys/remote-options';
+import { insecureURLReason } from '../lib/fetch-json';
+import { seconds } from '../config/option-checks';
+
+/**
+ * Which tokens are introspected. `'opaque'`: only tokens that are not a JWS or JWE compact
+ * serialization; JWTs are verified locally as without the option. `'always'`: every token; a JWT
+ * is verified locally first, and then the authorization server must also answer that it is
+ * active (it may have been revoked there).
+ */
+export type IntrospectionMode = 'opaque' | 'always';
+
+/**
+ * How the resource server authenticates to the introspection endpoint (RFC 6749 §2.3.1, with the
+ * names of the RFC 8414 / RFC 7591 registry): `'client_secret_basic'`, HTTP Basic with the
+ * form-urlencoded client id and secret; `'client_secret_post'`, both in the request body.
+ */
+export type IntrospectionClientAuthentication = 'client_secret_basic' | 'client_secret_post';
+
+/**
+ * Token introspection (RFC 7662): the authorization server is asked whether a token is active,
+ * and its answer becomes the `AccessToken`. See docs/introspection.md.
+ */
+export interface IntrospectionOptions {
+  /**
+   * The introspection endpoint: https, or http for 127.0.0.1, ::1 and localhost only. Default:
+   * the `introspection_endpoint` of the issuer's metadata (OpenID Connect Discovery, then RFC
+   * 8414), read like `discovery: true` reads `jwks_uri`; that needs exactly one configured
+   * issuer, and an https issuer must name an https endpoint.
+   */
+  endpoint?: string;
+  /** The resource server's client id at the authorization server. */
+  clientId: string;
+  /**
+   * The client secret. Required by both supported `clientAuthentication` methods; it is sent to
+   * the introspection endpoint only, and never appears in an error, event or log.
+   */
+  clientSecret?: string;
+  /** How the client authenticates. Default `'client_secret_basic'`. */
+  clientAuthentication?: IntrospectionClientAuthentication;
+  /** Which tokens are introspected. Default `'opaque'`. See {@link IntrospectionMode}. */
+  mode?: IntrospectionMode;
+  /**
+   * Seconds an `active: true` answer is reused for the same token, never past the token's `exp`.
+   * Default 300. `0`: every verification asks (identical concurrent ones still share one
+   * request). A revocation list (option `revocation`) is checked on every request all the same.
+   */
+  maxCacheAge?: number;
+  /**
+   * Seconds an inactive answer is reused for the same token, so a client retrying a dead token
+   * does not cost one request to the authorization server each time. Default 5. `0`: not reused.
+   */
+  inactiveCacheAge?: number;
+  /** Most answers held (least recently used evicted first). Default 10,000. */
+  maxCacheEntries?: number;
+  /**
+   * Deadline of one introspection, in seconds (connect, headers, body; with discovery, the
+   * metadata requests have a deadline of their own). Default: `remoteKeys.timeout` (5). At most 60.
+   */
+  timeout?: number;
+}
+
+/** Defaults of {@link IntrospectionOptions}, in the option's units (seconds, entries). */
+export const DEFAULT_INTROSPECTION = Object.freeze({
+  clientAuthentication: 'client_secret_basic',
+  mode: 'opaque',
+  maxCacheAge: 300,
+  inactiveCacheAge: 5,
+  maxCacheEntries: 10_000,
+} as const);
+
+/** {@link IntrospectionOptions} after validation, durations in milliseconds. */
+export interface IntrospectionSettings {
+  /** The configured endpoint, or where to discover it from. */
+  readonly endpoint:
+    | { readonly kind: 'fixed'; readonly url: URL }
+    | { readonly kind: 'discovery'; readonly issuer: string; readonly issuerURL: URL };
+  readonly client: ClientCredentials;
+  readonly mode: IntrospectionMode;
+  readonly maxCacheAgeMs: number;
+  readonly inactiveCacheAgeMs: number;
+  readonly maxCacheEntries: number;
+  readonly timeoutMs: number;
+  /** Largest answer accepted, in bytes: `remoteKeys.maxResponseSize`. */
+  readonly maxResponseSize: number;
+}
+
+/** The credentials the resource server authenticates with, and how it presents them. */
+export interface ClientCredentials {
+  readonly id: string;
+  readonly secret: string;
+  readonly method: IntrospectionClientAuthentication;
+}
+
+const MEMBERS = new Set<string>([
+  'endpoint',
+  'clientId',
+  'clientSecret',
+  'clientAuthentication',
+  'mode',
+  'maxCacheAge',
+  'inactiveCacheAge',
+  'maxCacheEntries',
+  'timeout',
+]);
+
+const nonEmptyString = (value: unknown, member: string): string => {
+  if (typeof value !== 'string' || value === '') {
+    throw new TypeError(`introspection.${member}: expected a non-empty string`);
+  }
+  return value;
+};
+
+/**
+ * Validates the `introspection` option.
+ *
+ * @param value The option as given; `undefined` turns introspection off.
+ * @param issuers The configured issuers (an endpoint is discovered from the only one).
+ * @param remote The resolved `remoteKeys` settings: the default timeout and the size cap.
+ * @throws TypeError naming `introspection.<member>`.
+ * @example
+ * ```ts
+ * const settings = resolveIntrospectionSettings({ clientId: 'api', clientSecret }, [issuer], remote)
+ * ```
+ */
+export function resolveIntrospectionSettings(
+  value: unknown,
+  issuers: readonly string[],
+  remote: RemoteKeysSettings,
+): IntrospectionSettings | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError('introspection: expected an options object');
+  }
+  for (const key of Object.keys(value)) {
+    if (!MEMBERS.has(key)) throw new TypeError(`introspection.${key}: unknown option`);
+  }
+  const o = value as IntrospectionOptions;
+  const method = o.clientAuthentication ?? DEFAULT_INTROSPECTION.clientAuthentication;
+  if (method !== 'client_secret_basic' && method !== 'client_secret_post') {
+    throw new TypeError(
+      `introspection.clientAuthentication: expected 'client_secret_basic' or 'client_secret_post'`,
+    );
+  }
+  const id = nonEmptyString(o.clientId, 'clientId');
+  if (o.clientSecret === undefined) {
+    throw new TypeError(`introspection.clientSecret: required by ${method}`);
+  }
+  const secret = nonEmptyString(o.clientSecret, 'clientSecret');
+  const mode = o.mode ?? DEFAULT_INTROSPECTION.mode;
+  if (mode !== 'opaque' && mode !== 'always') {
+    throw new TypeError(`introspection.mode: expected 'opaque' or 'always'`);
+  }
+  const maxCacheEntries = o.maxCacheEntries ?? DEFAULT_INTROSPECTION.maxCacheEntries;
+  if (!Number.isSafeInteger(maxCacheEntries) || maxCacheEntries < 1) {
+    throw new TypeError('introspection.maxCacheEntries: expected a whole number of at least 1');
+  }
+  const timeout = o.timeout ?? remote.timeoutMs / 1000;
+  if (typeof timeout !== 'number' || !(timeout > 0 && timeout <= MAX_REMOTE_TIMEOUT)) {
+    throw new TypeError(
+      `introspection.timeout: expected a number of seconds greater than 0 and at most ${MAX_REMOTE_TIMEOUT}`,
+    );
+  }
+  const age = (given: unknown, fallback: number, member: string) =>
+    given === undefined ? fallback : seconds(given, `introspection.${member}`);
+  return {
+    endpoint: resolveEndpoint(o.endpoint, issuers),
+    client: { id, secret, method },
+    mode,
+    maxCacheAgeMs: age(o.maxCacheAge, DEFAULT_INTROSPECTION.maxCacheAge, 'maxCacheAge') * 1000,
+    inactiveCacheAgeMs:
+      age(o.inactiveCacheAge, DEFAULT_INTROSPECTION.inactiveCacheAge, 'inactiveCacheAge') * 1000,
+    maxCacheEntries,
+    timeoutMs: timeout * 1000,
+    maxResponseSize: remote.maxResponseSize,
+  };
+}
+
+/** The configured endpoint, checked like a `jwksUri`; or the one issuer to discover it from. */
+function resolveEndpoint(
+  value: unknown,
+  issuers: readonly string[],
+): IntrospectionSettings['endpoint'] {
+  if (value !== undefined) {
+    let url: URL;
+    try {
+      if (typeof value !== 'string') throw new TypeError('not a string');
+      url = new URL(value);
+    } catch {
+      throw new TypeError('introspection.endpoint: expected an absolute URL');
+    }
+    const insecure = insecureURLReason(url);
+    if (insecure !== undefined) throw new TypeError(`introspection.endpoint: ${insecure}`);
+    return { kind: 'fixed', url };
+  }
+  // One endpoint answers for every token; with several issuers, which one's metadata names it
+  // would be a guess.
+  const [issuer] = issuers;
+  if (issuers.length !== 1 || issuer === undefined) {
+    throw new TypeError(
+      'introspection.endpoint: required when the verifier trusts several issuers (it is discovered from the only one otherwise)',
+    );
+  }
+  try {
+    return { kind: 'discovery', issuer, issuerURL: parseDiscoveryIssuer(issuer, 'issuer') };
+  } catch (error) {
+    throw new TypeError(
+      `introspection.endpoint: not given, and the issuer's metadata cannot be read (${(error as Error).message})`,
+      { cause: error },
+    );
+  }
+}

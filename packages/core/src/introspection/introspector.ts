@@ -1,0 +1,110 @@
+/**
+ * Asking the authorization server about a token, with the answers cached and the questions
+ * coalesced: a bounded LRU keyed by the SHA-256 of the token (the cache never holds a token,
+ * only what the server said about one), positive answers until the token's `exp` or
+ * `maxCacheAge`, inactive ones for `inactiveCacheAge`, and ONE request in flight per token however
+ * many verifications wait for it. Failures are never cached: the next verification asks again.
+ */
+import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { RemoteKeysSettings } from '../keys/remote-options';
+import { endpointLocator, type EndpointLocator } from './endpoint';
+import type { IntrospectionMode, IntrospectionSettings } from './introspection-options';
+import { requestIntrospection } from './introspection-request';
+
+/**
+ * What the authorization server said about a token: active, with its whole response (the claims
+ * of the token), or not. RFC 7662 §2.2: only the JSON boolean `true` is active; `"true"`, a
+ * missing `active` or anything else is not.
+ */
+export type IntrospectionAnswer =
+  | { readonly active: true; readonly response: Readonly<Record<string, unknown>> }
+  | { readonly active: false };
+
+const INACTIVE: IntrospectionAnswer = Object.freeze({ active: false });
+
+/** Reads an introspection response into an {@link IntrospectionAnswer}. */
+export function readAnswer(response: Record<string, unknown>): IntrospectionAnswer {
+  return response.active === true ? Object.freeze({ active: true, response }) : INACTIVE;
+}
+
+/** The cache key of a token: its SHA-256, so the cache holds no usable token. */
+const keyOf = (token: string): string => createHash('sha256').update(token).digest('base64url');
+
+/** Answers whether tokens are active, from its cache or from the authorization server. */
+export class Introspector {
+  /** Which tokens the verifier introspects. */
+  readonly mode: IntrospectionMode;
+  private readonly answers: LRUCache<string, IntrospectionAnswer>;
+  /** The request in flight for each token key, shared by every verification waiting on it. */
+  private readonly inFlight = new Map<string, Promise<IntrospectionAnswer>>();
+  private readonly locate: EndpointLocator;
+
+  constructor(
+    private readonly settings: IntrospectionSettings,
+    remote: RemoteKeysSettings,
+  ) {
+    this.mode = settings.mode;
+    this.locate = endpointLocator(settings, remote);
+    // TTLs are per entry (set below); an expired entry is dropped when it is next looked up.
+    this.answers = new LRUCache({ max: settings.maxCacheEntries, ttlAutopurge: false });
+  }
+
+  /**
+   * What the authorization server says about `token`.
+   *
+   * @param token The token exactly as received.
+   * @param expiresAtMs The token's own expiry when already known (a verified JWT): an answer
+   *   without `exp` is not kept past it.
+   * @throws IntrospectionUnavailableError when the server cannot be asked or its answer read.
+   * @example
+   * ```ts
+   * const answer = await introspector.answer(token)
+   * if (!answer.active) throw new InvalidTokenError('ERR_TOKEN_INACTIVE', '…')
+   * ```
+   */
+  answer(token: string, expiresAtMs?: number): Promise<IntrospectionAnswer> {
+    const key = keyOf(token);
+    const cached = this.answers.get(key);
+    if (cached !== undefined) return Promise.resolve(cached);
+    const waiting = this.inFlight.get(key);
+    if (waiting !== undefined) return waiting;
+    // Registered before anything is awaited, so every verification of this token that starts
+    // while the request runs finds it.
+    const asking = this.ask(token).then(
+      (answer) => {
+        this.inFlight.delete(key);
+        this.keep(key, answer, expiresAtMs);
+        return answer;
+      },
+      (error: unknown) => {
+        this.inFlight.delete(key);
+        throw error;
+      },
+    );
+    this.inFlight.set(key, asking);
+    return asking;
+  }
+
+  private async ask(token: string): Promise<IntrospectionAnswer> {
+    const endpoint = await this.locate();
+    return readAnswer(await requestIntrospection(endpoint, token, this.settings));
+  }
+
+  /** Caches an answer: an active one until min(exp, now + maxCacheAge), an inactive one briefly. */
+  private keep(key: string, answer: IntrospectionAnswer, expiresAtMs: number | undefined): void {
+    let ttl: number;
+    if (!answer.active) ttl = this.settings.inactiveCacheAgeMs;
+    else {
+      const exp = answer.response.exp;
+      const until = typeof exp === 'number' && Number.isFinite(exp) ? exp * 1000 : expiresAtMs;
+      ttl = Math.min(
+        this.settings.maxCacheAgeMs,
+        until === undefined ? Infinity : until - Date.now(),
+      );
+    }
+    // Floored, so an entry never outlives its bound; under a millisecond is not worth keeping
+    // (and an answer whose exp has passed is not kept at all).
+    if (ttl >= 1) this.answers.set(key, answer, { ttl: Math.floor(ttl) });
+  }
+}
