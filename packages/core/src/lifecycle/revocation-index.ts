@@ -1,21 +1,24 @@
 /**
- * The local copy of a revocation list: three maps keyed by issuer and name, checked in O(1) per
- * request, with expired entries dropped as time passes. Memory lists and the Redis list's pushed
+ * The local copy of a revocation list: per issuer, a set of revoked `jti`s and two maps of
+ * subjects and clients, checked in O(1) per request, with expired entries dropped as time passes. Memory lists and the Redis list's pushed
  * copy both hold one.
  */
 import type { AccessToken } from '../verifier/access-token';
 import { revocationId, type RevocationEntry } from './revocation-list';
 
-// U+0000 cannot occur in a JSON string value an issuer would use as `iss`, so issuer and name
-// never run together.
-const key = (issuer: string, name: string) => `${issuer}\u0000${name}`;
+/** One issuer's revocations. Nested by issuer so a check hashes no new string: the token's own
+ * `iss`, `jti`, `sub` and client strings are the keys, and V8 keeps their hashes. */
+interface IssuerRevocations {
+  readonly tokens: Set<string>;
+  /** Subject → the time (ms) before which its tokens are revoked. */
+  readonly subjects: Map<string, number>;
+  readonly clients: Map<string, number>;
+}
 
 /** Revoked tokens, subjects and clients, by id and by what a check looks up. */
 export class RevocationIndex {
   private readonly byId = new Map<string, RevocationEntry>();
-  private readonly tokens = new Map<string, number>();
-  private readonly subjects = new Map<string, number>();
-  private readonly clients = new Map<string, number>();
+  private readonly byIssuer = new Map<string, IssuerRevocations>();
   private addsSinceSweep = 0;
 
   /** How many entries it holds. */
@@ -43,18 +46,22 @@ export class RevocationIndex {
     const entry = this.byId.get(id);
     if (entry === undefined) return false;
     this.byId.delete(id);
-    if (entry.kind === 'token') this.tokens.delete(key(entry.issuer, entry.jti));
-    else if (entry.kind === 'subject') this.subjects.delete(key(entry.issuer, entry.subject));
-    else this.clients.delete(key(entry.issuer, entry.clientId));
+    const issuer = this.byIssuer.get(entry.issuer);
+    if (issuer !== undefined) {
+      if (entry.kind === 'token') issuer.tokens.delete(entry.jti);
+      else if (entry.kind === 'subject') issuer.subjects.delete(entry.subject);
+      else issuer.clients.delete(entry.clientId);
+      if (issuer.tokens.size + issuer.subjects.size + issuer.clients.size === 0) {
+        this.byIssuer.delete(entry.issuer);
+      }
+    }
     return true;
   }
 
   /** Replaces everything with `entries` (a full resynchronisation). */
   replaceAll(entries: Iterable<RevocationEntry>): void {
     this.byId.clear();
-    this.tokens.clear();
-    this.subjects.clear();
-    this.clients.clear();
+    this.byIssuer.clear();
     for (const entry of entries) this.add(entry);
   }
 
@@ -66,27 +73,33 @@ export class RevocationIndex {
 
   /** Whether `token` is revoked: a few map look-ups, nothing else on the request's path. */
   isRevoked(token: AccessToken): boolean {
+    const issuer = this.byIssuer.get(token.issuer);
+    if (issuer === undefined) return false;
     const jti = token.claims.jti;
-    if (typeof jti === 'string' && this.tokens.has(key(token.issuer, jti))) return true;
-    if (this.subjects.size === 0 && this.clients.size === 0) return false;
+    if (typeof jti === 'string' && issuer.tokens.has(jti)) return true;
+    if (issuer.subjects.size === 0 && issuer.clients.size === 0) return false;
     // A token without iat cannot show it was issued after the revocation: it is refused.
     const issuedAt = token.issuedAt?.getTime() ?? Number.NEGATIVE_INFINITY;
     if (token.subject !== undefined) {
-      const before = this.subjects.get(key(token.issuer, token.subject));
+      const before = issuer.subjects.get(token.subject);
       if (before !== undefined && issuedAt < before) return true;
     }
     if (token.clientId !== undefined) {
-      const before = this.clients.get(key(token.issuer, token.clientId));
+      const before = issuer.clients.get(token.clientId);
       if (before !== undefined && issuedAt < before) return true;
     }
     return false;
   }
 
   private index(entry: RevocationEntry): void {
-    if (entry.kind === 'token') this.tokens.set(key(entry.issuer, entry.jti), 1);
-    else if (entry.kind === 'subject')
-      this.subjects.set(key(entry.issuer, entry.subject), entry.before.getTime());
-    else this.clients.set(key(entry.issuer, entry.clientId), entry.before.getTime());
+    let issuer = this.byIssuer.get(entry.issuer);
+    if (issuer === undefined) {
+      issuer = { tokens: new Set(), subjects: new Map(), clients: new Map() };
+      this.byIssuer.set(entry.issuer, issuer);
+    }
+    if (entry.kind === 'token') issuer.tokens.add(entry.jti);
+    else if (entry.kind === 'subject') issuer.subjects.set(entry.subject, entry.before.getTime());
+    else issuer.clients.set(entry.clientId, entry.before.getTime());
   }
 
   /** Drops expired entries. */
