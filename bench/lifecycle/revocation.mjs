@@ -1,18 +1,16 @@
-/* global process, performance, console, URL, setImmediate, setTimeout */
+/* global process, performance, console, URL, setImmediate */
 // Revocation: what a check adds to a cache hit (100,000 entries, memory list and the Redis list's
 // local copy), how long a new instance takes to load 100,000 entries from Redis and the heap they
 // take, and the delay from revoke*() resolving on one instance to refusal on another (two
 // connections to one redis-server on 127.0.0.1, pub/sub push).
 //
 //   pnpm build && node bench/lifecycle/revocation.mjs [--entries 100000] [--revocations 1000]
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir, cpus } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { bench, run, summary } from 'mitata';
 import { AUDIENCE, ISSUER, generateKeys, mintTokens } from '../lib/fixtures.mjs';
+import { startRedisServer } from '../lib/redis-server.mjs';
 
 const require = createRequire(import.meta.url);
 const { createVerifier, createMemoryRevocationList } = require('../../packages/core/dist/index.js');
@@ -28,57 +26,6 @@ const arg = (name, fallback) => {
 const ENTRIES = arg('entries', 100_000);
 const REVOCATIONS = arg('revocations', 1000);
 
-async function freePort() {
-  const server = createServer();
-  await new Promise((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address();
-  await new Promise((r) => server.close(r));
-  return port;
-}
-
-async function startRedis() {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'tokenward-bench-redis-'));
-  const pidfile = join(dir, 'redis.pid');
-  execFileSync('redis-server', [
-    '--port',
-    String(port),
-    '--bind',
-    '127.0.0.1',
-    '--save',
-    '',
-    '--appendonly',
-    'no',
-    '--daemonize',
-    'yes',
-    '--pidfile',
-    pidfile,
-    '--dir',
-    dir,
-  ]);
-  const client = new Redis({ port, host: '127.0.0.1', lazyConnect: true });
-  for (let i = 0; i < 100; i++) {
-    try {
-      await client.connect();
-      break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  client.disconnect();
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    stop() {
-      try {
-        process.kill(Number(readFileSync(pidfile, 'utf8')), 'SIGTERM');
-      } catch {
-        // gone
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-}
-
 const pct = (sorted, p) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const keys = generateKeys();
@@ -90,7 +37,7 @@ const options = {
   keys: { keys: [keys.sig.RS256.jwk] },
   metrics: false,
 };
-const redis = await startRedis();
+const redis = await startRedisServer();
 const clients = [];
 const connect = () => {
   const c = new Redis(redis.url, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
@@ -197,7 +144,7 @@ try {
   await Promise.all([writer, reader, a, b].map((l) => l.close()));
 } finally {
   for (const c of clients) c.disconnect();
-  redis.stop();
+  await redis.stop();
 }
 
 const ns = results.checkNs;
