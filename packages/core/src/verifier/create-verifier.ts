@@ -6,8 +6,8 @@ import { VerifiedTokenCache } from '../cache/verified-token-cache';
 import { checkTimeClaims } from '../claims/validate-claims';
 import { buildPlan, type VerificationPlan } from '../config/plan';
 import type { VerifierOptions } from '../config/verifier-options';
-import { InvalidTokenError, TokenwardError, type AuthScheme } from '../errors/errors';
-import { checkTokenSyntax, readAuthorization } from '../http/authorization';
+import { InvalidTokenError, TokenwardError } from '../errors/errors';
+import { checkTokenSyntax } from '../http/authorization';
 import { extractToken } from '../http/extract-token';
 import type { AccessToken } from './access-token';
 import { verifyToken } from './pipeline';
@@ -18,8 +18,7 @@ import type { DecisionPlace } from '../audit/auditor';
 import type { SignedWith } from '../cache/verified-token-cache';
 import type { Verifier, VerifyContext } from './types';
 import { enforceBinding, type BindingInput } from '../binding/enforce-binding';
-import { readDPoPHeader } from '../binding/dpop/proof-header';
-import type { ExtractedToken } from '../http/request';
+import { dpopChallenges, requestBindingInput, tokenBindingInput } from './request-binding';
 import { RevocationUnavailableError } from '../errors/revocation-unavailable-error';
 
 /**
@@ -112,7 +111,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
     ).withRealm(realm);
     if (plan.terseErrors) presented = presented.terse();
     if (dpop !== undefined)
-      presented = presented.withChallenges(challengesFor(place.request, context));
+      presented = presented.withChallenges(
+        dpopChallenges(dpop, place.request, context, nowMillis(context)),
+      );
     const received = typeof token === 'string' ? token : undefined;
     reportRejection(plan.onRejection, presented, received, place.request, plan.maxTokenLength);
     denied(place, presented, received, verified);
@@ -221,59 +222,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
     });
   };
 
-  /** The binding input of a request: its scheme, its proof (read once) and its URI. */
-  const requestInput = (
-    found: ExtractedToken,
-    request: RequestLike,
-    context: VerifyContext | undefined,
-  ): BindingInput => ({
-    scheme: found.scheme,
-    proof: found.scheme === 'DPoP' ? readDPoPHeader(request) : undefined,
-    method: request.method,
-    url: { origin: context?.origin, target: request.originalUrl ?? request.url },
-    nowMs: nowMillis(context),
-    request,
-  });
-
-  /** The binding input of `verify`: `context.dpop`, or a bearer token. */
-  const tokenInput = (context: VerifyContext | undefined): BindingInput => {
-    const given = context?.dpop;
-    return given === undefined
-      ? {
-          scheme: 'Bearer',
-          proof: undefined,
-          method: undefined,
-          url: '',
-          nowMs: nowMillis(context),
-        }
-      : {
-          scheme: 'DPoP',
-          proof: given.proof,
-          method: given.method,
-          url: given.url,
-          nowMs: nowMillis(context),
-        };
-  };
-
-  /** The challenges of a refusal when DPoP is on: the schemes offered, the one used, a nonce. */
-  const challengesFor = (request: RequestLike | undefined, context: VerifyContext | undefined) => {
-    const on = dpop as NonNullable<typeof dpop>;
-    let used: AuthScheme | undefined = context?.dpop === undefined ? undefined : 'DPoP';
-    if (used === undefined && request !== undefined) {
-      try {
-        used = readAuthorization(request, true)?.scheme;
-      } catch {
-        // A malformed header: no scheme to put the error on; it goes on the first offered.
-      }
-    }
-    return {
-      bearer: !on.required,
-      dpopAlgorithms: on.challengeAlgorithms,
-      ...(used !== undefined && { used }),
-      ...(on.nonces !== undefined && { dpopNonce: on.nonces.issue(nowMillis(context)) }),
-    };
-  };
-
   const verifier: Verifier = {
     realm,
     close: () => auditor?.close() ?? Promise.resolve(),
@@ -294,13 +242,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
         }
         const cached = fromCache(token, context);
         if (cached !== undefined)
-          return bindCached(cached, tokenInput(context), undefined, context);
+          return bindCached(
+            cached,
+            tokenBindingInput(context, nowMillis(context)),
+            undefined,
+            context,
+          );
       } catch (error) {
         return Promise.reject(
           failure(error, token, authentication(undefined, context), undefined, context),
         );
       }
-      return verifyFresh(token, tokenInput(context), context);
+      return verifyFresh(token, tokenBindingInput(context, nowMillis(context)), context);
     },
     // Not `async`: one extraction, one cache look-up; a hit answers with an already settled
     // promise, a miss checks the header syntax the hit made unnecessary and verifies.
@@ -310,7 +263,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       try {
         const found = extractToken(request, plan.tokenSources, context?.getToken, acceptDPoP);
         token = found.token;
-        input = requestInput(found, request, context);
+        input = requestBindingInput(found, request, context, nowMillis(context));
         const cached = fromCache(found.token, context);
         if (cached !== undefined) return bindCached(cached, input, request, context);
         checkTokenSyntax(found);
