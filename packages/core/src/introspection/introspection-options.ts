@@ -7,6 +7,14 @@ import { parseDiscoveryIssuer } from '../keys/discovery';
 import { MAX_REMOTE_TIMEOUT, type RemoteKeysSettings } from '../keys/remote-options';
 import { insecureURLReason } from '../lib/fetch-json';
 import { seconds } from '../config/option-checks';
+import type { KeyObject } from 'node:crypto';
+import type { JWK } from 'jose' with { 'resolution-mode': 'import' };
+import { importPrivateKey } from '../keys/key-input';
+import {
+  CLIENT_ASSERTION_ALGORITHMS,
+  fitsClientAssertion,
+  type ClientAssertionAlgorithm,
+} from './client-assertion';
 
 /**
  * Which tokens are introspected. `'opaque'`: only tokens that are not a JWS or JWE compact
@@ -21,7 +29,8 @@ export type IntrospectionMode = 'opaque' | 'always';
  * names of the RFC 8414 / RFC 7591 registry): `'client_secret_basic'`, HTTP Basic with the
  * form-urlencoded client id and secret; `'client_secret_post'`, both in the request body.
  */
-export type IntrospectionClientAuthentication = 'client_secret_basic' | 'client_secret_post';
+export type IntrospectionClientAuthentication =
+  'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 
 /**
  * Token introspection (RFC 7662): the authorization server is asked whether a token is active,
@@ -44,6 +53,13 @@ export interface IntrospectionOptions {
   clientSecret?: string;
   /** How the client authenticates. Default `'client_secret_basic'`. */
   clientAuthentication?: IntrospectionClientAuthentication;
+  /**
+   * `private_key_jwt`: the private key the client assertion is signed with (a JWK, PKCS#8 PEM
+   * or a KeyObject); the authorization server knows its public key. A JWK's `kid` is sent.
+   */
+  privateKey?: JWK | string | KeyObject;
+  /** `private_key_jwt`: the assertion's signature algorithm. Default: the key's own (`ES256` for P-256, `RS256` for RSA, `EdDSA` for Ed25519). */
+  signingAlgorithm?: ClientAssertionAlgorithm;
   /** Which tokens are introspected. Default `'opaque'`. See {@link IntrospectionMode}. */
   mode?: IntrospectionMode;
   /**
@@ -92,11 +108,19 @@ export interface IntrospectionSettings {
 }
 
 /** The credentials the resource server authenticates with, and how it presents them. */
-export interface ClientCredentials {
-  readonly id: string;
-  readonly secret: string;
-  readonly method: IntrospectionClientAuthentication;
-}
+export type ClientCredentials =
+  | {
+      readonly id: string;
+      readonly secret: string;
+      readonly method: 'client_secret_basic' | 'client_secret_post';
+    }
+  | {
+      readonly id: string;
+      readonly method: 'private_key_jwt';
+      readonly key: KeyObject;
+      readonly alg: ClientAssertionAlgorithm;
+      readonly kid?: string;
+    };
 
 const MEMBERS = new Set<string>([
   'endpoint',
@@ -108,6 +132,8 @@ const MEMBERS = new Set<string>([
   'inactiveCacheAge',
   'maxCacheEntries',
   'timeout',
+  'privateKey',
+  'signingAlgorithm',
 ]);
 
 const nonEmptyString = (value: unknown, member: string): string => {
@@ -143,16 +169,17 @@ export function resolveIntrospectionSettings(
   }
   const o = value as IntrospectionOptions;
   const method = o.clientAuthentication ?? DEFAULT_INTROSPECTION.clientAuthentication;
-  if (method !== 'client_secret_basic' && method !== 'client_secret_post') {
+  if (
+    method !== 'client_secret_basic' &&
+    method !== 'client_secret_post' &&
+    method !== 'private_key_jwt'
+  ) {
     throw new TypeError(
-      `introspection.clientAuthentication: expected 'client_secret_basic' or 'client_secret_post'`,
+      `introspection.clientAuthentication: expected 'client_secret_basic', 'client_secret_post' or 'private_key_jwt'`,
     );
   }
   const id = nonEmptyString(o.clientId, 'clientId');
-  if (o.clientSecret === undefined) {
-    throw new TypeError(`introspection.clientSecret: required by ${method}`);
-  }
-  const secret = nonEmptyString(o.clientSecret, 'clientSecret');
+  const client = resolveClient(o, id, method);
   const mode = o.mode ?? DEFAULT_INTROSPECTION.mode;
   if (mode !== 'opaque' && mode !== 'always') {
     throw new TypeError(`introspection.mode: expected 'opaque' or 'always'`);
@@ -171,7 +198,7 @@ export function resolveIntrospectionSettings(
     given === undefined ? fallback : seconds(given, `introspection.${member}`);
   return {
     endpoint: resolveEndpoint(o.endpoint, issuers),
-    client: { id, secret, method },
+    client,
     mode,
     maxCacheAgeMs: age(o.maxCacheAge, DEFAULT_INTROSPECTION.maxCacheAge, 'maxCacheAge') * 1000,
     inactiveCacheAgeMs:
@@ -215,4 +242,52 @@ function resolveEndpoint(
       { cause: error },
     );
   }
+}
+
+/** The credentials of `method`: a secret, or a signing key fit for its algorithm. */
+function resolveClient(
+  o: IntrospectionOptions,
+  id: string,
+  method: IntrospectionClientAuthentication,
+): ClientCredentials {
+  if (method !== 'private_key_jwt') {
+    if (o.privateKey !== undefined || o.signingAlgorithm !== undefined) {
+      throw new TypeError(
+        `introspection.privateKey: only with clientAuthentication 'private_key_jwt'`,
+      );
+    }
+    if (o.clientSecret === undefined) {
+      throw new TypeError(`introspection.clientSecret: required by ${method}`);
+    }
+    return { id, secret: nonEmptyString(o.clientSecret, 'clientSecret'), method };
+  }
+  if (o.clientSecret !== undefined) {
+    throw new TypeError(`introspection.clientSecret: not used by private_key_jwt; remove it`);
+  }
+  if (o.privateKey === undefined) {
+    throw new TypeError('introspection.privateKey: required by private_key_jwt');
+  }
+  const imported = importPrivateKey(
+    o.privateKey as JWK | string | KeyObject,
+    'introspection.privateKey',
+  );
+  const { key } = imported;
+  const alg =
+    o.signingAlgorithm ??
+    (key.asymmetricKeyType === 'rsa'
+      ? 'RS256'
+      : key.asymmetricKeyType === 'ed25519'
+        ? 'EdDSA'
+        : key.asymmetricKeyDetails?.namedCurve === 'secp384r1'
+          ? 'ES384'
+          : 'ES256');
+  if (
+    !(CLIENT_ASSERTION_ALGORITHMS as readonly string[]).includes(alg) ||
+    !fitsClientAssertion(key, alg)
+  ) {
+    throw new TypeError(
+      `introspection.signingAlgorithm: ${String(alg)} does not fit the private key (one of ${CLIENT_ASSERTION_ALGORITHMS.join(', ')} for its type)`,
+    );
+  }
+  return { id, method, key, alg, ...(imported.kid !== undefined && { kid: imported.kid }) };
 }

@@ -37,7 +37,7 @@ export async function requestIntrospection(
 ): Promise<Record<string, unknown>> {
   // The hint spares the server a look-up among its refresh tokens (RFC 7662 §2.1).
   const form = new URLSearchParams({ token, token_type_hint: 'access_token' });
-  const credentials = authenticateClient(settings.client, form);
+  const credentials = authenticateClient(settings.client, form, endpoint.href);
   try {
     return await fetchJSON(endpoint, {
       timeoutMs: settings.timeoutMs,

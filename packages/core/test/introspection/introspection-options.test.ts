@@ -56,9 +56,9 @@ describe('the introspection option', () => {
       /^introspection\.clientSecret: /,
     ],
     [
-      'private_key_jwt',
-      { ...valid, clientAuthentication: 'private_key_jwt' },
-      /^introspection\.clientAuthentication: /,
+      'client_secret_jwt (not supported)',
+      { ...valid, clientAuthentication: 'client_secret_jwt' },
+      /^introspection\.clientAuthentication: expected 'client_secret_basic', 'client_secret_post' or 'private_key_jwt'/,
     ],
     [
       'an unknown mode',
