@@ -6,7 +6,6 @@
  */
 import type Redis from 'ioredis';
 import type { RevocationEntry, RevocationList, RevocationVerdict } from '@tokenward/core';
-import { revocationId } from '@tokenward/core';
 import {
   normalizeRevocation,
   RevocationIndex,
@@ -191,7 +190,6 @@ export function createRedisRevocationList(
     }
   };
 
-  let firstSync: Promise<void> | undefined;
   let resolveReady: () => void = () => undefined;
   const readyPromise = new Promise<void>((resolve) => {
     resolveReady = resolve;
@@ -211,7 +209,7 @@ export function createRedisRevocationList(
   // Every (re)connection re-subscribes (ioredis does) and resynchronises: nothing revoked while
   // this instance was away is missed.
   const onSubscribed = () => {
-    firstSync = resync().then(resolveReady, () => {
+    void resync().then(resolveReady, () => {
       // Redis answered the subscription but not the read: try again shortly.
       if (!closed) setTimeout(onSubscribed, 200).unref();
     });
@@ -234,15 +232,9 @@ export function createRedisRevocationList(
         `the revocation list holds ${settings.maxEntries} entries (option maxEntries)`,
       );
     }
-    const id = revocationId(entry);
     // Merge with what this instance knows, so a repeated subject revocation keeps the later time.
-    index.add(entry);
-    const merged = (index.entries(Date.now()).find((e) => e.id === id) ?? {
-      ...entry,
-      id,
-    }) as RevocationEntry & { id: string };
-    const { id: _id, ...plain } = merged;
-    const stored = toStored(plain as RevocationEntry);
+    const id = index.add(entry);
+    const stored = toStored(index.get(id) ?? entry);
     const text = JSON.stringify(stored);
     const message = JSON.stringify({ op: 'add', entry: stored } satisfies Message);
     try {
@@ -332,7 +324,6 @@ export function createRedisRevocationList(
     syncedAt: () => (lostAt === undefined ? Date.now() : synced),
     async close() {
       closed = true;
-      void firstSync;
       if (ownsSubscriber) subscriber.disconnect();
       else await subscriber.unsubscribe(keys.channel).catch(() => undefined);
     },

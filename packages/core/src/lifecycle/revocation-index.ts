@@ -41,6 +41,11 @@ export class RevocationIndex {
     return id;
   }
 
+  /** The entry with `id` (as merged with earlier ones), if there is one. */
+  get(id: string): RevocationEntry | undefined {
+    return this.byId.get(id);
+  }
+
   /** Drops an entry by id; true when there was one. */
   remove(id: string): boolean {
     const entry = this.byId.get(id);
