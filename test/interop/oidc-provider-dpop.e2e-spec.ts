@@ -12,13 +12,10 @@
  * with `WWWAuthenticateChallengeError`, `isDPoPNonceError` tells a `use_dpop_nonce` one apart, and
  * the DPoP handle has already cached the response's `DPoP-Nonce` (per origin) for the next proof.
  */
-import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync, randomBytes, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   allowInsecureRequests,
   clientCredentialsGrantRequest,
@@ -45,7 +42,8 @@ import {
   HTTP_TIMEOUT_MS,
   protectedHeader,
   providerListener,
-  ROOT,
+  appEncryptionKeys,
+  buildApp,
   startApp,
   stop,
   STOP_TIMEOUT_MS,
@@ -193,34 +191,13 @@ describe('interop: DPoP-bound oidc-provider tokens, oauth4webapi client, sample 
   const clientAuth = ClientSecretBasic(CLIENT_SECRET);
 
   beforeAll(async () => {
-    // What `pnpm start` does before running node: an incremental build of the app and the
-    // packages it references. A no-op (~0.5 s) when dist is current, as in CI after `pnpm build`;
-    // it also keeps a stale dist from hiding a change to the sources.
-    try {
-      execFileSync(
-        process.execPath,
-        [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'apps/resource-server'],
-        { cwd: ROOT, stdio: 'pipe', timeout: 90_000 },
-      );
-    } catch (error) {
-      // tsc reports compile errors on stdout, which the thrown error's message leaves out.
-      const { stdout } = error as { stdout?: Buffer };
-      throw new Error(`tsc -b apps/resource-server failed:\n${stdout?.toString() ?? error}`);
-    }
-
+    buildApp();
     // The resource server's own encryption key pair: the public half goes to the authorization
     // server (as it would be registered there), the private JWK Set to a file for the app.
-    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    appPrivateKey = privateKey;
-    const privateJWK: JsonWebKey = {
-      ...privateKey.export({ format: 'jwk' }),
-      kid: ENCRYPTION_KID,
-      alg: 'RSA-OAEP-256',
-      use: 'enc',
-    };
-    tmp = mkdtempSync(join(tmpdir(), 'tokenward-interop-dpop-'));
-    const keysFile = join(tmp, 'decryption-keys.json');
-    writeFileSync(keysFile, JSON.stringify({ keys: [privateJWK] }), { mode: 0o600 });
+    const keys = appEncryptionKeys(ENCRYPTION_KID, 'tokenward-interop-dpop-');
+    const { publicKey, keysFile } = keys;
+    appPrivateKey = keys.privateKey;
+    tmp = keys.tmp;
 
     authorizationServer = await startAuthorizationServer(publicKey);
 

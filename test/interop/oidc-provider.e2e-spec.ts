@@ -12,13 +12,10 @@
  *   inside"), no `typ`, the `kid` given in the resource server's `jwt.encrypt`, and `iss` and
  *   `aud` replicated from the claims (RFC 7519 §5.3), which core checks against the claims inside.
  */
-import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync, randomBytes, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { errors } from 'oidc-provider';
 import {
   decryptRSAOAEP256A256GCM,
@@ -26,7 +23,8 @@ import {
   HTTP_TIMEOUT_MS,
   protectedHeader,
   providerListener,
-  ROOT,
+  appEncryptionKeys,
+  buildApp,
   startApp,
   stop,
   STOP_TIMEOUT_MS,
@@ -145,34 +143,13 @@ describe('interop: oidc-provider tokens at the sample app (child process, discov
   let appPrivateKey: KeyObject;
 
   beforeAll(async () => {
-    // What `pnpm start` does before running node: an incremental build of the app and the
-    // packages it references. A no-op (~0.5 s) when dist is current, as in CI after `pnpm build`;
-    // it also keeps a stale dist from hiding a change to the sources.
-    try {
-      execFileSync(
-        process.execPath,
-        [join(ROOT, 'node_modules/typescript/bin/tsc'), '-b', 'apps/resource-server'],
-        { cwd: ROOT, stdio: 'pipe', timeout: 90_000 },
-      );
-    } catch (error) {
-      // tsc reports compile errors on stdout, which the thrown error's message leaves out.
-      const { stdout } = error as { stdout?: Buffer };
-      throw new Error(`tsc -b apps/resource-server failed:\n${stdout?.toString() ?? error}`);
-    }
-
+    buildApp();
     // The resource server's own encryption key pair: the public half goes to the authorization
     // server (as it would be registered there), the private JWK Set to a file for the app.
-    const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    appPrivateKey = privateKey;
-    const privateJWK: JsonWebKey = {
-      ...privateKey.export({ format: 'jwk' }),
-      kid: ENCRYPTION_KID,
-      alg: 'RSA-OAEP-256',
-      use: 'enc',
-    };
-    tmp = mkdtempSync(join(tmpdir(), 'tokenward-interop-'));
-    const keysFile = join(tmp, 'decryption-keys.json');
-    writeFileSync(keysFile, JSON.stringify({ keys: [privateJWK] }), { mode: 0o600 });
+    const keys = appEncryptionKeys(ENCRYPTION_KID, 'tokenward-interop-');
+    const { publicKey, keysFile } = keys;
+    appPrivateKey = keys.privateKey;
+    tmp = keys.tmp;
 
     as = await startAuthorizationServer(publicKey);
     const metadata = (await getJSON(`${as.issuer}/.well-known/openid-configuration`)) as {
