@@ -1,5 +1,5 @@
-/* global process, performance */
-// One DPoP benchmark server, run as a child process by http.mjs (IPC, the protocol of
+/* global process */
+// One DPoP benchmark server, run as a child process by http.mjs (IPC, bench/lib/measured-server.mjs, as
 // bench/http/server.mjs): builds the subject's Express 5 app answering GET /api/me with the
 // token's subject, listens on 127.0.0.1 port 0, reports the port, and measures its own CPU
 // (process.cpuUsage: every thread) and first-to-last response time between `start` and `stop`.
@@ -12,6 +12,7 @@
 //   replay store.
 // - express-oauth2-jwt-bearer: `auth({ jwksUri, issuer, audience, tokenSigningAlg: 'ES256',
 //   dpop: { enabled: true, required: true } })`, JWKS from a server on 127.0.0.1 in this process.
+import { serveMeasured } from '../lib/measured-server.mjs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import express from 'express';
@@ -75,35 +76,5 @@ const SUBJECTS = {
 };
 
 process.once('message', async ({ subject, keys }) => {
-  const server = (await SUBJECTS[subject](keys)).listen(0, '127.0.0.1', () => {
-    process.send({ type: 'ready', port: server.address().port });
-  });
-  let requests = 0;
-  let first = 0;
-  let last = 0;
-  server.on('request', (_req, res) => {
-    if (requests++ === 0) first = performance.now();
-    res.once('finish', () => {
-      last = performance.now();
-    });
-  });
-  let started;
-  process.on('message', (message) => {
-    if (message.type === 'start') {
-      requests = 0;
-      started = process.cpuUsage();
-      process.send({ type: 'started' });
-    } else if (message.type === 'stop') {
-      const cpu = process.cpuUsage(started);
-      process.send({
-        type: 'stopped',
-        cpuMicros: cpu.user + cpu.system,
-        requests,
-        seconds: (last - first) / 1000,
-      });
-    } else if (message.type === 'exit') {
-      server.close();
-      process.exit(0);
-    }
-  });
+  serveMeasured(await SUBJECTS[subject](keys));
 });
