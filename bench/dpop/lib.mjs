@@ -2,14 +2,12 @@
 // Shared by the DPoP benchmarks: DPoP-bound ES256 access tokens (RFC 9068 claims plus `cnf.jkt`),
 // pools of fresh proofs made with @tokenward/testing's createDPoPProof, flags, medians, the
 // machine line and the JSON output in bench/results/.
-import { createPrivateKey } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
-import { jose } from '../lib/deps.mjs';
-import { AUDIENCE, ISSUER } from '../lib/fixtures.mjs';
+import { AUDIENCE, ISSUER, mintTokens } from '../lib/fixtures.mjs';
 
 const require = createRequire(import.meta.url);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -57,31 +55,11 @@ export function writeResult(name, data) {
  * `count` distinct ES256 access tokens (RFC 9068: typ at+jwt, iss, aud, sub, client_id, iat,
  * exp, jti), bound to `jkt` when given (`cnf.jkt`), else plain bearer tokens.
  */
-export async function mintES256Tokens(keys, count, { jkt, prefix = 't' } = {}) {
-  const signingKey = createPrivateKey(keys.sig.ES256.private);
-  const kid = keys.sig.ES256.jwk.kid;
-  const now = Math.floor(Date.now() / 1000);
-  const one = (i) =>
-    new jose.SignJWT({
-      scope: 'messages:read',
-      client_id: 'bench',
-      ...(jkt !== undefined && { cnf: { jkt } }),
-    })
-      .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid })
-      .setIssuer(ISSUER)
-      .setAudience(AUDIENCE)
-      .setSubject(`user-${prefix}-${i}`)
-      .setJti(`${prefix}-${i}`)
-      .setIssuedAt(now)
-      .setExpirationTime(now + 3600)
-      .sign(signingKey);
-  const tokens = [];
-  for (let i = 0; i < count; i += 128) {
-    const batch = [];
-    for (let j = i; j < Math.min(count, i + 128); j++) batch.push(one(j));
-    tokens.push(...(await Promise.all(batch)));
-  }
-  return tokens;
+export function mintES256Tokens(keys, count, { jkt, prefix = 't' } = {}) {
+  return mintTokens(keys, 'ES256', count, {
+    prefix,
+    ...(jkt !== undefined && { claims: { cnf: { jkt } } }),
+  });
 }
 
 /**

@@ -73,8 +73,11 @@ async function importSigning(keys, sig) {
   return createPrivateKey(keys.sig[sig].private);
 }
 
-/** Mints `count` distinct valid tokens for a scenario (distinct `jti` and `sub`). */
-export async function mintTokens(keys, scenarioName, count, { prefix = 't' } = {}) {
+/**
+ * Mints `count` distinct valid tokens for a scenario (distinct `jti` and `sub`), with `claims`
+ * added (a `cnf` binding, say).
+ */
+export async function mintTokens(keys, scenarioName, count, { prefix = 't', claims = {} } = {}) {
   const { createPublicKey } = await import('node:crypto');
   const scenario = SCENARIOS[scenarioName];
   const signingKey = await importSigning(keys, scenario.sig);
@@ -82,7 +85,7 @@ export async function mintTokens(keys, scenarioName, count, { prefix = 't' } = {
   const encKey = scenario.enc && createPublicKey(keys.enc[scenario.enc.alg].public);
   const now = Math.floor(Date.now() / 1000);
   const mintOne = async (i) => {
-    const jws = await new SignJWT({ scope: 'messages:read', client_id: 'bench' })
+    const jws = await new SignJWT({ scope: 'messages:read', client_id: 'bench', ...claims })
       .setProtectedHeader({ alg: scenario.sig, typ: 'at+jwt', ...(kid && { kid }) })
       .setIssuer(ISSUER)
       .setAudience(AUDIENCE)
