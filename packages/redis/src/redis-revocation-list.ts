@@ -12,6 +12,8 @@ import {
   revocationListSettings,
 } from '@tokenward/core/internal';
 
+import { fromStored, toStored, type Message } from './stored-revocation';
+
 /** Options of {@link createRedisRevocationList}. */
 export interface RedisRevocationListOptions {
   /** The ioredis client for reads and writes (shared with the application's others). */
@@ -54,50 +56,6 @@ export interface RedisRevocationList extends RevocationList {
 /** Raised when a revocation cannot be made durable, or the list cannot be read. */
 export class RevocationStoreError extends Error {
   override readonly name = 'RevocationStoreError';
-}
-
-/** What travels on the channel. */
-type Message =
-  | { readonly op: 'add'; readonly entry: StoredEntry }
-  | { readonly op: 'remove'; readonly id: string };
-
-/** An entry as JSON: dates as milliseconds. */
-type StoredEntry = Omit<RevocationEntry, 'before' | 'expiresAt'> & {
-  readonly before?: number;
-  readonly expiresAt: number;
-};
-
-const toStored = (entry: RevocationEntry): StoredEntry =>
-  ({
-    ...entry,
-    expiresAt: entry.expiresAt.getTime(),
-    ...('before' in entry && { before: entry.before.getTime() }),
-  }) as StoredEntry;
-
-/** Parses a stored entry; undefined for anything malformed (never trusted blindly). */
-function fromStored(text: string): RevocationEntry | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-  const v = value as Record<string, unknown>;
-  if (typeof v !== 'object' || v === null || typeof v.issuer !== 'string') return undefined;
-  if (typeof v.expiresAt !== 'number') return undefined;
-  const expiresAt = new Date(v.expiresAt);
-  if (v.kind === 'token' && typeof v.jti === 'string') {
-    return { kind: 'token', issuer: v.issuer, jti: v.jti, expiresAt };
-  }
-  if (typeof v.before !== 'number') return undefined;
-  const before = new Date(v.before);
-  if (v.kind === 'subject' && typeof v.subject === 'string') {
-    return { kind: 'subject', issuer: v.issuer, subject: v.subject, before, expiresAt };
-  }
-  if (v.kind === 'client' && typeof v.clientId === 'string') {
-    return { kind: 'client', issuer: v.issuer, clientId: v.clientId, before, expiresAt };
-  }
-  return undefined;
 }
 
 /**
