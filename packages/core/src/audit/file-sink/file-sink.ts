@@ -10,6 +10,7 @@ import { basename, join } from 'node:path';
 import type { AuditEvent } from '../audit-event';
 import type { AuditSink } from '../audit-sink';
 import { parseJSONObject } from '../../lib/parse-json-object';
+import { ChainWorker } from './chain-worker';
 import { readFileEnds } from './file-ends';
 import { listTrailFiles, trailFileName, utcDay } from './file-names';
 import { chainKeyFrom, ed25519From, type ChainKeyInput, type Ed25519KeyInput } from './key-input';
@@ -133,6 +134,10 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
     return run;
   };
 
+  // Event lines are MACed on a worker thread; the few control lines (headers, checkpoints,
+  // seals) are chained here, where their signatures are made.
+  const chainer = new ChainWorker(chainKey);
+
   /** Lines appended to a batch under construction; state is committed only after the write. */
   const draft = (start: ChainHead) => {
     const lines: string[] = [];
@@ -150,21 +155,33 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
         ...fields,
         sig: signHead(signingKey, type, start.trail, seq, mac),
       });
-    return { lines, add, signed, state: () => ({ ...start, seq, mac }) };
+    return {
+      add,
+      signed,
+      count: () => lines.length,
+      text: () => (lines.length === 0 ? '' : `${lines.join('\n')}\n`),
+      state: () => ({ ...start, seq, mac }),
+    };
   };
 
-  const commit = async (file: OpenFile, lines: readonly string[], state: ChainHead) => {
-    const text = lines.length === 0 ? '' : `${lines.join('\n')}\n`;
-    const bytes = Buffer.byteLength(text);
+  /** Appends `lines` lines of `text` to `file`, then takes `state` as the chain head. */
+  const commit = async (
+    file: OpenFile,
+    text: string | Uint8Array,
+    lines: number,
+    state: ChainHead,
+  ) => {
+    const bytes = typeof text === 'string' ? Buffer.byteLength(text) : text.byteLength;
     try {
-      await file.handle.write(text);
+      if (typeof text === 'string') await file.handle.write(text);
+      else await file.handle.write(text);
     } catch (error) {
       // Never leave half a line behind: cut the file back to its last complete line.
       await file.handle.truncate(file.size).catch(() => undefined);
       throw error;
     }
     file.size += bytes;
-    file.lines += lines.length;
+    file.lines += lines;
     head = { ...state, file: file.path };
   };
 
@@ -219,7 +236,7 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
       ...(recovered !== undefined && { recovered }),
     });
     try {
-      await commit(file, d.lines, d.state());
+      await commit(file, d.text(), d.count(), d.state());
     } catch (error) {
       await handle.close().catch(() => undefined);
       throw error;
@@ -235,7 +252,7 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
     if (file === undefined || head === undefined) return;
     const d = draft(head);
     d.signed(SEAL_LINE, { reason, file: file.index, lines: file.lines + 1 });
-    await commit(file, d.lines, d.state());
+    await commit(file, d.text(), d.count(), d.state());
     await file.handle.datasync().catch(() => undefined);
     await file.handle.close();
     current = undefined;
@@ -249,13 +266,26 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
       const dayChanged = rotateDaily && utcDay(now) !== current.day;
       if (dayChanged || current.size >= maxFileBytes) await seal('rotate');
     }
-    current ??= await openNext(now);
-    const d = draft(head as ChainHead);
-    for (const event of events) d.add(event as unknown as Record<string, unknown>);
+    const file = (current ??= await openNext(now));
+    const start = head as ChainHead;
+    // Serialised here (the events are this thread's objects), chained on the worker.
+    let jsons = '';
+    for (let i = 0; i < events.length; i++) {
+      jsons += i === 0 ? JSON.stringify(events[i]) : `\n${JSON.stringify(events[i])}`;
+    }
+    const chained =
+      events.length === 0
+        ? { bytes: new Uint8Array(0), mac: start.mac, seq: start.seq }
+        : await chainer.chain(start.mac, start.seq, jsons);
+    const d = draft({ ...start, seq: chained.seq, mac: chained.mac });
     const due =
       sinceCheckpoint + events.length >= checkpointEvery || now - lastCheckpointAt >= checkpointMs;
-    if (due) d.signed(CHECKPOINT_LINE, { file: current.index, time: new Date(now).toISOString() });
-    await commit(current, d.lines, d.state());
+    if (due) d.signed(CHECKPOINT_LINE, { file: file.index, time: new Date(now).toISOString() });
+    const control = d.text();
+    // A checkpoint (one batch in `checkpointEvery` events) is the only copy of the batch's bytes.
+    const text =
+      control === '' ? chained.bytes : Buffer.concat([chained.bytes, Buffer.from(control)]);
+    await commit(file, text, events.length + d.count(), d.state());
     sinceCheckpoint = due ? 0 : sinceCheckpoint + events.length;
     if (due) lastCheckpointAt = now;
   };
@@ -272,7 +302,7 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
           if (current === undefined || head === undefined || sinceCheckpoint === 0) return;
           const d = draft(head);
           d.signed(CHECKPOINT_LINE, { file: current.index, time: new Date().toISOString() });
-          await commit(current, d.lines, d.state());
+          await commit(current, d.text(), d.count(), d.state());
           sinceCheckpoint = 0;
           lastCheckpointAt = Date.now();
         }).catch(() => undefined);
@@ -294,7 +324,11 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
         if (closed) return;
         closed = true;
         clearInterval(timer);
-        await seal('close');
+        try {
+          await seal('close');
+        } finally {
+          await chainer.close();
+        }
       }),
     files: () => [...written],
   };

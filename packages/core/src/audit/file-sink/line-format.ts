@@ -17,8 +17,14 @@ export const SEAL_LINE = 'tokenward.audit.seal';
 
 /** Characters of a MAC: base64url of 32 bytes, no padding. */
 export const MAC_CHARS = 43;
-const SUFFIX_HEAD = ',"mac":"';
-const SUFFIX_TAIL = '"}';
+/** What precedes a line's MAC. */
+export const MAC_SUFFIX_HEAD = ',"mac":"';
+/** What follows a line's MAC, closing the object. */
+export const MAC_SUFFIX_TAIL = '"}';
+/** The member appended to a serialised event before its MAC. */
+export const SEQ_MEMBER = ',"seq":';
+const SUFFIX_HEAD = MAC_SUFFIX_HEAD;
+const SUFFIX_TAIL = MAC_SUFFIX_TAIL;
 /** The suffix length: `,"mac":"` + 43 characters + `"}`. */
 export const MAC_SUFFIX_CHARS = SUFFIX_HEAD.length + MAC_CHARS + SUFFIX_TAIL.length;
 const MAC_SYNTAX = /^[A-Za-z0-9_-]{43}$/;
@@ -29,11 +35,8 @@ const MAC_SYNTAX = /^[A-Za-z0-9_-]{43}$/;
  * @example `lineMac(chainKey, previousMac, '{"seq":0,"type":"tokenward.audit.file"')`
  */
 export function lineMac(chainKey: KeyObject, previous: string, body: string): string {
-  return createHmac('sha256', chainKey)
-    .update(previous)
-    .update('\n')
-    .update(body)
-    .digest('base64url');
+  // One update of the joined text: the same bytes, and cheaper than three calls into C++.
+  return createHmac('sha256', chainKey).update(`${previous}\n${body}`).digest('base64url');
 }
 
 /**
@@ -49,7 +52,7 @@ export function chainLine(
   seq?: number,
 ): { readonly line: string; readonly mac: string } {
   const json = JSON.stringify(value);
-  const body = seq === undefined ? json.slice(0, -1) : `${json.slice(0, -1)},"seq":${seq}`;
+  const body = seq === undefined ? json.slice(0, -1) : `${json.slice(0, -1)}${SEQ_MEMBER}${seq}`;
   const mac = lineMac(chainKey, previous, body);
   return { line: `${body}${SUFFIX_HEAD}${mac}${SUFFIX_TAIL}`, mac };
 }
