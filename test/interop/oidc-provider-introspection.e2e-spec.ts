@@ -12,20 +12,53 @@
  * which the answer leaves out). Without `aud` tokenward refuses the answer (RFC 9068 §4; see
  * docs/introspection.md, "The answer"), so the verifier's tokens are requested with
  * `resource=ORDERS_API`, which the provider maps to an opaque token whose `aud` is ORDERS_API.
+ *
+ * RFC 9701 (`features.jwtIntrospection`, option `introspection.responseFormat: 'jwt'`): two more
+ * clients of the resource server get JWT answers when they ask for
+ * `application/token-introspection+jwt`. `orders-api-jwt` has `introspection_signed_response_alg`
+ * ES256: a JWT signed with the provider's key (verified through the `jwks_uri` of its discovery
+ * document). `orders-api-jwe` also has `introspection_encrypted_response_alg` RSA-OAEP-256 and
+ * `_enc` A256GCM, with the resource server's public encryption key as its `jwks`: that JWT then
+ * comes encrypted to it (a JWE with `cty: "JWT"`, `iss` and `aud` replicated in its header),
+ * decrypted with the verifier's `decryptionKeys`.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createVerifier, TokenwardError } from '@tokenward/core';
+import {
+  createVerifier,
+  IntrospectionUnavailableError,
+  TokenwardError,
+  type IntrospectionOptions,
+  type VerifierOptions,
+} from '@tokenward/core';
 import { errors } from 'oidc-provider';
-import { HTTP_TIMEOUT_MS, providerListener } from './interop-kit';
+import { HTTP_TIMEOUT_MS, protectedHeader, providerListener } from './interop-kit';
 
 /** The resource server's identifier (RFC 8707): the `aud` of the tokens issued for it. */
 const ORDERS_API = 'https://orders.tokenward.test';
-type ClientId = 'worker' | 'orders-api';
+type ClientId = 'worker' | 'orders-api' | 'orders-api-jwt' | 'orders-api-jwe';
 const SECRETS: Record<ClientId, string> = {
   worker: randomBytes(24).toString('base64url'),
   'orders-api': randomBytes(24).toString('base64url'),
+  'orders-api-jwt': randomBytes(24).toString('base64url'),
+  'orders-api-jwe': randomBytes(24).toString('base64url'),
+};
+/** The clients of the resource server, which alone may introspect. */
+const RESOURCE_SERVER_CLIENTS = new Set<string>(['orders-api', 'orders-api-jwt', 'orders-api-jwe']);
+const JWT_MEDIA_TYPE = 'application/token-introspection+jwt';
+
+/** The resource server's encryption key pair: `orders-api-jwe`'s `jwks`, the verifier's `decryptionKeys`. */
+const ENCRYPTION_KID = 'orders-api-enc-1';
+const encryptionKeys = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const encryptionJWK = {
+  public: {
+    ...encryptionKeys.publicKey.export({ format: 'jwk' }),
+    kid: ENCRYPTION_KID,
+    use: 'enc',
+    alg: 'RSA-OAEP-256',
+  },
+  private: { ...encryptionKeys.privateKey.export({ format: 'jwk' }), kid: ENCRYPTION_KID },
 };
 // Above `maxCacheAge` and `inactiveCacheAge` (1 s each) of the verifier.
 const PAST_CACHE_MS = 1_100;
@@ -48,7 +81,11 @@ async function startAuthorizationServer(): Promise<{ issuer: string; server: Ser
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const configuration = {
     jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), alg: 'ES256', use: 'sig' }] },
-    clientDefaults: { id_token_signed_response_alg: 'ES256' },
+    // ES256 is the only algorithm its key allows; RS256, the default, would be refused.
+    clientDefaults: {
+      id_token_signed_response_alg: 'ES256',
+      introspection_signed_response_alg: 'ES256',
+    },
     clients: [
       {
         client_id: 'worker',
@@ -68,6 +105,29 @@ async function startAuthorizationServer(): Promise<{ issuer: string; server: Ser
         response_types: [],
         token_endpoint_auth_method: 'client_secret_basic',
       },
+      {
+        // RFC 9701: signed JWT answers when asked for with Accept.
+        client_id: 'orders-api-jwt',
+        client_secret: SECRETS['orders-api-jwt'],
+        grant_types: [],
+        redirect_uris: [],
+        response_types: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+        introspection_signed_response_alg: 'ES256',
+      },
+      {
+        // RFC 9701: signed, then encrypted to the resource server's public key.
+        client_id: 'orders-api-jwe',
+        client_secret: SECRETS['orders-api-jwe'],
+        grant_types: [],
+        redirect_uris: [],
+        response_types: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+        introspection_signed_response_alg: 'ES256',
+        introspection_encrypted_response_alg: 'RSA-OAEP-256',
+        introspection_encrypted_response_enc: 'A256GCM',
+        jwks: { keys: [encryptionJWK.public] },
+      },
     ],
     scopes: ['read'],
     features: {
@@ -75,10 +135,13 @@ async function startAuthorizationServer(): Promise<{ issuer: string; server: Ser
       clientCredentials: { enabled: true },
       introspection: {
         enabled: true,
-        // Only the resource server's client gets answers about tokens.
+        // Only the resource server's clients get answers about tokens.
         allowedPolicy: (_ctx: unknown, client: { clientId: string }) =>
-          client.clientId === 'orders-api',
+          RESOURCE_SERVER_CLIENTS.has(client.clientId),
       },
+      // RFC 9701 answers; `encryption` allows the `introspection_encrypted_response_*` metadata.
+      jwtIntrospection: { enabled: true },
+      encryption: { enabled: true },
       revocation: {
         enabled: true,
         // A client revokes its own tokens only.
@@ -98,11 +161,21 @@ async function startAuthorizationServer(): Promise<{ issuer: string; server: Ser
     ttl: { ClientCredentials: 300 },
   };
 
-  listener = providerListener(issuer, configuration);
+  // Jest's test context gets the outer realm's structuredClone, whose copies fail oidc-provider's
+  // plain-object check (`constructor === Object`) on a client's `jwks`; the provider copies its
+  // static clients with it once, here. A JSON copy is made in this realm (the clients are JSON).
+  const realmClone = globalThis.structuredClone;
+  globalThis.structuredClone = ((value: unknown) =>
+    JSON.parse(JSON.stringify(value)) as unknown) as typeof structuredClone;
+  try {
+    listener = providerListener(issuer, configuration);
+  } finally {
+    globalThis.structuredClone = realmClone;
+  }
   return { issuer, server };
 }
 
-describe('interop: tokenward introspection (RFC 7662) at oidc-provider, opaque tokens', () => {
+describe('interop: tokenward introspection (RFC 7662, RFC 9701) at oidc-provider, opaque tokens', () => {
   let as: { issuer: string; server: Server };
   let metadata: {
     token_endpoint: string;
@@ -125,14 +198,19 @@ describe('interop: tokenward introspection (RFC 7662) at oidc-provider, opaque t
     await new Promise((done) => as.server.close(done));
   }, 10_000);
 
-  /** POSTs a form with `worker`'s or `orders-api`'s Basic credentials. */
-  const post = (url: string, client: ClientId, form: Record<string, string>) =>
+  /** POSTs a form with one client's Basic credentials. */
+  const post = (
+    url: string,
+    client: ClientId,
+    form: Record<string, string>,
+    accept = 'application/json',
+  ) =>
     fetch(url, {
       method: 'POST',
       headers: {
         authorization: basic(client),
         'content-type': 'application/x-www-form-urlencoded',
-        accept: 'application/json',
+        accept,
       },
       body: new URLSearchParams(form),
       signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
@@ -157,18 +235,35 @@ describe('interop: tokenward introspection (RFC 7662) at oidc-provider, opaque t
     return (await res.json()) as Record<string, unknown>;
   }
 
-  const newVerifier = () =>
+  const newVerifier = (
+    client: ClientId = 'orders-api',
+    introspection: Partial<IntrospectionOptions> = {},
+    overrides: Partial<VerifierOptions> = {},
+  ) =>
     createVerifier({
       issuer: as.issuer,
       audience: ORDERS_API,
       discovery: true,
+      decryptionKeys: encryptionJWK.private,
+      ...overrides,
       introspection: {
-        clientId: 'orders-api',
-        clientSecret: SECRETS['orders-api'],
+        clientId: client,
+        clientSecret: SECRETS[client],
         maxCacheAge: 1,
         inactiveCacheAge: 1,
+        ...introspection,
       },
     });
+
+  /** What the provider answers `client` about `token` when asked for an RFC 9701 JWT. */
+  async function introspectJWT(
+    token: string,
+    client: ClientId,
+  ): Promise<{ contentType: string | null; body: string }> {
+    const res = await post(metadata.introspection_endpoint, client, { token }, JWT_MEDIA_TYPE);
+    expect(res.status).toBe(200);
+    return { contentType: res.headers.get('content-type'), body: await res.text() };
+  }
 
   /** The TokenwardError `promise` rejects with. */
   async function refusal(promise: Promise<unknown>): Promise<TokenwardError> {
@@ -253,5 +348,83 @@ describe('interop: tokenward introspection (RFC 7662) at oidc-provider, opaque t
       code: 'ERR_TOKEN_INACTIVE',
       status: 401,
     });
+  }, 20_000);
+  it('RFC 9701: verifies a signed JWT answer, then its signed inactive answer once revoked', async () => {
+    const token = await requestToken(ORDERS_API);
+    const answer = await introspectJWT(token, 'orders-api-jwt');
+    expect(answer.contentType).toMatch(/^application\/token-introspection\+jwt(;|$)/);
+    expect(answer.body.split('.')).toHaveLength(3);
+    expect(protectedHeader(answer.body)).toMatchObject({
+      alg: 'ES256',
+      typ: 'token-introspection+jwt',
+      kid: expect.any(String),
+    });
+
+    const verifier = newVerifier('orders-api-jwt', { responseFormat: 'jwt' });
+    const accessToken = await verifier.verify(token);
+    expect(accessToken.clientId).toBe('worker');
+    expect([...accessToken.scopes]).toContain('read');
+    expect(accessToken.issuer).toBe(as.issuer);
+    expect(accessToken.audience).toEqual([ORDERS_API]);
+    // The AccessToken's claims are the token_introspection member, not the JWT around it.
+    expect(accessToken.claims).toMatchObject({ active: true, client_id: 'worker' });
+    expect(accessToken.claims.token_introspection).toBeUndefined();
+
+    const revoked = await post(metadata.revocation_endpoint, 'worker', { token });
+    expect(revoked.status).toBe(200);
+    await new Promise((done) => setTimeout(done, PAST_CACHE_MS));
+    const error = await refusal(verifier.verify(token));
+    expect({ code: error.code, status: error.status }).toEqual({
+      code: 'ERR_TOKEN_INACTIVE',
+      status: 401,
+    });
+  }, 20_000);
+
+  it('RFC 9701: decrypts and verifies a signed-then-encrypted JWT answer', async () => {
+    const token = await requestToken(ORDERS_API);
+    const answer = await introspectJWT(token, 'orders-api-jwe');
+    expect(answer.contentType).toMatch(/^application\/token-introspection\+jwt(;|$)/);
+    expect(answer.body.split('.')).toHaveLength(5);
+    expect(protectedHeader(answer.body)).toMatchObject({
+      alg: 'RSA-OAEP-256',
+      enc: 'A256GCM',
+      cty: 'JWT',
+      kid: ENCRYPTION_KID,
+      // Replicated from the JWT inside (RFC 7519 §5.3): checked to be equal after decryption.
+      iss: as.issuer,
+      aud: 'orders-api-jwe',
+    });
+
+    const verifier = newVerifier('orders-api-jwe', {
+      responseFormat: 'jwt',
+      requireEncryptedResponse: true,
+    });
+    const accessToken = await verifier.verify(token);
+    expect(accessToken.clientId).toBe('worker');
+    expect([...accessToken.scopes]).toContain('read');
+    expect(accessToken.audience).toEqual([ORDERS_API]);
+  }, 20_000);
+
+  it('RFC 9701: fails closed on a signed-only answer where encryption is required, and on one encrypted to another key', async () => {
+    const token = await requestToken(ORDERS_API);
+    const signedOnly = await refusal(
+      newVerifier('orders-api-jwt', {
+        responseFormat: 'jwt',
+        requireEncryptedResponse: true,
+      }).verify(token),
+    );
+    expect(signedOnly).toBeInstanceOf(IntrospectionUnavailableError);
+    expect((signedOnly.cause as { check?: string }).check).toBe('encryption-required');
+
+    const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    const notOurs = await refusal(
+      newVerifier(
+        'orders-api-jwe',
+        { responseFormat: 'jwt' },
+        { decryptionKeys: { ...otherKey.export({ format: 'jwk' }), kid: ENCRYPTION_KID } },
+      ).verify(token),
+    );
+    expect(notOurs).toBeInstanceOf(IntrospectionUnavailableError);
+    expect((notOurs.cause as { check?: string }).check).toBe('decryption');
   }, 20_000);
 });

@@ -205,7 +205,19 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
     options.introspection,
     [...trust.keys()],
     remote,
+    decryptionKeys.length > 0,
   );
+  const keyManagementAlgorithms = allowlist(
+    options.keyManagementAlgorithms,
+    KEY_MANAGEMENT_ALGORITHMS,
+    'keyManagementAlgorithms',
+  );
+  const contentEncryptionAlgorithms = allowlist(
+    options.contentEncryptionAlgorithms,
+    CONTENT_ENCRYPTION_ALGORITHMS,
+    'contentEncryptionAlgorithms',
+  );
+  const cryptoPool = resolveCryptoPool(options);
 
   const metrics = createVerifierMetrics(options.metrics, new Set(trust.keys()));
   late.metrics = metrics;
@@ -221,19 +233,11 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
     keySources,
     encryption,
     decryptionKeys,
-    keyManagementAlgorithms: allowlist(
-      options.keyManagementAlgorithms,
-      KEY_MANAGEMENT_ALGORITHMS,
-      'keyManagementAlgorithms',
-    ),
-    contentEncryptionAlgorithms: allowlist(
-      options.contentEncryptionAlgorithms,
-      CONTENT_ENCRYPTION_ALGORITHMS,
-      'contentEncryptionAlgorithms',
-    ),
+    keyManagementAlgorithms,
+    contentEncryptionAlgorithms,
     allowUnsignedEncryptedTokens: options.allowUnsignedEncryptedTokens === true,
     maxTokenLength,
-    cryptoPool: resolveCryptoPool(options),
+    cryptoPool,
     realm,
     tokenSources: {
       query: options.tokenSources?.query === true,
@@ -245,7 +249,26 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
     dpop: resolveDPoP(options.dpop, clockTolerance, options.logger),
     revocation: resolveRevocation(options.revocation),
     mtls: resolveMtls(options.mtls),
-    introspection: introspection && new Introspector(introspection, remote),
+    introspection:
+      introspection &&
+      new Introspector(
+        introspection,
+        remote,
+        // RFC 9701 answers are checked with the one issuer's keys and algorithms, and decrypted
+        // with the keys and allowlists encrypted access tokens are.
+        introspection.response.format === 'jwt'
+          ? {
+              trust: trust.get(introspection.response.issuer) as IssuerTrust,
+              clockTolerance,
+              decryption: {
+                keyManagementAlgorithms,
+                contentEncryptionAlgorithms,
+                decryptionKeys,
+                cryptoPool,
+              },
+            }
+          : undefined,
+      ),
   };
 }
 

@@ -80,6 +80,28 @@ export interface IntrospectionOptions {
    * metadata requests have a deadline of their own). Default: `remoteKeys.timeout` (5). At most 60.
    */
   timeout?: number;
+  /**
+   * The format of the answer. `'json'`: an RFC 7662 JSON object, trusted because it came over
+   * the TLS connection to the endpoint. `'jwt'` (RFC 9701): the request asks for
+   * `application/token-introspection+jwt`, and only a JWT of that type signed with the issuer's
+   * own keys (the key source and `algorithms` configured for it), with `iss` the issuer and `aud`
+   * our `clientId`, is accepted; its `token_introspection` member is then read as the JSON answer
+   * would be. Anything else is a 503, never an "active". Needs exactly one configured issuer.
+   * Default `'json'`.
+   */
+  responseFormat?: 'json' | 'jwt';
+  /**
+   * `responseFormat: 'jwt'` only: refuse a JWT answer that is not also encrypted (a JWE) to one
+   * of the verifier's `decryptionKeys`, so nothing between the authorization server and the
+   * resource server can read it. An encrypted answer is accepted without it too. Default false.
+   */
+  requireEncryptedResponse?: boolean;
+  /**
+   * `responseFormat: 'jwt'` only: how many seconds old (its `iat`) a JWT answer may be when it
+   * arrives, beyond `clockTolerance`. An answer made for this request is seconds old; an older
+   * one is a replay of an earlier answer. Default: `timeout`. At most 300.
+   */
+  responseMaxAge?: number;
 }
 
 /** Defaults of {@link IntrospectionOptions}, in the option's units (seconds, entries). */
@@ -89,7 +111,12 @@ export const DEFAULT_INTROSPECTION = Object.freeze({
   maxCacheAge: 300,
   inactiveCacheAge: 5,
   maxCacheEntries: 10_000,
+  responseFormat: 'json',
+  requireEncryptedResponse: false,
 } as const);
+
+/** Largest `responseMaxAge`, in seconds: beyond it a replayed answer would pass for a fresh one. */
+const MAX_RESPONSE_MAX_AGE = 300;
 
 /** {@link IntrospectionOptions} after validation, durations in milliseconds. */
 export interface IntrospectionSettings {
@@ -105,7 +132,22 @@ export interface IntrospectionSettings {
   readonly timeoutMs: number;
   /** Largest answer accepted, in bytes: `remoteKeys.maxResponseSize`. */
   readonly maxResponseSize: number;
+  /** How answers are read: plain JSON, or an RFC 9701 JWT from the one configured issuer. */
+  readonly response: IntrospectionResponseSettings;
 }
+
+/** The validated `responseFormat` and the members that go with `'jwt'`. */
+export type IntrospectionResponseSettings =
+  | { readonly format: 'json' }
+  | {
+      readonly format: 'jwt';
+      /** The one configured issuer: the answers' `iss`, and whose keys sign them. */
+      readonly issuer: string;
+      /** Whether an answer that is only signed (not a JWE) is refused. */
+      readonly requireEncryption: boolean;
+      /** Oldest accepted `iat`, in milliseconds before now (before `clockTolerance`). */
+      readonly maxAgeMs: number;
+    };
 
 /** The credentials the resource server authenticates with, and how it presents them. */
 export type ClientCredentials =
@@ -134,6 +176,9 @@ const MEMBERS = new Set<string>([
   'timeout',
   'privateKey',
   'signingAlgorithm',
+  'responseFormat',
+  'requireEncryptedResponse',
+  'responseMaxAge',
 ]);
 
 const nonEmptyString = (value: unknown, member: string): string => {
@@ -149,6 +194,8 @@ const nonEmptyString = (value: unknown, member: string): string => {
  * @param value The option as given; `undefined` turns introspection off.
  * @param issuers The configured issuers (an endpoint is discovered from the only one).
  * @param remote The resolved `remoteKeys` settings: the default timeout and the size cap.
+ * @param hasDecryptionKeys Whether the verifier has `decryptionKeys` (an encrypted JWT answer
+ *   can be required only then).
  * @throws TypeError naming `introspection.<member>`.
  * @example
  * ```ts
@@ -159,6 +206,7 @@ export function resolveIntrospectionSettings(
   value: unknown,
   issuers: readonly string[],
   remote: RemoteKeysSettings,
+  hasDecryptionKeys = false,
 ): IntrospectionSettings | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
@@ -206,7 +254,52 @@ export function resolveIntrospectionSettings(
     maxCacheEntries,
     timeoutMs: timeout * 1000,
     maxResponseSize: remote.maxResponseSize,
+    response: resolveResponse(o, issuers, timeout, hasDecryptionKeys),
   };
+}
+
+/** `responseFormat` and, for `'jwt'`, the issuer that signs the answers and their rules. */
+function resolveResponse(
+  o: IntrospectionOptions,
+  issuers: readonly string[],
+  timeout: number,
+  hasDecryptionKeys: boolean,
+): IntrospectionResponseSettings {
+  const format = o.responseFormat ?? DEFAULT_INTROSPECTION.responseFormat;
+  if (format !== 'json' && format !== 'jwt') {
+    throw new TypeError(`introspection.responseFormat: expected 'json' or 'jwt'`);
+  }
+  if (format === 'json') {
+    for (const member of ['requireEncryptedResponse', 'responseMaxAge'] as const) {
+      if (o[member] !== undefined) {
+        throw new TypeError(`introspection.${member}: only with responseFormat 'jwt'`);
+      }
+    }
+    return { format };
+  }
+  // The answer is trusted for its signature alone: the keys must be those of the issuer the
+  // endpoint answers for, and with several issuers which one that is would be a guess.
+  const [issuer] = issuers;
+  if (issuers.length !== 1 || issuer === undefined) {
+    throw new TypeError(
+      `introspection.responseFormat: 'jwt' needs exactly one configured issuer (whose keys sign the answers)`,
+    );
+  }
+  const requireEncryption =
+    o.requireEncryptedResponse ?? DEFAULT_INTROSPECTION.requireEncryptedResponse;
+  if (typeof requireEncryption !== 'boolean') {
+    throw new TypeError('introspection.requireEncryptedResponse: expected true or false');
+  }
+  if (requireEncryption && !hasDecryptionKeys) {
+    throw new TypeError(
+      'introspection.requireEncryptedResponse: needs the decryptionKeys option (the keys the answers are encrypted to)',
+    );
+  }
+  const maxAge =
+    o.responseMaxAge === undefined
+      ? timeout
+      : seconds(o.responseMaxAge, 'introspection.responseMaxAge', MAX_RESPONSE_MAX_AGE);
+  return { format, issuer, requireEncryption, maxAgeMs: maxAge * 1000 };
 }
 
 /** The configured endpoint, checked like a `jwksUri`; or the one issuer to discover it from. */

@@ -11,6 +11,7 @@ import type { RemoteKeysSettings } from '../keys/remote-options';
 import { endpointLocator, type EndpointLocator } from './endpoint';
 import type { IntrospectionMode, IntrospectionSettings } from './introspection-options';
 import { requestIntrospection } from './introspection-request';
+import type { JWTResponseVerification } from './jwt-response';
 
 /**
  * What the authorization server said about a token: active, with its whole response (the claims
@@ -40,9 +41,16 @@ export class Introspector {
   private readonly inFlight = new Map<string, Promise<IntrospectionAnswer>>();
   private readonly locate: EndpointLocator;
 
+  /**
+   * @param settings The validated `introspection` option.
+   * @param remote The `remoteKeys` settings (discovery of the endpoint).
+   * @param verification The issuer's and the verifier's keys, which RFC 9701 JWT answers are
+   *   checked with (`responseFormat: 'jwt'`).
+   */
   constructor(
     private readonly settings: IntrospectionSettings,
     remote: RemoteKeysSettings,
+    private readonly verification?: JWTResponseVerification,
   ) {
     this.mode = settings.mode;
     this.locate = endpointLocator(settings, remote);
@@ -88,7 +96,9 @@ export class Introspector {
 
   private async ask(token: string): Promise<IntrospectionAnswer> {
     const endpoint = await this.locate();
-    return readAnswer(await requestIntrospection(endpoint, token, this.settings));
+    return readAnswer(
+      await requestIntrospection(endpoint, token, this.settings, this.verification),
+    );
   }
 
   /** Caches an answer: an active one until min(exp, now + maxCacheAge), an inactive one briefly. */

@@ -104,6 +104,43 @@ function parseBody(url: URL, bytes: Buffer): Record<string, unknown> {
  * @throws FetchJSONError for every failure (never anything else).
  */
 export function fetchJSON(url: URL, options: FetchJSONOptions): Promise<Record<string, unknown>> {
+  return fetchWith(url, options, (bytes) => parseBody(url, bytes));
+}
+
+/** A body as it was sent, with the media type the server gave it. */
+export interface FetchedBody {
+  /** The `Content-Type` header as sent (parameters included), if there was one. */
+  readonly contentType: string | undefined;
+  /** The body's bytes, at most `maxBytes` of them. */
+  readonly body: Buffer;
+}
+
+/**
+ * {@link fetchJSON} for an answer that is not JSON (an RFC 9701 introspection JWT): every limit
+ * alike, the body handed back unparsed with its content type, for the caller to check both.
+ *
+ * @param url The URL; refused without connecting unless {@link insecureURLReason} allows it.
+ * @param options The deadline, the body cap, the POST body and its headers (an `accept` there
+ *   replaces the default `application/json`).
+ * @example
+ * ```ts
+ * const { contentType, body } = await fetchBody(endpoint, { timeoutMs: 5000, maxBytes: 262144, post })
+ * ```
+ * @throws FetchJSONError for every failure (never anything else).
+ */
+export function fetchBody(url: URL, options: FetchJSONOptions): Promise<FetchedBody> {
+  return fetchWith(url, options, (body, response) => ({
+    contentType: response.headers['content-type'],
+    body,
+  }));
+}
+
+/** The exchange both fetches share; `read` turns a complete 200 body into the result (or throws). */
+function fetchWith<T>(
+  url: URL,
+  options: FetchJSONOptions,
+  read: (bytes: Buffer, response: IncomingMessage) => T,
+): Promise<T> {
   return new Promise((resolve, reject) => {
     const insecure = insecureURLReason(url);
     if (insecure !== undefined) {
@@ -128,7 +165,7 @@ export function fetchJSON(url: URL, options: FetchJSONOptions): Promise<Record<s
     }
     let settled = false;
     const onAbort = () => finish(deadlinePassed());
-    const finish = (error: FetchJSONError | undefined, value?: Record<string, unknown>) => {
+    const finish = (error: FetchJSONError | undefined, value?: T) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -136,10 +173,11 @@ export function fetchJSON(url: URL, options: FetchJSONOptions): Promise<Record<s
       if (error) {
         request.destroy();
         reject(error);
-      } else resolve(value as Record<string, unknown>);
+      } else resolve(value as T);
     };
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-    // No Accept-Encoding: the body arrives as sent, so the size cap is the size we parse.
+    // No Accept-Encoding: the body arrives as sent, so the size cap is the size we parse. An
+    // `accept` among the POST headers replaces the default (RFC 9701 asks for a JWT).
     const { post } = options;
     const request = send(url, {
       method: post === undefined ? 'GET' : 'POST',
@@ -216,7 +254,7 @@ export function fetchJSON(url: URL, options: FetchJSONOptions): Promise<Record<s
       response.on('end', () => {
         if (settled) return;
         try {
-          finish(undefined, parseBody(url, Buffer.concat(chunks)));
+          finish(undefined, read(Buffer.concat(chunks), response));
         } catch (error) {
           finish(error as FetchJSONError);
         }

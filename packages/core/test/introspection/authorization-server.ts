@@ -4,13 +4,43 @@
  * configured client authentication method, the client's id and secret form-urlencoded, the
  * `token_type_hint`), answers each token the way the test set for it (an introspection
  * response, or a misbehaviour: garbage, a huge body, a redirect, a stall, an error status),
- * counts requests per token, and serves RFC 8414 metadata naming its endpoint.
+ * counts requests per token, and serves RFC 8414 metadata naming its endpoint. For RFC 9701 it
+ * has an ES256 signing key of its own, published at `/jwks` (the metadata's `jwks_uri`), and
+ * {@link TestAuthorizationServer.jwt} answers with a JWT signed (and optionally encrypted) with
+ * jose, or deliberately malformed in one respect.
  */
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CompactEncrypt, CompactSign, type JWK } from 'jose';
 
 /** Answers one introspection request. */
-export type Answer = (request: IncomingMessage, response: ServerResponse) => void;
+export type Answer = (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
+
+/** The media type of an RFC 9701 answer. */
+export const JWT_MEDIA_TYPE = 'application/token-introspection+jwt';
+
+/** How {@link TestAuthorizationServer.jwt} builds its answer; each member changes one thing. */
+export interface JWTAnswerOptions {
+  /**
+   * Merged over the JWT claims `{ iss: <url>, aud: <clientId>, iat: now, token_introspection }`;
+   * a member set to `undefined` is left out.
+   */
+  claims?: Record<string, unknown>;
+  /** Merged over the protected header `{ alg: 'ES256', typ: 'token-introspection+jwt', kid }`. */
+  header?: Record<string, unknown>;
+  /** Signs with this private key instead of the server's (one the resource server does not know). */
+  signWith?: KeyObject;
+  /**
+   * Encrypts the signed JWT to `key` (compact JWE, `cty: 'JWT'`, RSA-OAEP-256 and A256GCM unless
+   * `header` says otherwise), as RFC 9701 §5 nests it.
+   */
+  encryptTo?: { key: KeyObject; kid?: string; header?: Record<string, unknown> };
+  /** The Content-Type sent. Default `application/token-introspection+jwt`. */
+  contentType?: string;
+  /** Changes the compact serialization before it is sent (tampering). */
+  alter?: (jwt: string) => string;
+}
 
 /** How the server expects the resource server to authenticate. */
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post';
@@ -36,6 +66,15 @@ export interface TestAuthorizationServer {
   metadata: Record<string, unknown>;
   /** Sets the answer for `token` (a response object is sent as JSON). Default `{ active: false }`. */
   answer(token: string, answer: Record<string, unknown> | Answer): void;
+  /** `<url>/jwks`: where the public half of its signing key is published. */
+  readonly jwksUri: string;
+  /** What `/jwks` serves (its public signing key, `kid` `as-sig-1`); `undefined`: 404. */
+  jwks: { keys: JWK[] } | undefined;
+  /**
+   * An RFC 9701 answer: `response` as the `token_introspection` member of a JWT signed with the
+   * server's key at request time (so `iat` is the time of the request), changed by `options`.
+   */
+  jwt(response: unknown, options?: JWTAnswerOptions): Answer;
   /** Introspection requests that reached the token check, for `token` or in all. */
   requests(token?: string): number;
   /** Requests per path (metadata, redirect targets). */
@@ -100,6 +139,8 @@ export async function startAuthorizationServer(
   const perPath = new Map<string, number>();
   let total = 0;
   let url = '';
+  const { privateKey: signingKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const kid = 'as-sig-1';
 
   const as: TestAuthorizationServer = {
     get url() {
@@ -113,6 +154,40 @@ export async function startAuthorizationServer(
     authMethod,
     metadata: {},
     answer: (token, answer) => void answers.set(token, answer),
+    get jwksUri() {
+      return `${url}/jwks`;
+    },
+    jwks: { keys: [{ ...publicKey.export({ format: 'jwk' }), kid, alg: 'ES256', use: 'sig' }] },
+    jwt:
+      (response, options = {}) =>
+      async (_request, reply) => {
+        const claims = {
+          iss: url,
+          aud: as.clientId,
+          iat: Math.floor(Date.now() / 1000),
+          token_introspection: response,
+          ...options.claims,
+        };
+        const header = { alg: 'ES256', typ: 'token-introspection+jwt', kid, ...options.header };
+        let text = await new CompactSign(new TextEncoder().encode(JSON.stringify(claims)))
+          .setProtectedHeader(header)
+          .sign(options.signWith ?? signingKey);
+        const { encryptTo } = options;
+        if (encryptTo !== undefined) {
+          text = await new CompactEncrypt(new TextEncoder().encode(text))
+            .setProtectedHeader({
+              alg: 'RSA-OAEP-256',
+              enc: 'A256GCM',
+              cty: 'JWT',
+              ...(encryptTo.kid !== undefined && { kid: encryptTo.kid }),
+              ...encryptTo.header,
+            })
+            .encrypt(encryptTo.key);
+        }
+        text = options.alter?.(text) ?? text;
+        reply.writeHead(200, { 'content-type': options.contentType ?? JWT_MEDIA_TYPE });
+        reply.end(text);
+      },
     requests: (token) => (token === undefined ? total : (perToken.get(token) ?? 0)),
     hits: (path) => perPath.get(path) ?? 0,
     last: undefined,
@@ -130,7 +205,10 @@ export async function startAuthorizationServer(
     if (request.headers['content-type'] !== 'application/x-www-form-urlencoded') {
       return refuse(response, 400, 'invalid_request');
     }
-    if (request.headers.accept !== 'application/json') return refuse(response, 406, 'not_json');
+    const accept = request.headers.accept;
+    if (accept !== 'application/json' && accept !== JWT_MEDIA_TYPE) {
+      return refuse(response, 406, 'not_acceptable');
+    }
     const form = new URLSearchParams(await readBody(request));
     const basic = basicCredentials(request.headers.authorization);
     const posted = form.has('client_secret') || form.has('client_id');
@@ -154,7 +232,7 @@ export async function startAuthorizationServer(
     total += 1;
     perToken.set(token, (perToken.get(token) ?? 0) + 1);
     const answer = answers.get(token) ?? { active: false };
-    (typeof answer === 'function' ? answer : json(answer))(request, response);
+    await (typeof answer === 'function' ? answer : json(answer))(request, response);
   };
 
   const server = createServer((request, response) => {
@@ -168,6 +246,10 @@ export async function startAuthorizationServer(
       send(response, 200, as.metadata);
       return;
     }
+    if (path === '/jwks' && as.jwks !== undefined) {
+      send(response, 200, as.jwks);
+      return;
+    }
     if (path === '/elsewhere') {
       // Where a redirect points: it would say "active" to anyone who followed.
       send(response, 200, { active: true });
@@ -178,6 +260,10 @@ export async function startAuthorizationServer(
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  as.metadata = { issuer: url, introspection_endpoint: `${url}/introspect` };
+  as.metadata = {
+    issuer: url,
+    introspection_endpoint: `${url}/introspect`,
+    jwks_uri: `${url}/jwks`,
+  };
   return as;
 }

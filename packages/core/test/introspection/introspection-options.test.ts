@@ -2,6 +2,7 @@
  * The `introspection` option is validated when the verifier is created: each mistake is a
  * TypeError naming `introspection.<member>`, never a failure on the first request.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { createVerifier, DEFAULT_INTROSPECTION, type VerifierOptions } from '@tokenward/core';
 import { createTestIssuer, type TestIssuer } from '@tokenward/testing';
 
@@ -99,6 +100,46 @@ describe('the introspection option', () => {
     ],
     ['timeout 0', { ...valid, timeout: 0 }, /^introspection\.timeout: /],
     ['a timeout over 60 s', { ...valid, timeout: 61 }, /^introspection\.timeout: /],
+    [
+      'an unknown responseFormat',
+      { ...valid, responseFormat: 'jws' },
+      /^introspection\.responseFormat: expected 'json' or 'jwt'/,
+    ],
+    [
+      'requireEncryptedResponse with JSON answers',
+      { ...valid, requireEncryptedResponse: false },
+      /^introspection\.requireEncryptedResponse: only with responseFormat 'jwt'/,
+    ],
+    [
+      'responseMaxAge with JSON answers',
+      { ...valid, responseFormat: 'json', responseMaxAge: 10 },
+      /^introspection\.responseMaxAge: only with responseFormat 'jwt'/,
+    ],
+    [
+      'a requireEncryptedResponse that is not a boolean',
+      { ...valid, responseFormat: 'jwt', requireEncryptedResponse: 'yes' },
+      /^introspection\.requireEncryptedResponse: expected true or false/,
+    ],
+    [
+      'requireEncryptedResponse without decryptionKeys',
+      { ...valid, responseFormat: 'jwt', requireEncryptedResponse: true },
+      /^introspection\.requireEncryptedResponse: needs the decryptionKeys option/,
+    ],
+    [
+      'a negative responseMaxAge',
+      { ...valid, responseFormat: 'jwt', responseMaxAge: -1 },
+      /^introspection\.responseMaxAge: expected a number of seconds between 0 and 300/,
+    ],
+    [
+      'a responseMaxAge over 300 s',
+      { ...valid, responseFormat: 'jwt', responseMaxAge: 301 },
+      /^introspection\.responseMaxAge: /,
+    ],
+    [
+      'a responseMaxAge that is not a number',
+      { ...valid, responseFormat: 'jwt', responseMaxAge: '60' },
+      /^introspection\.responseMaxAge: /,
+    ],
   ])('refuses %s', (_name, introspection, message) => {
     expect(create(introspection)).toThrow(TypeError);
     expect(create(introspection)).toThrow(message);
@@ -113,6 +154,28 @@ describe('the introspection option', () => {
     expect(
       create(discovering, { issuer: ['https://a.tokenward.test', 'https://b.tokenward.test'] }),
     ).toThrow(/^introspection\.endpoint: required when the verifier trusts several issuers/);
+  });
+
+  it("responseFormat 'jwt' needs exactly one issuer, whose keys sign the answers", () => {
+    const jwt = { ...valid, responseFormat: 'jwt' };
+    expect(create(jwt)).not.toThrow();
+    expect(
+      create(jwt, { issuer: ['https://a.tokenward.test', 'https://b.tokenward.test'] }),
+    ).toThrow(/^introspection\.responseFormat: 'jwt' needs exactly one configured issuer/);
+  });
+
+  it('accepts every JWT member at a boundary value, with decryptionKeys', () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const decryptionKeys = privateKey.export({ format: 'jwk' });
+    for (const responseMaxAge of [0, 300]) {
+      expect(
+        create(
+          { ...valid, responseFormat: 'jwt', requireEncryptedResponse: true, responseMaxAge },
+          { decryptionKeys },
+        ),
+      ).not.toThrow();
+    }
+    expect(create({ ...valid, responseFormat: 'json' })).not.toThrow();
   });
 
   it('accepts every member at a boundary value, and http for a loopback endpoint', () => {
@@ -137,6 +200,8 @@ describe('the introspection option', () => {
       maxCacheAge: 300,
       inactiveCacheAge: 5,
       maxCacheEntries: 10_000,
+      responseFormat: 'json',
+      requireEncryptedResponse: false,
     });
     expect(Object.isFrozen(DEFAULT_INTROSPECTION)).toBe(true);
   });
