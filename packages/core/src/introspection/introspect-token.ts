@@ -6,6 +6,7 @@
  */
 import type { IssuerTrust } from '../config/issuer-trust';
 import { InvalidTokenError } from '../errors/errors';
+import { isCompactSerialization } from '../compact/compact';
 import { isB64Token } from '../http/authorization';
 import type { AccessToken } from '../verifier/access-token';
 import { introspectedAccessToken } from './introspected-token';
@@ -47,6 +48,37 @@ export async function introspectOpaqueToken(
     );
   }
   const answer = await introspector.answer(token);
+  if (!answer.active) throw inactive();
+  return introspectedAccessToken(token, answer.response, trust, now);
+}
+
+/**
+ * An opaque token answered from the introspection cache, synchronously: the verifier's cache-hit
+ * path, taken before {@link introspectOpaqueToken} would ask. The same checks and results as
+ * there, without a request.
+ *
+ * @param token The token exactly as received (its length already within `maxTokenLength`).
+ * @returns The AccessToken, or undefined when the token is not opaque or no answer is cached.
+ * @throws InvalidTokenError `ERR_TOKEN_INACTIVE` for a cached inactive answer, or a failed claim
+ *   check of a cached active one (its `exp` passed since, say).
+ * @example
+ * ```ts
+ * const hit = cachedOpaqueToken(token, plan.introspection, plan.trust, now)
+ * ```
+ */
+export function cachedOpaqueToken(
+  token: string,
+  introspector: Introspector,
+  trust: ReadonlyMap<string, IssuerTrust>,
+  now: number,
+): AccessToken | undefined {
+  // Without a dot the token cannot be compact (the common opaque token): one scan, not two
+  // patterns that each read it to the end.
+  if ((token.includes('.') && isCompactSerialization(token)) || !isB64Token(token)) {
+    return undefined;
+  }
+  const answer = introspector.cached(token);
+  if (answer === undefined) return undefined;
   if (!answer.active) throw inactive();
   return introspectedAccessToken(token, answer.response, trust, now);
 }

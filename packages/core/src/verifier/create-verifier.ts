@@ -11,6 +11,7 @@ import { checkTokenSyntax } from '../http/authorization';
 import { extractToken } from '../http/extract-token';
 import type { AccessToken } from './access-token';
 import { verifyToken } from './pipeline';
+import { cachedOpaqueToken } from '../introspection/introspect-token';
 import type { RequestLike } from '../http/request';
 import { reportRejection, unverifiedIssuer } from './rejection';
 import { registerBindingContext, registerCachePath, registerRouteDecisions } from './sync-path';
@@ -126,16 +127,24 @@ export function createVerifier(options: VerifierOptions): Verifier {
     context: VerifyContext | undefined,
     countMiss = true,
   ): AccessToken | undefined => {
-    if (cache === undefined) return undefined;
-    const cached = cache.get(token);
+    const cached = cache?.get(token);
     // The adapters' synchronous path does not count its miss: verifyRequest, called next,
     // looks again and counts it, so one request is one look-up in the metrics.
-    if (cached !== undefined || countMiss) metrics?.cacheLookup(cached !== undefined);
+    if (cache !== undefined && (cached !== undefined || countMiss)) {
+      metrics?.cacheLookup(cached !== undefined);
+    }
     // Only decryption and signature work is skipped: time claims are re-checked on every hit,
     // and policies run in the adapters on every request.
-    if (cached !== undefined)
+    if (cached !== undefined) {
       checkTimeClaims(cached.claims, rulesOf(plan, cached), nowSeconds(context));
-    return cached;
+      return cached;
+    }
+    // An opaque token is never in the verified-token cache; a cached introspection answer is
+    // its hit (the same checks introspection makes, without a promise or a request). Looked
+    // for second, so a JWT hit never pays for the opaque-shape test.
+    const { introspection } = plan;
+    if (introspection === undefined || token.length > plan.maxTokenLength) return undefined;
+    return cachedOpaqueToken(token, introspection, plan.trust, nowSeconds(context));
   };
 
   /**
@@ -277,7 +286,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   };
   // The synchronous hit path of the first-party adapters (@tokenward/core/internal).
   registerCachePath(verifier, (request, context) => {
-    if (!cache) return undefined;
+    if (!cache && !plan.introspection) return undefined;
     let cached: AccessToken | undefined;
     try {
       const found = extractToken(request, plan.tokenSources, context?.getToken, acceptDPoP);
