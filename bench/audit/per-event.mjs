@@ -95,7 +95,7 @@ console.log(`${decisions} cache-hit decisions per variant, ${rounds} rounds, med
 for (const [name, runs] of Object.entries(results)) {
   const cpu = median(runs.map((r) => r.cpuNsPerDecision));
   console.log(
-    `  ${name.padEnd(34)} ${(cpu / 1000).toFixed(2).padStart(6)} µs/decision   +${((cpu - off) / 1000).toFixed(2)} µs`,
+    `  ${name.padEnd(34)} ${(cpu / 1000).toFixed(2).padStart(6)} µs/decision   +${((cpu - off) / 1000).toFixed(2)} µs   wall ${((median(runs.map((r) => r.wallMs)) * 1000) / decisions).toFixed(2)} µs`,
   );
 }
 rmSync(directory, { recursive: true, force: true });

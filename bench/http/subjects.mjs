@@ -127,6 +127,23 @@ export const SUBJECTS = {
     },
   },
 
+  // Control for the one above: the same events built, pseudonymised and queued, then handed to a
+  // function that drops them, so the file sink's own share is the difference between the two.
+  'tokenward-express-audit-noop': {
+    supports: () => true,
+    control: true,
+    build: (keys, scenario) => {
+      const { authenticate } = dist('express');
+      return app([
+        authenticate({
+          ...tokenwardOptions(keys, scenario),
+          audit: { sink: () => undefined, pseudonymizationKey: randomBytes(32) },
+        }),
+        (req, _res, next) => ((req.subjectOut = req.auth.subject), next()),
+      ]);
+    },
+  },
+
   'tokenward-express-nocache': {
     supports: () => true,
     build: (keys, scenario) => {

@@ -177,7 +177,11 @@ export class AuditQueue {
   private async writeBatch(batch: readonly AuditEvent[]): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     try {
-      const pending = Promise.resolve().then(() => this.sink.write(batch));
+      // A synchronous sink (a function sink, pino) has finished when write() returns: no timer
+      // and no promise per batch, which with small batches would cost more than the events.
+      const written = this.sink.write(batch);
+      if (written === undefined) return true;
+      const pending = Promise.resolve(written);
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
           () => reject(new Error('audit sink write timed out')),
