@@ -7,7 +7,7 @@
 //
 //   node bench/http/run.mjs [--quick] [--rounds N] [--duration S] [--scenarios a,b] [--subjects a,b]
 //     [--modes same,distinct] [--distinct N] [--out file.json]
-import { fork } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,12 +46,20 @@ const config = {
 };
 const out = value('out', join(here, '..', 'results', quick ? 'http-quick.json' : 'http.json'));
 
+// BENCH_PIN=<load cpus>:<server cpus> (e.g. 0:1, Linux taskset): the load generator and each
+// server on their own CPUs, every thread of each, so neither takes the other's time and a
+// server's extra threads (workers, GC) cost its own CPU. Without it the scheduler decides.
+const pin = process.env.BENCH_PIN?.split(':');
+const taskset = (cpus, pid) => execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)]);
+if (pin) taskset(pin[0], process.pid);
+
 function startServer(subject, scenario, keys) {
   return new Promise((resolve, reject) => {
     const child = fork(join(here, 'server.mjs'), [], {
       execArgv: process.env.BENCH_SERVER_ARGS ? process.env.BENCH_SERVER_ARGS.split(' ') : [],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
+    if (pin) taskset(pin[1], child.pid);
     const call = (type, expect) =>
       new Promise((res) => {
         const on = (m) => {
@@ -122,6 +130,13 @@ async function measure(subject, scenario, mode, keys, tokens) {
       rps: (cpu.requests - 1) / cpu.seconds,
       p99: result.latency.p99,
       cpuPerRequest: cpu.cpuMicros / Math.max(1, cpu.requests),
+      // CPU per request by thread (Linux), e.g. { main, 'node' (a worker), 'libuv-worker' }.
+      threadCpuPerRequest: Object.fromEntries(
+        Object.entries(cpu.threads ?? {}).map(([name, micros]) => [
+          name,
+          micros / Math.max(1, cpu.requests),
+        ]),
+      ),
       requests: result.requests.total,
     };
   } finally {
