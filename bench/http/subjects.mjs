@@ -1,4 +1,4 @@
-/* global Buffer, TextDecoder, performance */
+/* global Buffer, TextDecoder, performance, process */
 // The HTTP subjects: each builds an Express 5 (or Nest) app answering GET /api/me with the token's
 // subject after checking signature, iss, aud and exp (and decrypting nested tokens where the
 // subject can). `supports(scenario)` says which scenarios a library can do at all.
@@ -116,6 +116,10 @@ export const SUBJECTS = {
         directory,
         chainKey: randomBytes(32),
         signingKey: generateKeyPairSync('ed25519').privateKey,
+        // BENCH_AUDIT_BATCH_DELAY=<ms>: the sink's batchDelay (default 50), to measure its effect.
+        ...(process.env.BENCH_AUDIT_BATCH_DELAY !== undefined && {
+          batchDelay: Number(process.env.BENCH_AUDIT_BATCH_DELAY),
+        }),
       });
       return app([
         authenticate({
