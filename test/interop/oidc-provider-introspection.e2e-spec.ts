@@ -275,6 +275,15 @@ describe('interop: tokenward introspection (RFC 7662, RFC 9701) at oidc-provider
     return error as TokenwardError;
   }
 
+  /** Expects `promise` to be refused as a token the provider says is not active. */
+  async function expectInactive(promise: Promise<unknown>): Promise<void> {
+    const error = await refusal(promise);
+    expect({ code: error.code, status: error.status }).toEqual({
+      code: 'ERR_TOKEN_INACTIVE',
+      status: 401,
+    });
+  }
+
   it('the metadata names the introspection and revocation endpoints', () => {
     expect(metadata.introspection_endpoint).toBe(`${as.issuer}/token/introspection`);
     expect(metadata.revocation_endpoint).toBe(`${as.issuer}/token/revocation`);
@@ -333,21 +342,13 @@ describe('interop: tokenward introspection (RFC 7662, RFC 9701) at oidc-provider
 
     // The active answer is reused for up to maxCacheAge; past it the verifier asks again.
     await new Promise((done) => setTimeout(done, PAST_CACHE_MS));
-    const error = await refusal(verifier.verify(token));
-    expect({ code: error.code, status: error.status }).toEqual({
-      code: 'ERR_TOKEN_INACTIVE',
-      status: 401,
-    });
+    await expectInactive(verifier.verify(token));
   }, 20_000);
 
   it('refuses an opaque string the provider never issued', async () => {
     const unknown = randomBytes(32).toString('base64url');
     expect(await introspect(unknown)).toEqual({ active: false });
-    const error = await refusal(newVerifier().verify(unknown));
-    expect({ code: error.code, status: error.status }).toEqual({
-      code: 'ERR_TOKEN_INACTIVE',
-      status: 401,
-    });
+    await expectInactive(newVerifier().verify(unknown));
   }, 20_000);
   it('RFC 9701: verifies a signed JWT answer, then its signed inactive answer once revoked', async () => {
     const token = await requestToken(ORDERS_API);
@@ -373,11 +374,7 @@ describe('interop: tokenward introspection (RFC 7662, RFC 9701) at oidc-provider
     const revoked = await post(metadata.revocation_endpoint, 'worker', { token });
     expect(revoked.status).toBe(200);
     await new Promise((done) => setTimeout(done, PAST_CACHE_MS));
-    const error = await refusal(verifier.verify(token));
-    expect({ code: error.code, status: error.status }).toEqual({
-      code: 'ERR_TOKEN_INACTIVE',
-      status: 401,
-    });
+    await expectInactive(verifier.verify(token));
   }, 20_000);
 
   it('RFC 9701: decrypts and verifies a signed-then-encrypted JWT answer', async () => {

@@ -22,6 +22,24 @@ export const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 /** A fresh opaque token: RFC 6750 b64token characters, no dots (not a JWS or JWE). */
 export const opaqueToken = (): string => `at_${randomBytes(24).toString('base64url')}`;
 
+/** An RFC 7662 active answer from `issuer` for this API, `overrides` merged over it. */
+export const activeAnswer = (
+  issuer: string,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> => ({
+  active: true,
+  iss: issuer,
+  aud: AUDIENCE,
+  exp: nowSeconds() + 300,
+  iat: nowSeconds(),
+  sub: 'alice',
+  client_id: 'web-app',
+  scope: 'messages:read messages:write',
+  jti: randomBytes(8).toString('hex'),
+  token_type: 'Bearer',
+  ...overrides,
+});
+
 /** Resolves to `'accepted'` or `'<status> <code>'`; anything but a TokenwardError fails. */
 export const outcome = (pending: Promise<unknown>): Promise<string> =>
   pending.then(
@@ -73,19 +91,7 @@ export function useSetup(): Setup {
     setup.as.metadata = { issuer: setup.as.url, introspection_endpoint: setup.as.endpoint };
   });
   afterAll(() => setup.as.close());
-  setup.active = (overrides = {}) => ({
-    active: true,
-    iss: setup.as.url,
-    aud: AUDIENCE,
-    exp: nowSeconds() + 300,
-    iat: nowSeconds(),
-    sub: 'alice',
-    client_id: 'web-app',
-    scope: 'messages:read messages:write',
-    jti: randomBytes(8).toString('hex'),
-    token_type: 'Bearer',
-    ...overrides,
-  });
+  setup.active = (overrides = {}) => activeAnswer(setup.as.url, overrides);
   setup.verifier = (introspection = {}, overrides = {}) =>
     createVerifier(
       setup.issuer.verifierOptions({

@@ -23,7 +23,7 @@ import {
   type Answer,
   type TestAuthorizationServer,
 } from './authorization-server';
-import { AUDIENCE, nowSeconds, opaqueToken, outcome, refusal } from './fixtures';
+import { activeAnswer, AUDIENCE, nowSeconds, opaqueToken, outcome, refusal } from './fixtures';
 
 let as: TestAuthorizationServer;
 /** The resource server's own RSA key pair: its decryptionKeys, and what the server encrypts to. */
@@ -37,19 +37,8 @@ beforeAll(async () => {
 afterAll(() => as.close());
 
 /** An RFC 7662 active answer from the server's issuer for this API, `overrides` merged over it. */
-const active = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
-  active: true,
-  iss: as.url,
-  aud: AUDIENCE,
-  exp: nowSeconds() + 300,
-  iat: nowSeconds(),
-  sub: 'alice',
-  client_id: 'web-app',
-  scope: 'messages:read messages:write',
-  jti: randomBytes(8).toString('hex'),
-  token_type: 'Bearer',
-  ...overrides,
-});
+const active = (overrides: Record<string, unknown> = {}): Record<string, unknown> =>
+  activeAnswer(as.url, overrides);
 
 /** A verifier trusting the server as its one issuer (keys from /jwks), asking for JWT answers. */
 const verifier = (
