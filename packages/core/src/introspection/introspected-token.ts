@@ -11,6 +11,7 @@ import type { ClaimsProfile } from '../claims/presets';
 import { trustedIssuer } from '../claims/trusted-issuer';
 import { checkTimeClaims } from '../claims/validate-claims';
 import type { IssuerTrust } from '../config/issuer-trust';
+import { InvalidTokenError } from '../errors/errors';
 import type { AccessToken } from '../verifier/access-token';
 
 // An opaque token has no header; the AccessToken's `header` is empty, never absent.
@@ -35,6 +36,36 @@ function introspectionProfile(profile: ClaimsProfile): ClaimsProfile {
     tokenTypes: profile.tokenTypes,
     ...(profile.audienceFallback !== undefined && { audienceFallback: profile.audienceFallback }),
   });
+}
+
+/** RFC 6749 §7.1 access token types an answer may name (RFC 6750 `Bearer`, RFC 9449 `DPoP`). */
+const ACCESS_TOKEN_TYPES = new Set(['bearer', 'dpop', 'n_a']);
+/** Keycloak's `typ` of the tokens that are not access tokens (its access tokens say `Bearer`). */
+const NOT_ACCESS_TYPS = new Set(['refresh', 'offline', 'id', 'logout']);
+
+/**
+ * Refuses an answer about a token that is not an access token. RFC 7662 answers for any token the
+ * server issued, and a client may present its refresh token (a longer-lived credential) as if it
+ * were an access token: an `active: true` answer alone would then let it through. The members
+ * servers use to say what the token is: `token_type` (RFC 7662 §2.2, an RFC 6749 §7.1 access
+ * token type), `token_use` (Ory Hydra: `access_token` or `refresh_token`) and `typ` (Keycloak:
+ * `Bearer`, `Refresh`, `Offline`, `ID`). Absent members say nothing and are not required.
+ *
+ * @throws InvalidTokenError `ERR_TOKEN_TYPE_INVALID`.
+ */
+function checkIntrospectedType(response: Readonly<Record<string, unknown>>): void {
+  const { token_type: tokenType, token_use: tokenUse, typ } = response;
+  const refused =
+    (tokenType !== undefined &&
+      !(typeof tokenType === 'string' && ACCESS_TOKEN_TYPES.has(tokenType.toLowerCase()))) ||
+    (tokenUse !== undefined && tokenUse !== 'access_token') ||
+    (typeof typ === 'string' && NOT_ACCESS_TYPS.has(typ.toLowerCase()));
+  if (refused) {
+    throw new InvalidTokenError(
+      'ERR_TOKEN_TYPE_INVALID',
+      'the authorization server describes a token that is not an access token (token_type, token_use or typ of the introspection answer)',
+    );
+  }
 }
 
 // One introspection record per issuer record, made on first use.
@@ -85,6 +116,7 @@ export function introspectedAccessToken(
     checkTimeClaims(response, issuer.rules, now);
     return known;
   }
+  checkIntrospectedType(response);
   const accessToken = accessTokenFromClaims(
     token,
     { header: NO_HEADER, claims: response, trust: issuer, encryption: undefined },

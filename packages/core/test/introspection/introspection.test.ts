@@ -202,6 +202,26 @@ describe('the response rules', () => {
     expect(await outcome(verifier.verify(tooLong))).toBe('401 ERR_TOKEN_LIFETIME_TOO_LONG');
   });
 
+  it('an answer about a token that is not an access token (a refresh token presented) is refused', async () => {
+    const { as } = setup;
+    const verifier = setup.verifier();
+    const cases: [Record<string, unknown>, string][] = [
+      [{ token_type: 'refresh_token' }, '401 ERR_TOKEN_TYPE_INVALID'],
+      [{ token_type: 42 }, '401 ERR_TOKEN_TYPE_INVALID'],
+      [{ token_use: 'refresh_token' }, '401 ERR_TOKEN_TYPE_INVALID'], // Ory Hydra
+      [{ typ: 'Refresh' }, '401 ERR_TOKEN_TYPE_INVALID'], // Keycloak
+      [{ typ: 'Offline' }, '401 ERR_TOKEN_TYPE_INVALID'],
+      [{ token_type: 'Bearer', typ: 'Bearer' }, 'accepted'],
+      [{ token_type: 'DPoP', cnf: undefined }, 'accepted'],
+      [{ token_use: 'access_token', token_type: undefined }, 'accepted'],
+    ];
+    for (const [members, expected] of cases) {
+      const token = opaqueToken();
+      as.answer(token, setup.active(members));
+      expect([members, await outcome(verifier.verify(token))]).toEqual([members, expected]);
+    }
+  });
+
   it('scopes and client id: the RFC 7662 members first, then the claims profile', async () => {
     const { as } = setup;
     const token = opaqueToken();
