@@ -268,6 +268,7 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
               },
             }
           : undefined,
+        metrics,
       ),
   };
 }

@@ -10,6 +10,7 @@ import { seconds } from '../config/option-checks';
 import type { KeyObject } from 'node:crypto';
 import type { JWK } from 'jose' with { 'resolution-mode': 'import' };
 import { importPrivateKey } from '../keys/key-input';
+import type { BackoffSettings } from './endpoint-health';
 import {
   CLIENT_ASSERTION_ALGORITHMS,
   fitsClientAssertion,
@@ -102,6 +103,21 @@ export interface IntrospectionOptions {
    * one is a replay of an earlier answer. Default: `timeout`. At most 300.
    */
   responseMaxAge?: number;
+  /**
+   * Consecutive failed introspection requests (no answer within `timeout`, a network error, a
+   * status other than 200, an answer that cannot be read or trusted) after which the endpoint is
+   * left alone: introspections that the cache cannot answer fail at once with a 503 whose
+   * `Retry-After` is the time left, for an open period of `minBackoff` seconds that doubles,
+   * up to `maxBackoff`, each time the endpoint is found still failing. After the period one
+   * trial request goes (the others keep failing fast while it runs); its success ends the
+   * backoff. An inactive answer is an answer, not a failure. Cached answers are served
+   * throughout. Default 5. `false`: never back off (every introspection asks).
+   */
+  failureThreshold?: number | false;
+  /** Seconds of the first open period after `failureThreshold` failures. Default 1. */
+  minBackoff?: number;
+  /** Seconds the open period grows to at most. Default 30. At most 3600. */
+  maxBackoff?: number;
 }
 
 /** Defaults of {@link IntrospectionOptions}, in the option's units (seconds, entries). */
@@ -113,7 +129,13 @@ export const DEFAULT_INTROSPECTION = Object.freeze({
   maxCacheEntries: 10_000,
   responseFormat: 'json',
   requireEncryptedResponse: false,
+  failureThreshold: 5,
+  minBackoff: 1,
+  maxBackoff: 30,
 } as const);
+
+/** Largest `maxBackoff`, in seconds: a longer pause is an outage nobody would notice ending. */
+const MAX_BACKOFF = 3600;
 
 /** Largest `responseMaxAge`, in seconds: beyond it a replayed answer would pass for a fresh one. */
 const MAX_RESPONSE_MAX_AGE = 300;
@@ -134,6 +156,8 @@ export interface IntrospectionSettings {
   readonly maxResponseSize: number;
   /** How answers are read: plain JSON, or an RFC 9701 JWT from the one configured issuer. */
   readonly response: IntrospectionResponseSettings;
+  /** When a failing endpoint is left alone, and for how long; undefined: never. */
+  readonly backoff: BackoffSettings | undefined;
 }
 
 /** The validated `responseFormat` and the members that go with `'jwt'`. */
@@ -179,6 +203,9 @@ const MEMBERS = new Set<string>([
   'responseFormat',
   'requireEncryptedResponse',
   'responseMaxAge',
+  'failureThreshold',
+  'minBackoff',
+  'maxBackoff',
 ]);
 
 const nonEmptyString = (value: unknown, member: string): string => {
@@ -255,6 +282,51 @@ export function resolveIntrospectionSettings(
     timeoutMs: timeout * 1000,
     maxResponseSize: remote.maxResponseSize,
     response: resolveResponse(o, issuers, timeout, hasDecryptionKeys),
+    backoff: resolveBackoff(o),
+  };
+}
+
+/** `failureThreshold`, `minBackoff` and `maxBackoff`; undefined for `failureThreshold: false`. */
+function resolveBackoff(o: IntrospectionOptions): BackoffSettings | undefined {
+  const threshold = o.failureThreshold ?? DEFAULT_INTROSPECTION.failureThreshold;
+  if (threshold === false) {
+    // A period that would never apply is a configuration mistake, not a preference.
+    for (const member of ['minBackoff', 'maxBackoff'] as const) {
+      if (o[member] !== undefined) {
+        throw new TypeError(`introspection.${member}: not used with failureThreshold false`);
+      }
+    }
+    return undefined;
+  }
+  if (!Number.isSafeInteger(threshold) || threshold < 1) {
+    throw new TypeError(
+      'introspection.failureThreshold: expected a whole number of at least 1, or false',
+    );
+  }
+  const period = (given: unknown, member: string): number => {
+    // Greater than 0: an open period of 0 would let every request through, a breaker in name only.
+    if (typeof given !== 'number' || !(given > 0 && given <= MAX_BACKOFF)) {
+      throw new TypeError(
+        `introspection.${member}: expected a number of seconds greater than 0 and at most ${MAX_BACKOFF}`,
+      );
+    }
+    return given;
+  };
+  // A default gives way to the other member when that one is set alone: `maxBackoff: 0.5` caps
+  // the first period too, `minBackoff: 60` is its own maximum.
+  const givenMax = o.maxBackoff === undefined ? undefined : period(o.maxBackoff, 'maxBackoff');
+  const minBackoff =
+    o.minBackoff === undefined
+      ? Math.min(DEFAULT_INTROSPECTION.minBackoff, givenMax ?? Infinity)
+      : period(o.minBackoff, 'minBackoff');
+  const maxBackoff = givenMax ?? Math.max(minBackoff, DEFAULT_INTROSPECTION.maxBackoff);
+  if (maxBackoff < minBackoff) {
+    throw new TypeError('introspection.maxBackoff: expected at least minBackoff');
+  }
+  return {
+    failureThreshold: threshold,
+    minBackoffMs: minBackoff * 1000,
+    maxBackoffMs: maxBackoff * 1000,
   };
 }
 

@@ -16,8 +16,9 @@ import {
 } from './jwt-response';
 
 /**
- * Seconds a client is told to wait after a failed introspection. Nothing is remembered about
- * the failure, so the next request asks again: one second is only a pause for the retry.
+ * Seconds a client is told to wait after a failed introspection. The failure itself is not
+ * cached, so the next request asks again (unless the endpoint is then backed off, whose 503s
+ * carry the time left instead): one second is only a pause for the retry.
  */
 export const INTROSPECTION_RETRY_AFTER = 1;
 

@@ -1,8 +1,8 @@
 /**
  * The verifier's OpenTelemetry instruments (meter `tokenward`). Without an SDK the API's meter is
  * a no-op and each record costs a function call. Labels are bounded by construction: outcome,
- * stage, reason (a fixed set of codes), issuer (a configured one, else `other`) and binding
- * scheme; never a subject, client, token or ip.
+ * stage, reason (a fixed set of codes), issuer (a configured one, else `other`), binding scheme
+ * and introspection outcome; never a subject, client, token or ip.
  */
 import { metrics, type Counter, type Histogram, type MeterProvider } from '@opentelemetry/api';
 import type { AuditStage } from '../audit/audit-event';
@@ -12,6 +12,12 @@ export interface MetricsOptions {
   /** Default: the global provider (`metrics.getMeterProvider()`) when the verifier is created. */
   meterProvider?: MeterProvider;
 }
+
+/**
+ * How one introspection ended: the endpoint answered active or inactive, the request failed, or
+ * it was not sent because the endpoint is being backed off (introspection/endpoint-health.ts).
+ */
+export type IntrospectionOutcome = 'active' | 'inactive' | 'error' | 'rejected_open';
 
 /** What the verifier records. */
 export interface VerifierMetrics {
@@ -26,6 +32,10 @@ export interface VerifierMetrics {
   cacheLookup(hit: boolean): void;
   keyFetch(result: 'ok' | 'error'): void;
   auditDropped(cause: string, count: number): void;
+  /** One introspection request, or one the backoff did not send. */
+  introspection(outcome: IntrospectionOutcome): void;
+  /** One look-up in the introspection cache (at most one per verification). */
+  introspectionCacheLookup(hit: boolean): void;
 }
 
 /** The meter's name and version (instrumentation scope). */
@@ -82,6 +92,15 @@ export function createVerifierMetrics(
     description: 'Fetches of remote JWK Sets, by result.',
     unit: '{fetch}',
   });
+  const introspections: Counter = meter.createCounter('tokenward.introspection.requests', {
+    description:
+      'Token introspection requests, by outcome (active, inactive, error, or rejected_open: not sent while the endpoint is backed off).',
+    unit: '{request}',
+  });
+  const introspectionCache: Counter = meter.createCounter('tokenward.introspection.cache.lookups', {
+    description: 'Introspection answer cache look-ups, by result (hit or miss).',
+    unit: '{lookup}',
+  });
   const dropped: Counter = meter.createCounter('tokenward.audit.dropped', {
     description: 'Audit events lost (queue full or sink write failed), by cause.',
     unit: '{event}',
@@ -92,6 +111,12 @@ export function createVerifierMetrics(
   const decisionLabels = new Map<string, Record<string, string>>();
   const HIT = { result: 'hit' };
   const MISS = { result: 'miss' };
+  const INTROSPECTION_OUTCOMES: Readonly<Record<IntrospectionOutcome, Record<string, string>>> = {
+    active: { outcome: 'active' },
+    inactive: { outcome: 'inactive' },
+    error: { outcome: 'error' },
+    rejected_open: { outcome: 'rejected_open' },
+  };
   const ALLOW = { outcome: 'allow' };
   const DENY = { outcome: 'deny' };
   // The common case, an allow by a configured issuer, is one Map look-up by issuer per stage.
@@ -138,6 +163,12 @@ export function createVerifierMetrics(
     },
     auditDropped(cause, count) {
       dropped.add(count, { cause });
+    },
+    introspection(outcome) {
+      introspections.add(1, INTROSPECTION_OUTCOMES[outcome]);
+    },
+    introspectionCacheLookup(hit) {
+      introspectionCache.add(1, hit ? HIT : MISS);
     },
   };
 }

@@ -4,7 +4,8 @@
  * configured client authentication method, the client's id and secret form-urlencoded, the
  * `token_type_hint`), answers each token the way the test set for it (an introspection
  * response, or a misbehaviour: garbage, a huge body, a redirect, a stall, an error status),
- * counts requests per token, and serves RFC 8414 metadata naming its endpoint. For RFC 9701 it
+ * counts requests per token, and serves RFC 8414 metadata naming its endpoint. With `failWith`
+ * set it answers every introspection with that error status (an outage), whatever the token. For RFC 9701 it
  * has an ES256 signing key of its own, published at `/jwks` (the metadata's `jwks_uri`), and
  * {@link TestAuthorizationServer.jwt} answers with a JWT signed (and optionally encrypted) with
  * jose, or deliberately malformed in one respect.
@@ -64,6 +65,11 @@ export interface TestAuthorizationServer {
   authMethod: ClientAuthMethod;
   /** The metadata it serves at /.well-known/oauth-authorization-server (OIDC's path is 404). */
   metadata: Record<string, unknown>;
+  /**
+   * When set, every introspection request (counted as usual) is answered with this status and
+   * `{ error: 'server_error' }`, whatever answer its token has: an endpoint that is failing.
+   */
+  failWith: number | undefined;
   /** Sets the answer for `token` (a response object is sent as JSON). Default `{ active: false }`. */
   answer(token: string, answer: Record<string, unknown> | Answer): void;
   /** `<url>/jwks`: where the public half of its signing key is published. */
@@ -153,6 +159,7 @@ export async function startAuthorizationServer(
     clientSecret: 'p@ss:w%rd+é',
     authMethod,
     metadata: {},
+    failWith: undefined,
     answer: (token, answer) => void answers.set(token, answer),
     get jwksUri() {
       return `${url}/jwks`;
@@ -231,6 +238,7 @@ export async function startAuthorizationServer(
     (as as { last: SeenRequest }).last = { headers: request.headers, form };
     total += 1;
     perToken.set(token, (perToken.get(token) ?? 0) + 1);
+    if (as.failWith !== undefined) return refuse(response, as.failWith, 'server_error');
     const answer = answers.get(token) ?? { active: false };
     await (typeof answer === 'function' ? answer : json(answer))(request, response);
   };

@@ -202,6 +202,9 @@ describe('the introspection option', () => {
       maxCacheEntries: 10_000,
       responseFormat: 'json',
       requireEncryptedResponse: false,
+      failureThreshold: 5,
+      minBackoff: 1,
+      maxBackoff: 30,
     });
     expect(Object.isFrozen(DEFAULT_INTROSPECTION)).toBe(true);
   });
