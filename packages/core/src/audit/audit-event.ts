@@ -16,7 +16,9 @@ export const AUDIT_SCHEMA = 'tokenward.audit/1';
  * - `authn_request_invalid`: the request was malformed (400 `invalid_request`).
  * - `authn_unavailable`: the verifier could not decide (503: keys unreachable, busy).
  * - `authz_success`: every requirement of the route held.
- * - `authz_fail`: a requirement of the route did not hold (403).
+ * - `authz_fail`: a requirement of the route did not hold, or the caller may not use the API
+ *   from where it calls or as the client it is (403: network allowlist, approved clients).
+ * - `excess_rate_limit_exceeded`: a rate limit or the failure budget refused the request (429).
  */
 export type AuditDecisionName =
   | 'authn_token_valid'
@@ -25,7 +27,8 @@ export type AuditDecisionName =
   | 'authn_request_invalid'
   | 'authn_unavailable'
   | 'authz_success'
-  | 'authz_fail';
+  | 'authz_fail'
+  | 'excess_rate_limit_exceeded';
 
 /** Where in the pipeline a decision was made. */
 export type AuditStage = 'authentication' | 'authorization';

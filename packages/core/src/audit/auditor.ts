@@ -180,7 +180,9 @@ export function resolveAuditor(
 
 /** The OWASP-vocabulary name of a denial. */
 function denialName(stage: AuditStage, error: TokenwardError): AuditDecisionName {
-  if (stage === 'authorization') return 'authz_fail';
+  // A 429 or a 403 is not about the token, whichever stage refused it: the token may be valid.
+  if (error.status === 429) return 'excess_rate_limit_exceeded';
+  if (stage === 'authorization' || error.status === 403) return 'authz_fail';
   if (error.code === 'ERR_TOKEN_MISSING') return 'authn_token_missing';
   if (error.status === 400) return 'authn_request_invalid';
   if (error.status >= 500) return 'authn_unavailable';
