@@ -73,6 +73,33 @@ export type {
 export { ServiceUnavailableError } from './errors/service-unavailable-error';
 export { KeysUnavailableError } from './errors/keys-unavailable-error';
 export { VerifierBusyError } from './errors/verifier-busy-error';
+export { AccessDeniedError } from './errors/access-denied-error';
+export { parseIp, parseNetworks, ipInNetworks } from './traffic/ip-address';
+export type { IpAddress, NetworkList } from './traffic/ip-address';
+export { IpNotAllowedError } from './traffic/ip-allowlist';
+export type { ClientNetworksOptions } from './traffic/ip-allowlist';
+export {
+  createMemoryApprovedClients,
+  ClientNotApprovedError,
+  ClientApprovalUnavailableError,
+} from './traffic/approved-clients';
+export type {
+  ApprovedClientList,
+  ApprovalVerdict,
+  MemoryApprovedClients,
+} from './traffic/approved-clients';
+export {
+  createMemoryFailureBudgetStore,
+  FailureBudgetExhaustedError,
+  DEFAULT_FAILURE_BUDGET,
+  MAX_FAILURE_BUDGET_SECONDS,
+} from './traffic/failure-budget';
+export type {
+  FailureBudgetOptions,
+  FailureBudgetLimits,
+  FailureBudgetStore,
+  MemoryFailureBudgetStoreOptions,
+} from './traffic/failure-budget';
 export { DEFAULT_REMOTE_KEYS, MAX_REMOTE_TIMEOUT } from './keys/remote-options';
 export type { RemoteKeysOptions, TokenwardLogger } from './keys/remote-options';
 export { MAX_REMOTE_JWKS_KEYS } from './keys/remote-jwks';
@@ -131,6 +158,22 @@ export {
   runPolicies,
 } from './authz/policies';
 export type { Policy, ClaimPredicate } from './authz/policies';
+export type { RouteRequirement, ResponseHeaderSetter } from './authz/policies';
+export { rateLimit, DEFAULT_RATE_LIMIT_PREFIX } from './traffic/rate-limit';
+export type {
+  RateLimitOptions,
+  RateLimitWindow,
+  RateLimitTier,
+  RateLimitKey,
+} from './traffic/rate-limit';
+export { memoryRateLimitStore } from './traffic/rate-limit-store';
+export type {
+  RateLimitStore,
+  RateLimitStoreWindow,
+  RateLimitCounter,
+  RateLimitState,
+} from './traffic/rate-limit-store';
+export { RateLimitedError } from './errors/rate-limited-error';
 export { PRESET_NAMES } from './claims/presets';
 export type { ClaimsPresetName, ClaimsMapping, ClaimPath } from './claims/presets';
 export { createIssuer } from './issuer/create-issuer';

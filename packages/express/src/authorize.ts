@@ -41,6 +41,8 @@ export function authorize(policy: Policy): RequestHandler {
     // runRouteStep presents a failure as the verifier presents its own (realm, terse
     // descriptions, onRejection hook) and records the decision on its audit trail.
     const failed = (error: unknown): void => fail(error, state, res, next);
+    // For route requirements that answer with headers (a rate limit's RateLimit fields).
+    const setHeader = (name: string, value: string): void => void res.setHeader(name, value);
     let pending: Promise<void> | undefined;
     try {
       if (req.auth === undefined) {
@@ -54,11 +56,18 @@ export function authorize(policy: Policy): RequestHandler {
           : missing.withRealm(state.realm);
       }
       if (state.verifier !== undefined) {
-        pending = runRouteStep(state.verifier, req.auth, policies, req, routeTemplate(req));
+        pending = runRouteStep(
+          state.verifier,
+          req.auth,
+          policies,
+          req,
+          routeTemplate(req),
+          setHeader,
+        );
       } else {
         // `req.auth` set by something other than authenticate(): the policies still hold it to
         // every requirement (there is no verifier to present or record the decision).
-        pending = runPolicies(req.auth, policies)?.catch((error: unknown) => {
+        pending = runPolicies(req.auth, policies, req, setHeader)?.catch((error: unknown) => {
           throw error instanceof TokenwardError ? error.withRealm(state.realm) : error;
         });
       }

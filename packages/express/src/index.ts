@@ -15,6 +15,8 @@ export {
   requireClaim,
   requireBinding,
 } from './authorize';
+export { rateLimit } from './rate-limit';
+export { allowFrom } from './allow-from';
 export { tokenwardErrorHandler } from './request-state';
 export { closeGracefully } from './shutdown';
 export type { CloseGracefullyOptions } from './shutdown';

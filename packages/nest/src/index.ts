@@ -28,6 +28,7 @@ export {
   AnyRole,
   RequireClaim,
   RequireBinding,
+  RateLimit,
   UsePolicies,
 } from './decorators/requirements.decorator';
 export type { RequirementDecorator } from './decorators/requirements.decorator';

@@ -3,12 +3,45 @@
  * throws {@link InsufficientScopeError} (403 `insufficient_scope`) otherwise.
  */
 import type { AccessToken } from '../verifier/access-token';
+import type { RequestLike } from '../http/request';
 import { readClaim } from '../claims/claim-path';
 import { toSegments, type ClaimPath } from '../claims/presets';
 import { InsufficientScopeError, InvalidTokenError, TokenwardError } from '../errors/errors';
 
 /** A check run on every request after verification. */
 export type Policy = (token: AccessToken) => void | Promise<void>;
+
+/** Sets a header on the response to the request a {@link RouteRequirement} runs for. */
+export type ResponseHeaderSetter = (name: string, value: string) => void;
+
+/**
+ * A policy that also needs the request and its response: a rate limit keyed by the client's
+ * address, say, which answers with `RateLimit` headers. It is a {@link Policy} (callable with the
+ * token alone, so `allOf`, `anyOf` and every place that takes a policy accept it), plus
+ * `forRequest`, which the route step (`runPolicies` with a request, the adapters' `authorize`,
+ * `rateLimit` and guard) calls instead with the request and a header setter.
+ *
+ * Why a property rather than more parameters on `Policy`: `Policy` keeps its one-argument type,
+ * so no existing policy, composition or type test changes, and the route step stays
+ * authentication-first by construction: it is only ever handed a verified token.
+ */
+export interface RouteRequirement extends Policy {
+  /**
+   * The check with the request: returns when satisfied, throws (or rejects with) a
+   * TokenwardError otherwise; may set response headers through `setHeader` when one is given.
+   */
+  readonly forRequest: (
+    token: AccessToken,
+    request: RequestLike,
+    setHeader: ResponseHeaderSetter | undefined,
+  ) => void | Promise<void>;
+}
+
+/** Whether a policy is a {@link RouteRequirement}. */
+function forRequestOf(policy: Policy): RouteRequirement['forRequest'] | undefined {
+  const check = (policy as Partial<RouteRequirement>).forRequest;
+  return typeof check === 'function' ? check : undefined;
+}
 
 /** Decides whether a claim value (undefined when absent) satisfies a route; `true` passes. */
 export type ClaimPredicate = (value: unknown, token: AccessToken) => boolean;
@@ -175,8 +208,13 @@ export function anyOf(...policies: Policy[]): Policy {
  * Runs a route's policies in order against a token, for adapters: synchronously while they are
  * synchronous (the built-in ones are), so a request that passes needs no promise; from the first
  * policy that returns a promise (or any thenable: a revocation look-up, say) on, each is awaited
- * before the next runs.
+ * before the next runs. With `request`, a {@link RouteRequirement} runs its `forRequest` check
+ * (with `setHeader` for its response headers); without, it runs as a plain policy.
  *
+ * @param token The verified token.
+ * @param policies The route's requirements, in order.
+ * @param request The request, for route requirements.
+ * @param setHeader Sets a header on the request's response, for route requirements.
  * @returns `undefined` when every policy passed synchronously, otherwise a promise of the rest.
  * @throws the first failure of a synchronous policy (a later one rejects the promise instead).
  * @example
@@ -188,21 +226,40 @@ export function anyOf(...policies: Policy[]): Policy {
 export function runPolicies(
   token: AccessToken,
   policies: readonly Policy[],
+  request?: RequestLike,
+  setHeader?: ResponseHeaderSetter,
 ): undefined | Promise<void> {
   for (let i = 0; i < policies.length; i++) {
-    const outcome: unknown = (policies[i] as Policy)(token);
-    if (isThenable(outcome)) return finishPolicies(outcome, token, policies.slice(i + 1));
+    const outcome = runOne(policies[i] as Policy, token, request, setHeader);
+    if (isThenable(outcome)) {
+      return finishPolicies(outcome, token, policies.slice(i + 1), request, setHeader);
+    }
   }
   return undefined;
+}
+
+/** One policy: a {@link RouteRequirement} with the request when there is one. */
+function runOne(
+  policy: Policy,
+  token: AccessToken,
+  request: RequestLike | undefined,
+  setHeader: ResponseHeaderSetter | undefined,
+): unknown {
+  const forRequest = request === undefined ? undefined : forRequestOf(policy);
+  return forRequest === undefined
+    ? policy(token)
+    : forRequest(token, request as RequestLike, setHeader);
 }
 
 async function finishPolicies(
   pending: PromiseLike<unknown>,
   token: AccessToken,
   rest: readonly Policy[],
+  request: RequestLike | undefined,
+  setHeader: ResponseHeaderSetter | undefined,
 ): Promise<void> {
   await pending;
-  for (const policy of rest) await policy(token);
+  for (const policy of rest) await runOne(policy, token, request, setHeader);
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -26,6 +26,9 @@ import type { RevocationList } from '../lifecycle/revocation-list';
 import { resolveMtls, type MtlsPlan } from '../binding/mtls/mtls-options';
 import { resolveIntrospectionSettings } from '../introspection/introspection-options';
 import { Introspector } from '../introspection/introspector';
+import { resolveClientNetworks, type ClientNetworksPlan } from '../traffic/ip-allowlist';
+import { resolveApprovedClients, type ApprovedClientList } from '../traffic/approved-clients';
+import { resolveFailureBudget, type FailureBudgetPlan } from '../traffic/failure-budget';
 import {
   DEFAULT_CLOCK_TOLERANCE,
   DEFAULT_MAX_TOKEN_LENGTH,
@@ -71,6 +74,12 @@ export interface VerificationPlan {
   readonly mtls: MtlsPlan | undefined;
   /** Token introspection (RFC 7662), when the `introspection` option is set. */
   readonly introspection: Introspector | undefined;
+  /** The networks each client may call from, when the `clientNetworks` option is set. */
+  readonly clientNetworks: ClientNetworksPlan | undefined;
+  /** The clients this API serves, when the `approvedClients` option is set. */
+  readonly approvedClients: ApprovedClientList | undefined;
+  /** The per-address failure budget, when the `failureBudget` option is set. */
+  readonly failureBudget: FailureBudgetPlan | undefined;
 }
 
 const KNOWN_OPTIONS = new Set<string>([
@@ -111,6 +120,9 @@ const KNOWN_OPTIONS = new Set<string>([
   'mtls',
   'revocation',
   'introspection',
+  'clientNetworks',
+  'approvedClients',
+  'failureBudget',
 ]);
 
 /**
@@ -248,6 +260,9 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
     terseErrors: errorDescriptions === 'terse',
     dpop: resolveDPoP(options.dpop, clockTolerance, options.logger),
     revocation: resolveRevocation(options.revocation),
+    clientNetworks: resolveClientNetworks(options.clientNetworks),
+    approvedClients: resolveApprovedClients(options.approvedClients),
+    failureBudget: resolveFailureBudget(options.failureBudget),
     mtls: resolveMtls(options.mtls),
     introspection:
       introspection &&

@@ -18,6 +18,9 @@ import type { RejectionHandler } from '../verifier/rejection';
 import type { AuditOptions } from '../audit/audit-sink';
 import type { MetricsOptions } from '../metrics/verifier-metrics';
 import type { IntrospectionOptions } from '../introspection/introspection-options';
+import type { ClientNetworksOptions } from '../traffic/ip-allowlist';
+import type { ApprovedClientList } from '../traffic/approved-clients';
+import type { FailureBudgetOptions } from '../traffic/failure-budget';
 
 /** Whether encrypted (JWE) access tokens are required, accepted, or refused. */
 export type EncryptionMode = 'required' | 'optional' | 'forbidden';
@@ -251,6 +254,34 @@ export interface VerifierOptions {
    * Without it, opaque tokens are refused (`ERR_TOKEN_MALFORMED`). See docs/introspection.md.
    */
   introspection?: IntrospectionOptions;
+  /**
+   * IP allowlists per client: the CIDR blocks each `client_id` may call from
+   * (`{ 'payments-svc': ['10.0.0.0/8', '2001:db8::/32'] }`), parsed once here. The key `default`
+   * applies to clients not listed and to tokens without a client id; without it they are
+   * unrestricted. Checked after verification on every request, cache hits included, against
+   * `RequestLike.ip`, the address the framework computed under its trust-proxy setting (never a
+   * raw `X-Forwarded-For`); a request without a parsable address is refused where a list
+   * applies, so `verify(token)`, which has no request, refuses a restricted client. Refusal:
+   * 403 `ERR_IP_NOT_ALLOWED` (IpNotAllowedError). See docs/traffic-control.md.
+   */
+  clientNetworks?: ClientNetworksOptions;
+  /**
+   * The clients this API serves: an array of client ids, or an {@link ApprovedClientList}
+   * (`createMemoryApprovedClients`, changeable at run time). A verified token whose client is
+   * not approved, or that has no client id, is refused with 403 `ERR_CLIENT_NOT_APPROVED` on
+   * every request, cache hits included; a list that cannot say answers 503
+   * `ERR_CLIENT_APPROVAL_UNAVAILABLE`. Default: every client.
+   */
+  approvedClients?: readonly string[] | ApprovedClientList;
+  /**
+   * A budget of authentication failures per client address (`verifyRequest` and the adapters):
+   * after `failures` (default 20) 401 token failures within `window` seconds (default 60), the
+   * address is refused for `block` seconds (default `window`) with 429
+   * `ERR_FAILURE_BUDGET_EXHAUSTED` and `Retry-After`, before extraction, decryption or
+   * signature work. IPv6 addresses count per /64. A request without an address is not
+   * budgeted. Default: off; `{}` for the defaults.
+   */
+  failureBudget?: FailureBudgetOptions;
 }
 
 /** Default clock tolerance in seconds. */

@@ -113,6 +113,19 @@ export interface TokenwardErrorCodes {
   // 503 without an error attribute (IntrospectionUnavailableError): the introspection endpoint
   // failed, timed out or answered something that is not an introspection response
   ERR_INTROSPECTION_UNAVAILABLE: true;
+  // 429 without an error attribute (RateLimitedError): a route's rate limit for the caller's
+  // identity is used up, or the request has nothing to key that limit on
+  ERR_RATE_LIMITED: true;
+  // 403 without an error attribute or challenge (AccessDeniedError): the token is not at fault,
+  // the request's network (IpNotAllowedError) or the token's client (ClientNotApprovedError) is
+  ERR_IP_NOT_ALLOWED: true;
+  ERR_CLIENT_NOT_APPROVED: true;
+  // 503 without an error attribute (ClientApprovalUnavailableError): the approved-client list
+  // cannot say
+  ERR_CLIENT_APPROVAL_UNAVAILABLE: true;
+  // 429 without an error attribute (FailureBudgetExhaustedError): too many authentication
+  // failures from the request's address
+  ERR_FAILURE_BUDGET_EXHAUSTED: true;
 }
 
 /** A failure code: one of {@link TokenwardErrorCodes}, including codes added by augmentation. */

@@ -21,6 +21,9 @@ import type { Verifier, VerifyContext } from './types';
 import { enforceBinding, type BindingInput } from '../binding/enforce-binding';
 import { dpopChallenges, requestBindingInput, tokenBindingInput } from './request-binding';
 import { RevocationUnavailableError } from '../errors/revocation-unavailable-error';
+import { checkClientNetwork, clientNetworkAllows } from '../traffic/ip-allowlist';
+import { approvalOf, checkApproval } from '../traffic/approved-clients';
+import { budgetKey, FailureBudgetExhaustedError } from '../traffic/failure-budget';
 
 /**
  * Creates a verifier for access tokens: signed JWTs, and nested JWTs (a signed JWT encrypted to
@@ -44,6 +47,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const plan = buildPlan(options);
   const cache = plan.cache && new VerifiedTokenCache(plan.cache);
   const { realm, auditor, metrics, dpop, revocation } = plan;
+  const { clientNetworks, approvedClients, failureBudget } = plan;
+  // Set once the budget's store answered with a promise: the synchronous path then leaves every
+  // request to verifyRequest rather than asking the store twice.
+  let asyncBudgetStore = false;
   const binding = { dpop, mtls: plan.mtls };
   const maxTokenLifetimes = Object.freeze(
     Object.fromEntries(
@@ -118,7 +125,73 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const received = typeof token === 'string' ? token : undefined;
     reportRejection(plan.onRejection, presented, received, place.request, plan.maxTokenLength);
     denied(place, presented, received, verified);
+    countFailure(presented, place);
     return presented;
+  };
+
+  /**
+   * Counts a token failure against the request's address. Only 401s about a token count: not a
+   * missing token (an optional-authentication route sees those from every anonymous client),
+   * not a 400, a 403 or a 503, and not the budget's own 429, so a blocked address stays blocked
+   * for `block` seconds rather than for as long as it keeps knocking.
+   */
+  const countFailure = (presented: TokenwardError, place: DecisionPlace): void => {
+    if (failureBudget === undefined || place.stage !== 'authentication') return;
+    if (presented.status !== 401 || presented.code === 'ERR_TOKEN_MISSING') return;
+    const key = budgetKey(ipOf(place.request));
+    if (key === undefined) return;
+    try {
+      const pending = failureBudget.store.recordFailure(key, Date.now(), failureBudget.limits);
+      if (pending instanceof Promise) pending.catch(() => undefined);
+    } catch {
+      // A store that cannot count changes no answer: the budget is a brake, not a check.
+    }
+  };
+
+  /**
+   * How long the request's address is still refused, in milliseconds (0: not at all), or the
+   * store's pending answer. A store that throws or answers something else refuses nothing.
+   */
+  const blockedFor = (request: RequestLike): number | Promise<number> => {
+    if (failureBudget === undefined) return 0;
+    const key = budgetKey(ipOf(request));
+    if (key === undefined) return 0;
+    try {
+      const answer: unknown = failureBudget.store.blockedFor(key, Date.now());
+      if (answer instanceof Promise) {
+        asyncBudgetStore = true;
+        return answer as Promise<number>;
+      }
+      return typeof answer === 'number' ? answer : 0;
+    } catch {
+      return 0;
+    }
+  };
+
+  /** The budget's refusal, through the error boundary (audited; not counted as a failure). */
+  const exhausted = (
+    ms: number,
+    request: RequestLike,
+    context: VerifyContext | undefined,
+  ): Promise<never> =>
+    Promise.reject(
+      failure(
+        new FailureBudgetExhaustedError(ms / 1000),
+        undefined,
+        authentication(request, context),
+        undefined,
+        context,
+      ),
+    );
+
+  /**
+   * Refuses a token whose client may not call from the request's network (403), then one whose
+   * client is not approved (403; 503 when the list cannot say). A network refusal goes first:
+   * it is certain, where the list may be unable to say.
+   */
+  const checkClient = (token: AccessToken, request: RequestLike | undefined): void => {
+    if (clientNetworks !== undefined) checkClientNetwork(clientNetworks, token, ipOf(request));
+    if (approvedClients !== undefined) checkApproval(approvedClients, token);
   };
 
   /** A cached token, re-checked against its time claims at `context`'s time. @throws if not */
@@ -159,6 +232,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     signedWith?: SignedWith,
   ): AccessToken | Promise<AccessToken> => {
     checkRevocation(token, input.nowMs);
+    checkClient(token, request);
     const pending = enforceBinding(token, input, binding);
     if (pending === undefined) {
       authenticated(token, request, context, signedWith);
@@ -231,6 +305,28 @@ export function createVerifier(options: VerifierOptions): Verifier {
     });
   };
 
+  /** `verifyRequest` after the failure budget: extraction, one cache look-up, verification. */
+  const verifyExtracted = (
+    request: RequestLike,
+    context: VerifyContext | undefined,
+  ): Promise<AccessToken> => {
+    let token: string | undefined;
+    let input: BindingInput;
+    try {
+      const found = extractToken(request, plan.tokenSources, context?.getToken, acceptDPoP);
+      token = found.token;
+      input = requestBindingInput(found, request, context, nowMillis(context));
+      const cached = fromCache(found.token, context);
+      if (cached !== undefined) return bindCached(cached, input, request, context);
+      checkTokenSyntax(found);
+    } catch (error) {
+      return Promise.reject(
+        failure(error, token, authentication(request, context), undefined, context),
+      );
+    }
+    return verifyFresh(token, input, context, request);
+  };
+
   const verifier: Verifier = {
     realm,
     close: () => auditor?.close() ?? Promise.resolve(),
@@ -264,29 +360,40 @@ export function createVerifier(options: VerifierOptions): Verifier {
       }
       return verifyFresh(token, tokenBindingInput(context, nowMillis(context)), context);
     },
-    // Not `async`: one extraction, one cache look-up; a hit answers with an already settled
+    // Not `async`: the failure budget first (before extraction: a blocked address costs one
+    // look-up), then one extraction and one cache look-up; a hit answers with an already settled
     // promise, a miss checks the header syntax the hit made unnecessary and verifies.
     verifyRequest(request, context) {
-      let token: string | undefined;
-      let input: BindingInput;
-      try {
-        const found = extractToken(request, plan.tokenSources, context?.getToken, acceptDPoP);
-        token = found.token;
-        input = requestBindingInput(found, request, context, nowMillis(context));
-        const cached = fromCache(found.token, context);
-        if (cached !== undefined) return bindCached(cached, input, request, context);
-        checkTokenSyntax(found);
-      } catch (error) {
-        return Promise.reject(
-          failure(error, token, authentication(request, context), undefined, context),
-        );
+      if (failureBudget === undefined) return verifyExtracted(request, context);
+      const blocked = blockedFor(request);
+      if (typeof blocked === 'number') {
+        return blocked > 0
+          ? exhausted(blocked, request, context)
+          : verifyExtracted(request, context);
       }
-      return verifyFresh(token, input, context, request);
+      return blocked.then(
+        (ms) =>
+          typeof ms === 'number' && ms > 0
+            ? exhausted(ms, request, context)
+            : verifyExtracted(request, context),
+        () => verifyExtracted(request, context),
+      );
     },
   };
+
   // The synchronous hit path of the first-party adapters (@tokenward/core/internal).
   registerCachePath(verifier, (request, context) => {
     if (!cache && !plan.introspection) return undefined;
+    // A blocked address is refused by verifyRequest, made next, before anything else is done.
+    if (failureBudget !== undefined) {
+      if (asyncBudgetStore) return undefined;
+      const blocked = blockedFor(request);
+      if (typeof blocked !== 'number') {
+        blocked.catch(() => undefined);
+        return undefined;
+      }
+      if (blocked > 0) return undefined;
+    }
     let cached: AccessToken | undefined;
     try {
       const found = extractToken(request, plan.tokenSources, context?.getToken, acceptDPoP);
@@ -300,6 +407,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
     if (cached === undefined || cached.binding.scheme !== 'bearer') return undefined;
     // A revoked token (or a list that cannot say) is reported by verifyRequest, made next.
     if (revocation !== undefined && revocation.check(cached, nowMillis(context)) !== 'valid') {
+      return undefined;
+    }
+    // So is a client outside its networks or not approved (or a list that cannot say).
+    if (clientNetworks !== undefined && !clientNetworkAllows(clientNetworks, cached, request.ip)) {
+      return undefined;
+    }
+    if (approvedClients !== undefined && approvalOf(approvedClients, cached) !== true) {
       return undefined;
     }
     authenticated(cached, request, context);
@@ -333,6 +447,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
 /** The claim rules of a cached token's issuer (trusted: the token was verified). */
 function rulesOf(plan: VerificationPlan, cached: AccessToken) {
   return (plan.trust.get(cached.issuer) as NonNullable<ReturnType<typeof plan.trust.get>>).rules;
+}
+
+/** The client address of a request as its framework computed it (`RequestLike.ip`). */
+function ipOf(request: unknown): unknown {
+  return typeof request === 'object' && request !== null ? (request as RequestLike).ip : undefined;
 }
 
 /** The time of a verification in milliseconds: the context's date, or now. */

@@ -8,7 +8,7 @@
 import { TokenwardError } from '../errors/errors';
 import type { RequestLike } from '../http/request';
 import type { AccessToken } from './access-token';
-import { runPolicies, type Policy } from '../authz/policies';
+import { runPolicies, type Policy, type ResponseHeaderSetter } from '../authz/policies';
 import type { AuditStage } from '../audit/audit-event';
 import type { Verifier, VerifyContext } from './types';
 import { frameworkOrigin, type FrameworkRequest } from '../http/public-origin';
@@ -179,8 +179,10 @@ export function presentRejection(
  * @param verifier The verifier that verified `token`.
  * @param token The verified token.
  * @param policies The route's requirements, in order.
- * @param request The request, for the event.
+ * @param request The request, for the event and for route requirements (`forRequest`).
  * @param route The route template, for the event.
+ * @param setHeader Sets a header on the response, for route requirements (`RateLimit`, …).
+ *   Fields two requirements both set (two rate limits on one route) are joined into one list.
  * @throws the presented failure (see {@link presentRejection}), synchronously or as a rejection.
  * @example
  * ```ts
@@ -194,6 +196,7 @@ export function runRouteStep(
   policies: readonly Policy[],
   request: RequestLike,
   route: string | undefined,
+  setHeader?: ResponseHeaderSetter,
 ): Promise<void> | undefined {
   if (policies.length === 0) return undefined;
   const decisions = (verifier as WithRouteDecisions)[ROUTE_DECISIONS];
@@ -202,7 +205,12 @@ export function runRouteStep(
   };
   let pending: Promise<void> | undefined;
   try {
-    pending = runPolicies(token, policies);
+    pending = runPolicies(
+      token,
+      policies,
+      request,
+      setHeader === undefined || policies.length === 1 ? setHeader : joiningHeaders(setHeader),
+    );
   } catch (error) {
     refuse(error);
   }
@@ -211,4 +219,20 @@ export function runRouteStep(
     return undefined;
   }
   return pending.then(() => decisions?.allow(token, request, route), refuse);
+}
+
+/**
+ * A header setter that joins a field set twice into one list (`a, b`), as RFC 9110 §5.3 and
+ * structured-field lists allow: two rate limits on one route each report their windows.
+ */
+function joiningHeaders(setHeader: ResponseHeaderSetter): ResponseHeaderSetter {
+  let set: Map<string, string> | undefined;
+  return (name, value) => {
+    set ??= new Map();
+    const key = name.toLowerCase();
+    const previous = set.get(key);
+    const joined = previous === undefined ? value : `${previous}, ${value}`;
+    set.set(key, joined);
+    setHeader(name, joined);
+  };
 }

@@ -13,6 +13,7 @@
  */
 import 'reflect-metadata';
 import {
+  rateLimit,
   requireAnyRole,
   requireAnyScope,
   requireBinding,
@@ -22,6 +23,7 @@ import {
   type AccessToken,
   type ClaimPath,
   type Policy,
+  type RateLimitOptions,
 } from '@tokenward/core';
 import { TOKENWARD_POLICIES_METADATA } from '../tokenward.constants';
 import { POLICY_NAMES } from './route-metadata';
@@ -82,6 +84,19 @@ export const RequireClaim = (
  */
 export const RequireBinding = (...schemes: Array<'dpop' | 'mtls'>): RequirementDecorator =>
   appendPolicies([requireBinding(...schemes)], '@RequireBinding');
+
+/**
+ * Rate-limits the route by the verified identity (core `rateLimit`): run by the guard after
+ * authentication, with the other requirements in their order. An allowed request gets the
+ * `RateLimit-Policy` and `RateLimit` response fields; a refused one is 429 with `Retry-After`
+ * (no challenge), recorded as `excess_rate_limit_exceeded` `ERR_RATE_LIMITED`. On a controller, each of its
+ * routes shares the one quota (one set of counters); on a handler, that route has its own.
+ * Options are checked when the class is defined.
+ *
+ * @example `@RateLimit({ key: 'client', limits: [{ name: 'burst', points: 20, duration: 1 }] })`
+ */
+export const RateLimit = (options: RateLimitOptions): RequirementDecorator =>
+  appendPolicies([rateLimit(options)], '@RateLimit');
 
 /**
  * Requires arbitrary core policies, for combinations the other decorators cannot express.

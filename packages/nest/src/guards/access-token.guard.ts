@@ -54,7 +54,8 @@ type Target = ReturnType<ExecutionContext['getHandler']>;
  * 2. The bearer token is extracted (RFC 6750 §2) and verified; the {@link AccessToken} is put on
  *    `request.auth` (read it with `@Auth()`). Without a token, an `@OptionalAuth()` route with no
  *    requirements passes; any other route answers 401.
- * 3. Every requirement of the controller, then of the handler, must hold (403 otherwise).
+ * 3. Every requirement of the controller, then of the handler, must hold (403 otherwise; 429
+ *    for a used-up `@RateLimit`, whose `RateLimit` fields are set on the response).
  *
  * Failures are thrown as {@link TokenwardHttpException}; the `WWW-Authenticate` header is set on
  * the response here, because Nest's default exception filter sends only status and body.
@@ -118,7 +119,14 @@ export class AccessTokenGuard implements CanActivate {
     (request as unknown as Record<string, unknown>)[TOKENWARD_REQUEST_PROPERTY] = cached;
     let pending: Promise<void> | undefined;
     try {
-      pending = runRouteStep(this.verifier, cached, plan.policies, request, route);
+      pending = runRouteStep(
+        this.verifier,
+        cached,
+        plan.policies,
+        request,
+        route,
+        this.headerSetter(context, plan),
+      );
     } catch (error) {
       return Promise.reject(this.failure(context, error));
     }
@@ -152,7 +160,14 @@ export class AccessTokenGuard implements CanActivate {
     try {
       // Presents a failure as the verifier presents its own (realm, terse descriptions,
       // onRejection) and records the decision on its audit trail.
-      await runRouteStep(this.verifier, token, plan.policies, request, route);
+      await runRouteStep(
+        this.verifier,
+        token,
+        plan.policies,
+        request,
+        route,
+        this.headerSetter(context, plan),
+      );
     } catch (error) {
       throw this.failure(context, error);
     }
@@ -204,6 +219,23 @@ export class AccessTokenGuard implements CanActivate {
     }
     byHandler.set(handler, plan);
     return plan;
+  }
+
+  /**
+   * Sets headers of route requirements (a rate limit's `RateLimit` fields) on the platform's
+   * response, as the challenge is set; `undefined` outside HTTP or without the adapter.
+   */
+  private headerSetter(
+    context: ExecutionContext,
+    plan: RoutePlan,
+  ): ((name: string, value: string) => void) | undefined {
+    const adapter = this.adapterHost?.httpAdapter;
+    // A route without requirements allocates nothing for them.
+    if (plan.policies.length === 0 || adapter === undefined || context.getType() !== 'http') {
+      return undefined;
+    }
+    const response: unknown = context.switchToHttp().getResponse();
+    return (name, value) => void adapter.setHeader(response, name, value);
   }
 
   private setChallenge(context: ExecutionContext, error: TokenwardError): void {

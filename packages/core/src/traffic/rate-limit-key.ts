@@ -1,0 +1,86 @@
+/**
+ * The counter key of a request: the verified identity a rate limit is keyed by, namespaced,
+ * bounded and hash-tagged for Redis Cluster. Never the token itself.
+ */
+import { createHash } from 'node:crypto';
+import type { RequestLike } from '../http/request';
+import type { AccessToken } from '../verifier/access-token';
+
+/**
+ * What a rate limit counts requests by:
+ * - `'client'`: the token's client (`client_id`/`azp`), per issuer;
+ * - `'subject'`: the token's subject (`sub`), per issuer;
+ * - `'jkt'`: the thumbprint of the DPoP key the token is bound to;
+ * - `'ip'`: the client address as the framework reports it (its trust-proxy setting applies);
+ * - a function of the verified token and the request (a tenant claim, say): a string, or
+ *   `undefined` when the request has none.
+ */
+export type RateLimitKey =
+  | 'client'
+  | 'subject'
+  | 'jkt'
+  | 'ip'
+  | ((token: AccessToken, request: RequestLike | undefined) => string | undefined);
+
+/** Identifiers kept as they are: short, and nothing that could be taken for a hash tag. */
+const PLAIN = /^[A-Za-z0-9._~@:+=-]{1,64}$/;
+
+const sha256 = (value: string): string => createHash('sha256').update(value).digest('base64url');
+
+// The few issuers a verifier trusts, each hashed once.
+const issuerTags = new Map<string, string>();
+function issuerTag(issuer: string): string {
+  let tag = issuerTags.get(issuer);
+  if (tag === undefined) {
+    tag = sha256(issuer).slice(0, 8);
+    if (issuerTags.size < 1024) issuerTags.set(issuer, tag);
+  }
+  return tag;
+}
+
+/**
+ * An identifier as it goes into a key: itself when short and plain; otherwise (and always when
+ * it is the token) `#` and its SHA-256, so a key is bounded and no `{`, `}` or the raw token can
+ * get into it. `#` is not a plain character, so a hashed id never equals a plain one.
+ */
+function bounded(value: string, token: AccessToken): string {
+  return PLAIN.test(value) && value !== token.token ? value : `#${sha256(value)}`;
+}
+
+/**
+ * The hash-tagged key (`{client:<issuer tag>:<id>}`) of a request, or `undefined` when it has
+ * no such identity (no `client_id`, an unbound token for `'jkt'`, no address).
+ */
+export function identityKey(
+  key: RateLimitKey,
+  token: AccessToken,
+  request: RequestLike | undefined,
+): string | undefined {
+  let id: string | undefined;
+  switch (key) {
+    case 'client':
+      id = nonEmpty(token.clientId);
+      return id && `{client:${issuerTag(token.issuer)}:${bounded(id, token)}}`;
+    case 'subject':
+      id = nonEmpty(token.subject);
+      return id && `{sub:${issuerTag(token.issuer)}:${bounded(id, token)}}`;
+    case 'jkt':
+      id = nonEmpty(token.binding.jkt);
+      return id && `{jkt:${bounded(id, token)}}`;
+    case 'ip':
+      return ipKey(token, request);
+    default:
+      id = nonEmpty(key(token, request));
+      return id && `{fn:${bounded(id, token)}}`;
+  }
+}
+
+/** The key of the request's address, or `undefined` without one. */
+export function ipKey(token: AccessToken, request: RequestLike | undefined): string | undefined {
+  const ip = nonEmpty(request?.ip);
+  return ip && `{ip:${bounded(ip, token)}}`;
+}
+
+function nonEmpty(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
