@@ -5,7 +5,6 @@
  */
 import { LRUCache } from 'lru-cache';
 import { TokenwardError, type TokenwardErrorOptions } from '../errors/errors';
-import { parseIp } from './ip-address';
 
 /** Options of the `failureBudget` verifier option. */
 export interface FailureBudgetOptions {
@@ -220,23 +219,4 @@ function duration(value: unknown, option: string): number {
     );
   }
   return value;
-}
-
-/**
- * The budget key of a client address: an IPv4 address itself, an IPv6 address's /64 network
- * (one subscriber usually holds a whole /64, so counting single IPv6 addresses would give an
- * attacker 2^64 budgets). `undefined` for no address or one that does not parse: not budgeted.
- *
- * @example `budgetKey('2001:db8:1:2::9') // '2001:db8:1:2::/64'`
- */
-export function budgetKey(ip: unknown): string | undefined {
-  const address = parseIp(ip);
-  if (address === undefined) return undefined;
-  if (address.kind() === 'ipv4') return address.toString();
-  const parts = address.toByteArray().slice(0, 8);
-  const words: string[] = [];
-  for (let i = 0; i < 8; i += 2) {
-    words.push((((parts[i] as number) << 8) | (parts[i + 1] as number)).toString(16));
-  }
-  return `${words.join(':')}::/64`;
 }

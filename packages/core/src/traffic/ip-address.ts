@@ -151,3 +151,22 @@ function networkAddress(address: IpAddress, bits: number): IpAddress {
   }
   return ipaddr.fromByteArray(bytes);
 }
+
+/**
+ * The counting key of a client address (failure budget, `'ip'` rate limits): an IPv4 address itself, an IPv6 address's /64 network
+ * (one subscriber usually holds a whole /64, so counting single IPv6 addresses would give an
+ * attacker 2^64 budgets). `undefined` for no address or one that does not parse: not counted.
+ *
+ * @example `addressKey('2001:db8:1:2::9') // '2001:db8:1:2::/64'`
+ */
+export function addressKey(ip: unknown): string | undefined {
+  const address = parseIp(ip);
+  if (address === undefined) return undefined;
+  if (address.kind() === 'ipv4') return address.toString();
+  const parts = address.toByteArray().slice(0, 8);
+  const words: string[] = [];
+  for (let i = 0; i < 8; i += 2) {
+    words.push((((parts[i] as number) << 8) | (parts[i + 1] as number)).toString(16));
+  }
+  return `${words.join(':')}::/64`;
+}

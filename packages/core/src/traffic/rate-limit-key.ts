@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { RequestLike } from '../http/request';
+import { addressKey } from './ip-address';
 import type { AccessToken } from '../verifier/access-token';
 
 /**
@@ -23,7 +24,7 @@ export type RateLimitKey =
   | ((token: AccessToken, request: RequestLike | undefined) => string | undefined);
 
 /** Identifiers kept as they are: short, and nothing that could be taken for a hash tag. */
-const PLAIN = /^[A-Za-z0-9._~@:+=-]{1,64}$/;
+const PLAIN = /^[A-Za-z0-9._~@:+=/-]{1,64}$/;
 
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('base64url');
 
@@ -75,9 +76,13 @@ export function identityKey(
   }
 }
 
-/** The key of the request's address, or `undefined` without one. */
+/**
+ * The key of the request's address, or `undefined` without one (or with one that does not
+ * parse): IPv4-mapped IPv6 counts as its IPv4 address, and an IPv6 address by its /64, so one
+ * subscriber cannot spread its requests over the addresses of its own network.
+ */
 export function ipKey(token: AccessToken, request: RequestLike | undefined): string | undefined {
-  const ip = nonEmpty(request?.ip);
+  const ip = addressKey(request?.ip);
   return ip && `{ip:${bounded(ip, token)}}`;
 }
 

@@ -23,7 +23,8 @@ import { dpopChallenges, requestBindingInput, tokenBindingInput } from './reques
 import { RevocationUnavailableError } from '../errors/revocation-unavailable-error';
 import { checkClientNetwork, clientNetworkAllows } from '../traffic/ip-allowlist';
 import { approvalOf, checkApproval } from '../traffic/approved-clients';
-import { budgetKey, FailureBudgetExhaustedError } from '../traffic/failure-budget';
+import { FailureBudgetExhaustedError } from '../traffic/failure-budget';
+import { addressKey } from '../traffic/ip-address';
 
 /**
  * Creates a verifier for access tokens: signed JWTs, and nested JWTs (a signed JWT encrypted to
@@ -138,7 +139,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const countFailure = (presented: TokenwardError, place: DecisionPlace): void => {
     if (failureBudget === undefined || place.stage !== 'authentication') return;
     if (presented.status !== 401 || presented.code === 'ERR_TOKEN_MISSING') return;
-    const key = budgetKey(ipOf(place.request));
+    const key = addressKey(ipOf(place.request));
     if (key === undefined) return;
     try {
       const pending = failureBudget.store.recordFailure(key, Date.now(), failureBudget.limits);
@@ -154,7 +155,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
    */
   const blockedFor = (request: RequestLike): number | Promise<number> => {
     if (failureBudget === undefined) return 0;
-    const key = budgetKey(ipOf(request));
+    const key = addressKey(ipOf(request));
     if (key === undefined) return 0;
     try {
       const answer: unknown = failureBudget.store.blockedFor(key, Date.now());

@@ -3,7 +3,7 @@
  * normalised, zone ids and legacy IPv4 notations refused, lists refused at configuration.
  */
 import { ipInNetworks, parseIp, parseNetworks } from '@tokenward/core';
-import { budgetKey } from '../../src/traffic/failure-budget';
+import { addressKey } from '../../src/traffic/ip-address';
 
 describe('parseIp', () => {
   it.each([
@@ -126,13 +126,13 @@ describe('parseNetworks', () => {
   });
 });
 
-describe('budgetKey', () => {
+describe('addressKey', () => {
   it('is the IPv4 address, the IPv6 /64, or undefined', () => {
-    expect(budgetKey('::ffff:192.0.2.1')).toBe('192.0.2.1');
-    expect(budgetKey('2001:db8:1:2::9')).toBe('2001:db8:1:2::/64');
-    expect(budgetKey('2001:db8:1:2:ffff::1')).toBe('2001:db8:1:2::/64');
-    expect(budgetKey('2001:db8:1:3::9')).toBe('2001:db8:1:3::/64');
-    expect(budgetKey(undefined)).toBeUndefined();
-    expect(budgetKey('garbage')).toBeUndefined();
+    expect(addressKey('::ffff:192.0.2.1')).toBe('192.0.2.1');
+    expect(addressKey('2001:db8:1:2::9')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8:1:2:ffff::1')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8:1:3::9')).toBe('2001:db8:1:3::/64');
+    expect(addressKey(undefined)).toBeUndefined();
+    expect(addressKey('garbage')).toBeUndefined();
   });
 });

@@ -178,6 +178,16 @@ describe('rateLimit', () => {
     expect((await attempt(limit, b, reqB)).status).toBe(429);
   });
 
+  it('keyed by ip: an IPv4-mapped address counts as its IPv4 address, an IPv6 address by its /64', async () => {
+    const limit = rateLimit({ key: 'ip', limits: [{ points: 1, duration: 60 }] });
+    const token = accessToken({ client: 'any' });
+    expect((await attempt(limit, token, request('192.0.2.7'))).status).toBe(200);
+    expect((await attempt(limit, token, request('::ffff:192.0.2.7'))).status).toBe(429);
+    expect((await attempt(limit, token, request('2001:db8:5:6::1'))).status).toBe(200);
+    expect((await attempt(limit, token, request('2001:db8:5:6:ffff::2'))).status).toBe(429);
+    expect((await attempt(limit, token, request('2001:db8:5:7::1'))).status).toBe(200);
+  });
+
   it('subject and client are per issuer: the same sub from another issuer has its own quota', async () => {
     const limit = rateLimit({ key: 'subject', limits: [{ points: 1, duration: 60 }] });
     const one = accessToken({ subject: 'alice' });
@@ -231,7 +241,7 @@ describe('rateLimit', () => {
     expect(keys[0]).toMatch(/^\{fn:#[A-Za-z0-9_-]{43}\}$/);
     expect(keys[1]).toMatch(/^\{client:[A-Za-z0-9_-]{8}:#[A-Za-z0-9_-]{43}\}$/);
     expect(keys[2]).toMatch(/^\{client:[A-Za-z0-9_-]{8}:my-app\}$/);
-    expect(keys[3]).toBe('{ip:2001:db8::1}');
+    expect(keys[3]).toBe('{ip:2001:db8:0:0::/64}'); // an IPv6 address counts by its /64
     for (const key of keys) {
       expect(key).not.toContain(raw);
       expect(key.length).toBeLessThanOrEqual(80);
