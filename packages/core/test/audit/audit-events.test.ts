@@ -239,4 +239,27 @@ describe('audit events from the verifier', () => {
     expect(events[0]).toMatchObject({ outcome: 'allow' });
     expect(events[0]).not.toHaveProperty('requestId');
   });
+
+  it('names a 403 at authentication authz_fail and a 429 excess_rate_limit_exceeded, never a token failure', async () => {
+    const events: AuditEvent[] = [];
+    const verifier = createVerifier(
+      issuer.verifierOptions({
+        audit: { sink: (event) => void events.push(event) },
+        clientNetworks: { 'app-1': ['10.0.0.0/8'] },
+        failureBudget: { failures: 1, window: 60 },
+      }),
+    );
+    const token = await issuer.issueSigned({ client_id: 'app-1' });
+    await verifier.verifyRequest(request(token)).catch(() => undefined);
+    await verifier.verifyRequest(request('garbage', { ip: '198.51.100.1' })).catch(() => undefined);
+    await verifier.verifyRequest(request(token, { ip: '198.51.100.1' })).catch(() => undefined);
+    await settle();
+    expect(
+      events.map((e) => [(e as AuditDecisionEvent).event, (e as AuditDecisionEvent).reason]),
+    ).toEqual([
+      ['authz_fail', 'ERR_IP_NOT_ALLOWED'],
+      ['authn_token_invalid', 'ERR_TOKEN_MALFORMED'],
+      ['excess_rate_limit_exceeded', 'ERR_FAILURE_BUDGET_EXHAUSTED'],
+    ]);
+  });
 });
