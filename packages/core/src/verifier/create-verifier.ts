@@ -24,7 +24,7 @@ import { RevocationUnavailableError } from '../errors/revocation-unavailable-err
 import { checkClientNetwork, clientNetworkAllows } from '../traffic/ip-allowlist';
 import { approvalOf, checkApproval } from '../traffic/approved-clients';
 import { FailureBudgetExhaustedError } from '../traffic/failure-budget';
-import { addressKey } from '../traffic/ip-address';
+import { FailureBudgetGate, ipOf } from './failure-budget-gate';
 
 /**
  * Creates a verifier for access tokens: signed JWTs, and nested JWTs (a signed JWT encrypted to
@@ -49,9 +49,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const cache = plan.cache && new VerifiedTokenCache(plan.cache);
   const { realm, auditor, metrics, dpop, revocation } = plan;
   const { clientNetworks, approvedClients, failureBudget } = plan;
-  // Set once the budget's store answered with a promise: the synchronous path then leaves every
-  // request to verifyRequest rather than asking the store twice.
-  let asyncBudgetStore = false;
+  const budget = failureBudget && new FailureBudgetGate(failureBudget);
   const binding = { dpop, mtls: plan.mtls };
   const maxTokenLifetimes = Object.freeze(
     Object.fromEntries(
@@ -126,47 +124,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     const received = typeof token === 'string' ? token : undefined;
     reportRejection(plan.onRejection, presented, received, place.request, plan.maxTokenLength);
     denied(place, presented, received, verified);
-    countFailure(presented, place);
+    if (place.stage === 'authentication') budget?.count(presented, place.request);
     return presented;
-  };
-
-  /**
-   * Counts a token failure against the request's address. Only 401s about a token count: not a
-   * missing token (an optional-authentication route sees those from every anonymous client),
-   * not a 400, a 403 or a 503, and not the budget's own 429, so a blocked address stays blocked
-   * for `block` seconds rather than for as long as it keeps knocking.
-   */
-  const countFailure = (presented: TokenwardError, place: DecisionPlace): void => {
-    if (failureBudget === undefined || place.stage !== 'authentication') return;
-    if (presented.status !== 401 || presented.code === 'ERR_TOKEN_MISSING') return;
-    const key = addressKey(ipOf(place.request));
-    if (key === undefined) return;
-    try {
-      const pending = failureBudget.store.recordFailure(key, Date.now(), failureBudget.limits);
-      if (pending instanceof Promise) pending.catch(() => undefined);
-    } catch {
-      // A store that cannot count changes no answer: the budget is a brake, not a check.
-    }
-  };
-
-  /**
-   * How long the request's address is still refused, in milliseconds (0: not at all), or the
-   * store's pending answer. A store that throws or answers something else refuses nothing.
-   */
-  const blockedFor = (request: RequestLike): number | Promise<number> => {
-    if (failureBudget === undefined) return 0;
-    const key = addressKey(ipOf(request));
-    if (key === undefined) return 0;
-    try {
-      const answer: unknown = failureBudget.store.blockedFor(key, Date.now());
-      if (answer instanceof Promise) {
-        asyncBudgetStore = true;
-        return answer as Promise<number>;
-      }
-      return typeof answer === 'number' ? answer : 0;
-    } catch {
-      return 0;
-    }
   };
 
   /** The budget's refusal, through the error boundary (audited; not counted as a failure). */
@@ -365,8 +324,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     // look-up), then one extraction and one cache look-up; a hit answers with an already settled
     // promise, a miss checks the header syntax the hit made unnecessary and verifies.
     verifyRequest(request, context) {
-      if (failureBudget === undefined) return verifyExtracted(request, context);
-      const blocked = blockedFor(request);
+      if (budget === undefined) return verifyExtracted(request, context);
+      const blocked = budget.blockedFor(request);
       if (typeof blocked === 'number') {
         return blocked > 0
           ? exhausted(blocked, request, context)
@@ -386,9 +345,9 @@ export function createVerifier(options: VerifierOptions): Verifier {
   registerCachePath(verifier, (request, context) => {
     if (!cache && !plan.introspection) return undefined;
     // A blocked address is refused by verifyRequest, made next, before anything else is done.
-    if (failureBudget !== undefined) {
-      if (asyncBudgetStore) return undefined;
-      const blocked = blockedFor(request);
+    if (budget !== undefined) {
+      if (budget.asyncStore) return undefined;
+      const blocked = budget.blockedFor(request);
       if (typeof blocked !== 'number') {
         blocked.catch(() => undefined);
         return undefined;
@@ -448,11 +407,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
 /** The claim rules of a cached token's issuer (trusted: the token was verified). */
 function rulesOf(plan: VerificationPlan, cached: AccessToken) {
   return (plan.trust.get(cached.issuer) as NonNullable<ReturnType<typeof plan.trust.get>>).rules;
-}
-
-/** The client address of a request as its framework computed it (`RequestLike.ip`). */
-function ipOf(request: unknown): unknown {
-  return typeof request === 'object' && request !== null ? (request as RequestLike).ip : undefined;
 }
 
 /** The time of a verification in milliseconds: the context's date, or now. */
