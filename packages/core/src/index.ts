@@ -76,7 +76,7 @@ export { VerifierBusyError } from './errors/verifier-busy-error';
 export { AccessDeniedError } from './errors/access-denied-error';
 export { parseIp, parseNetworks, ipInNetworks } from './traffic/ip-address';
 export type { IpAddress, NetworkList } from './traffic/ip-address';
-export { IpNotAllowedError } from './traffic/ip-allowlist';
+export { IpNotAllowedError, requireNetwork } from './traffic/ip-allowlist';
 export type { ClientNetworksOptions } from './traffic/ip-allowlist';
 export {
   createMemoryApprovedClients,

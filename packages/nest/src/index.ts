@@ -29,6 +29,7 @@ export {
   RequireClaim,
   RequireBinding,
   RateLimit,
+  AllowFrom,
   UsePolicies,
 } from './decorators/requirements.decorator';
 export type { RequirementDecorator } from './decorators/requirements.decorator';

@@ -1,11 +1,12 @@
 /**
  * IP allowlists: the `clientNetworks` verifier option (the networks each OAuth client may call
- * from) and the refusal every allowlist answers with. The route-level form is the adapters'
- * (`allowFrom` in @tokenward/express), over the same {@link parseNetworks} and
- * {@link IpNotAllowedError}.
+ * from), the route-level requirement {@link requireNetwork} (Nest `@AllowFrom()`; Express's
+ * `allowFrom()` middleware uses the same parts and can also run before authentication), and the
+ * refusal every allowlist answers with.
  */
 import { AccessDeniedError } from '../errors/access-denied-error';
 import type { TokenwardErrorOptions } from '../errors/errors';
+import type { RouteRequirement } from '../authz/policies';
 import type { AccessToken } from '../verifier/access-token';
 import { ipInNetworks, parseNetworks, type NetworkList } from './ip-address';
 
@@ -27,6 +28,28 @@ export class IpNotAllowedError extends AccessDeniedError {
   ) {
     super('ERR_IP_NOT_ALLOWED', message, options);
   }
+}
+
+/**
+ * A route requirement: the request must come from one of `cidrs` (CIDR blocks or single
+ * addresses, IPv4 and IPv6, parsed once here). The address is `RequestLike.ip`, which the
+ * framework computes under its trust-proxy setting; a request without a usable one is refused.
+ * As a plain policy (inside `allOf`/`anyOf`, where no request is at hand) it refuses: an
+ * allowlist that cannot see the address does not pass.
+ *
+ * @throws TypeError naming `requireNetwork` and the bad entry.
+ * @example `@UsePolicies(requireNetwork('10.0.0.0/8'))`
+ */
+export function requireNetwork(...cidrs: string[]): RouteRequirement {
+  const networks = parseNetworks(cidrs, 'requireNetwork');
+  const refuse = (): never => {
+    throw new IpNotAllowedError();
+  };
+  return Object.assign(() => refuse(), {
+    forRequest: (_token: AccessToken, request: { readonly ip?: unknown }) => {
+      if (!ipInNetworks(networks, request.ip)) refuse();
+    },
+  });
 }
 
 /** The `clientNetworks` option, parsed once. */

@@ -8,6 +8,8 @@ import {
   AccessDeniedError,
   createVerifier,
   IpNotAllowedError,
+  requireNetwork,
+  runPolicies,
   TokenwardError,
   type RequestLike,
   type VerifierOptions,
@@ -139,5 +141,28 @@ describe('clientNetworks', () => {
     expect(() => verifierWith({ svc: '10.0.0.0/8' } as never)).toThrow(
       /^clientNetworks\.svc: expected/,
     );
+  });
+});
+
+describe('requireNetwork (the route-level allowlist)', () => {
+  it('passes a request from a listed network, refuses any other, and refuses without a request', async () => {
+    const token = await createVerifier(issuer.verifierOptions()).verify(await issuer.issueSigned());
+    const internal = requireNetwork('10.0.0.0/8', '2001:db8::/32');
+    const from = (ip: string | undefined) =>
+      Promise.resolve()
+        .then(() => internal.forRequest(token, { headers: {}, ip } as RequestLike, undefined))
+        .then(
+          () => 'allowed',
+          (e: unknown) => (e instanceof IpNotAllowedError ? `${e.status} ${e.code}` : 'other'),
+        );
+    expect(await from('10.9.8.7')).toBe('allowed');
+    expect(await from('::ffff:10.9.8.7')).toBe('allowed');
+    expect(await from('2001:db8:1::5')).toBe('allowed');
+    expect(await from('192.0.2.1')).toBe('403 ERR_IP_NOT_ALLOWED');
+    expect(await from(undefined)).toBe('403 ERR_IP_NOT_ALLOWED');
+    expect(await from('10.0.0.1%eth0')).toBe('403 ERR_IP_NOT_ALLOWED');
+    // As a plain policy there is no address to check: refused.
+    expect(() => runPolicies(token, [internal])).toThrow(IpNotAllowedError);
+    expect(() => requireNetwork('10.0.0.1/8')).toThrow(/requireNetwork/);
   });
 });

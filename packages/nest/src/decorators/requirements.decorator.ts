@@ -14,6 +14,7 @@
 import 'reflect-metadata';
 import {
   rateLimit,
+  requireNetwork,
   requireAnyRole,
   requireAnyScope,
   requireBinding,
@@ -97,6 +98,19 @@ export const RequireBinding = (...schemes: Array<'dpop' | 'mtls'>): RequirementD
  */
 export const RateLimit = (options: RateLimitOptions): RequirementDecorator =>
   appendPolicies([rateLimit(options)], '@RateLimit');
+
+/**
+ * Lets the route (or every route of the controller) be called only from the listed networks
+ * (core `requireNetwork`: CIDR blocks or single addresses, IPv4 and IPv6, checked when the class
+ * is defined). The address is the platform's `request.ip`: configure the platform's trust-proxy
+ * setting for the proxies in front of the app (Express `app.set('trust proxy', …)`, Fastify
+ * `trustProxy`), never a raw `X-Forwarded-For`. Anything else, a request without a usable
+ * address included, is 403 `ERR_IP_NOT_ALLOWED` (no challenge), recorded as `authz_fail`.
+ *
+ * @example `@AllowFrom('10.0.0.0/8', '2001:db8::/32')`
+ */
+export const AllowFrom = (...cidrs: string[]): RequirementDecorator =>
+  appendPolicies([requireNetwork(...cidrs)], '@AllowFrom');
 
 /**
  * Requires arbitrary core policies, for combinations the other decorators cannot express.
