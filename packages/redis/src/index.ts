@@ -1,6 +1,6 @@
 /**
  * @tokenward/redis — shared state for several tokenward instances on Redis (ioredis): the DPoP
- * replay store, the revocation list and the rate-limit store.
+ * replay store, the revocation list, the rate-limit store and the failure-budget store.
  */
 export { createRedisReplayStore, ReplayStoreUnavailableError } from './redis-replay-store';
 export type { RedisReplayStoreOptions } from './redis-replay-store';
@@ -8,3 +8,5 @@ export { createRedisRevocationList, RevocationStoreError } from './redis-revocat
 export type { RedisRevocationList, RedisRevocationListOptions } from './redis-revocation-list';
 export { redisRateLimitStore } from './redis-rate-limit-store';
 export type { RedisRateLimitStoreOptions } from './redis-rate-limit-store';
+export { createRedisFailureBudgetStore } from './redis-failure-budget-store';
+export type { RedisFailureBudgetStoreOptions } from './redis-failure-budget-store';
