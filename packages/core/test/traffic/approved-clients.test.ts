@@ -16,17 +16,13 @@ import {
 } from '@tokenward/core';
 import { verifyRequestFromCache } from '@tokenward/core/internal';
 import { createTestIssuer, type TestIssuer } from '@tokenward/testing';
+import { outcome } from './outcome';
 
 let issuer: TestIssuer;
 beforeAll(async () => {
   issuer = await createTestIssuer({ keyManagementAlgorithm: false });
 });
 
-const outcome = (pending: Promise<unknown>) =>
-  pending.then(
-    () => 'accepted',
-    (e: unknown) => (e instanceof TokenwardError ? `${e.status} ${e.code}` : Promise.reject(e)),
-  );
 const bearer = (token: string) => ({
   headers: { authorization: `Bearer ${token}` },
   ip: '192.0.2.1',
