@@ -63,7 +63,11 @@ test('the event loop turns while a P-521 garbage token is being decrypted', asyn
   await rejection(verifier.verify(garbageECDH(apiKey.kid, epk), at));
   // Structural rather than timed (timings stretch on a loaded machine): an agreement done on the
   // event loop completes inside verify()'s synchronous part and its microtasks, so no
-  // setImmediate callback can run before the rejection; off the loop, turns run while it waits.
+  // setImmediate callback can run before the rejection, in any attempt; off the loop, turns run
+  // while it waits. One attempt can still see none: when the worker's answer is already there in
+  // the poll phase that precedes the first check phase (a loaded machine, a fast agreement), it is
+  // read before any setImmediate callback. So the rule is over the attempts, not each one.
+  const turnsSeen: number[] = [];
   for (let i = 0; i < 8; i++) {
     let turns = 0;
     let settled = false;
@@ -75,6 +79,7 @@ test('the event loop turns while a P-521 garbage token is being decrypted', asyn
     const error = await rejection(verifier.verify(garbageECDH(apiKey.kid, epk), at));
     settled = true;
     expect(error.code).toBe('ERR_JWE_DECRYPTION_FAILED');
-    expect(turns).toBeGreaterThan(0);
+    turnsSeen.push(turns);
   }
+  expect(Math.max(...turnsSeen)).toBeGreaterThan(0);
 });
