@@ -16,6 +16,8 @@ export type {
   AuditEvent,
   AuditDecisionEvent,
   AuditDropEvent,
+  AuditAnomalyEvent,
+  AuditAnomalyName,
   AuditDecisionName,
   AuditStage,
   AuditBindingScheme,
@@ -100,6 +102,24 @@ export type {
   FailureBudgetStore,
   MemoryFailureBudgetStoreOptions,
 } from './traffic/failure-budget';
+export { createMemoryAnomalyStore } from './traffic/anomaly/anomaly-store';
+export type { AnomalyStore, MemoryAnomalyStoreOptions } from './traffic/anomaly/anomaly-store';
+export { MAX_ANOMALY_SECONDS } from './traffic/anomaly/anomaly-options';
+export type {
+  AnomalyOptions,
+  DenialBurstOptions,
+  OccurrenceOptions,
+  TokenSpreadOptions,
+} from './traffic/anomaly/anomaly-options';
+export {
+  AnomalyBlockedError,
+  RiskTooHighError,
+  RiskUnavailableError,
+  TokenQuarantinedError,
+} from './traffic/anomaly/anomaly-errors';
+export { RISK_WEIGHTS, RISK_STORE_FAILURE_MS } from './traffic/anomaly/anomaly-detector';
+export type { RiskScore } from './traffic/anomaly/anomaly-detector';
+export { assessRisk, requireRiskBelow } from './traffic/anomaly/risk';
 export { DEFAULT_REMOTE_KEYS, MAX_REMOTE_TIMEOUT } from './keys/remote-options';
 export type { RemoteKeysOptions, TokenwardLogger } from './keys/remote-options';
 export { MAX_REMOTE_JWKS_KEYS } from './keys/remote-jwks';

@@ -111,5 +111,44 @@ export interface AuditDropEvent {
   readonly since: string;
 }
 
+/**
+ * What an anomaly detector saw (the OWASP name where there is one):
+ * - `anomaly_token_spread`: one token used from more distinct addresses than allowed in a window;
+ * - `anomaly_denial_burst`: more refusals of one client's verified tokens than allowed in a window;
+ * - `authn_token_reuse`: a revoked token presented again (OWASP `authn_token_reuse`);
+ * - `anomaly_proof_replay`: a DPoP proof presented a second time.
+ */
+export type AuditAnomalyName =
+  'anomaly_token_spread' | 'anomaly_denial_burst' | 'authn_token_reuse' | 'anomaly_proof_replay';
+
+/**
+ * One detection, next to the decision event of the request that triggered it. Token, client and
+ * subject appear as in decision events (keyed pseudonyms, omitted without a key).
+ */
+export interface AuditAnomalyEvent {
+  readonly schema: typeof AUDIT_SCHEMA;
+  readonly time: string;
+  readonly event: AuditAnomalyName;
+  /** `alert`: recorded only; `block`: `blocked` is refused for `blockSeconds` from now. */
+  readonly action: 'alert' | 'block';
+  /** What a block applies to: the token (401), its client or the request's address (403). */
+  readonly blocked?: 'token' | 'client' | 'address';
+  readonly blockSeconds?: number;
+  /** The count that reached the threshold: distinct addresses, or denials. */
+  readonly count?: number;
+  /** The detector's threshold (its `addresses` or `denials`). */
+  readonly threshold?: number;
+  /** The detector's window, in seconds. */
+  readonly window?: number;
+  readonly method?: string;
+  readonly route?: string;
+  readonly issuer?: string;
+  readonly client?: string;
+  readonly subject?: string;
+  readonly tokenId?: string;
+  readonly ip?: string;
+  readonly requestId?: string;
+}
+
 /** Everything an audit sink receives. */
-export type AuditEvent = AuditDecisionEvent | AuditDropEvent;
+export type AuditEvent = AuditDecisionEvent | AuditDropEvent | AuditAnomalyEvent;

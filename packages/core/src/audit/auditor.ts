@@ -9,6 +9,7 @@ import type { RequestLike } from '../http/request';
 import type { AccessToken } from '../verifier/access-token';
 import {
   AUDIT_SCHEMA,
+  type AuditAnomalyEvent,
   type AuditDecisionEvent,
   type AuditDecisionName,
   type AuditStage,
@@ -37,6 +38,8 @@ export interface Auditor {
     issuer: string | undefined,
     token?: AccessToken,
   ): void;
+  /** A detection of an anomaly detector, about the request at `place`. */
+  anomaly(place: DecisionPlace, detection: AnomalyDetection, token: AccessToken | undefined): void;
   /** Writes everything queued. */
   flush(): Promise<void>;
   /** Flushes and closes the sink. */
@@ -44,6 +47,12 @@ export interface Auditor {
   /** The queue's counters. */
   stats(): AuditQueueStats;
 }
+
+/** What an anomaly event says beyond its place and token. */
+export type AnomalyDetection = Pick<
+  AuditAnomalyEvent,
+  'event' | 'action' | 'blocked' | 'blockSeconds' | 'count' | 'threshold' | 'window'
+>;
 
 const OPTION_NAMES = new Set([
   'sink',
@@ -138,6 +147,17 @@ export function resolveAuditor(
       reason,
       status,
     };
+    placeFields(e, place, facts, issuer);
+    return e as unknown as AuditDecisionEvent;
+  };
+
+  /** Method, route, token facts (or the issuer alone), ip and request id, in that order. */
+  const placeFields = (
+    e: Record<string, unknown>,
+    place: DecisionPlace,
+    facts: TokenFacts | undefined,
+    issuer: string | undefined,
+  ): void => {
     const request = place.request;
     if (request !== undefined && typeof request.method === 'string') {
       e.method = request.method.slice(0, 16);
@@ -157,7 +177,6 @@ export function resolveAuditor(
         }
       }
     }
-    return e as unknown as AuditDecisionEvent;
   };
 
   return {
@@ -171,6 +190,16 @@ export function resolveAuditor(
       const facts = token === undefined ? undefined : memo.of(token);
       const name = denialName(place.stage, error);
       queue.push(decision(place, name, 'deny', error.code, error.status, facts, issuer));
+    },
+    anomaly(place, detection, token) {
+      const e: Record<string, unknown> = { schema: AUDIT_SCHEMA, time: now(), ...detection };
+      // Only the decision fields a detection is about: no scopes, keys or lifetimes.
+      const facts = token === undefined ? undefined : memo.of(token);
+      placeFields(e, place, undefined, token?.issuer);
+      if (facts?.client !== undefined) e.client = facts.client;
+      if (facts?.subject !== undefined) e.subject = facts.subject;
+      if (facts?.tokenId !== undefined) e.tokenId = facts.tokenId;
+      queue.push(e as unknown as AuditAnomalyEvent);
     },
     flush: () => queue.flush(),
     close: () => queue.close(),

@@ -29,6 +29,7 @@ import { Introspector } from '../introspection/introspector';
 import { resolveClientNetworks, type ClientNetworksPlan } from '../traffic/ip-allowlist';
 import { resolveApprovedClients, type ApprovedClientList } from '../traffic/approved-clients';
 import { resolveFailureBudget, type FailureBudgetPlan } from '../traffic/failure-budget';
+import { resolveAnomalies, type AnomalyPlan } from '../traffic/anomaly/anomaly-options';
 import {
   DEFAULT_CLOCK_TOLERANCE,
   DEFAULT_MAX_TOKEN_LENGTH,
@@ -80,6 +81,8 @@ export interface VerificationPlan {
   readonly approvedClients: ApprovedClientList | undefined;
   /** The per-address failure budget, when the `failureBudget` option is set. */
   readonly failureBudget: FailureBudgetPlan | undefined;
+  /** The anomaly detectors, when the `anomalies` option is set. */
+  readonly anomalies: AnomalyPlan | undefined;
 }
 
 const KNOWN_OPTIONS = new Set<string>([
@@ -123,6 +126,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'clientNetworks',
   'approvedClients',
   'failureBudget',
+  'anomalies',
 ]);
 
 /**
@@ -263,6 +267,7 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
     clientNetworks: resolveClientNetworks(options.clientNetworks),
     approvedClients: resolveApprovedClients(options.approvedClients),
     failureBudget: resolveFailureBudget(options.failureBudget),
+    anomalies: resolveAnomalies(options.anomalies),
     mtls: resolveMtls(options.mtls),
     introspection:
       introspection &&

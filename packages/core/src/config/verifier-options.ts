@@ -21,6 +21,7 @@ import type { IntrospectionOptions } from '../introspection/introspection-option
 import type { ClientNetworksOptions } from '../traffic/ip-allowlist';
 import type { ApprovedClientList } from '../traffic/approved-clients';
 import type { FailureBudgetOptions } from '../traffic/failure-budget';
+import type { AnomalyOptions } from '../traffic/anomaly/anomaly-options';
 
 /** Whether encrypted (JWE) access tokens are required, accepted, or refused. */
 export type EncryptionMode = 'required' | 'optional' | 'forbidden';
@@ -282,6 +283,14 @@ export interface VerifierOptions {
    * budgeted. Default: off; `{}` for the defaults.
    */
   failureBudget?: FailureBudgetOptions;
+  /**
+   * Anomaly detectors, each an audit event and optionally a temporary block: one token used
+   * from too many addresses (`tokenSpread`), a burst of denials of one client (`denialBurst`), a
+   * revoked token presented again (`revokedTokenUse`), a replayed DPoP proof
+   * (`replayedProof`). Their signals make the risk score of `requireRiskBelow`. A failing store
+   * blocks nothing. Default: off. See docs/traffic-control.md.
+   */
+  anomalies?: AnomalyOptions;
 }
 
 /** Default clock tolerance in seconds. */

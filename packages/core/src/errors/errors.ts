@@ -126,6 +126,17 @@ export interface TokenwardErrorCodes {
   // 429 without an error attribute (FailureBudgetExhaustedError): too many authentication
   // failures from the request's address
   ERR_FAILURE_BUDGET_EXHAUSTED: true;
+  // 401 invalid_token (TokenQuarantinedError): an anomaly detector suspended this token (used
+  // from too many addresses, or with a replayed proof); a new token is accepted
+  ERR_TOKEN_QUARANTINED: true;
+  // 403 without an error attribute (AnomalyBlockedError): the token's client or the request's
+  // address is suspended after an anomaly (a burst of denials, a revoked token presented)
+  ERR_ANOMALY_BLOCKED: true;
+  // 403 without an error attribute (RiskTooHighError): the request's risk score is at or above
+  // the route's limit (requireRiskBelow)
+  ERR_RISK_TOO_HIGH: true;
+  // 503 without an error attribute (RiskUnavailableError): the risk score cannot be computed
+  ERR_RISK_UNAVAILABLE: true;
 }
 
 /** A failure code: one of {@link TokenwardErrorCodes}, including codes added by augmentation. */

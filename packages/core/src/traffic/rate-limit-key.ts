@@ -86,6 +86,18 @@ export function ipKey(token: AccessToken, request: RequestLike | undefined): str
   return ip && `{ip:${bounded(ip, token)}}`;
 }
 
+/**
+ * The hash-tagged key of a token, for the anomaly detectors: its issuer and `jti`
+ * (`{jti:<issuer tag>:<jti>}`), or, without a `jti`, the SHA-256 of the token itself
+ * (`{tok:#<hash>}`). Never the token.
+ */
+export function tokenKey(token: AccessToken): string {
+  const jti = nonEmpty(token.claims.jti);
+  return jti === undefined
+    ? `{tok:#${sha256(token.token)}}`
+    : `{jti:${issuerTag(token.issuer)}:${bounded(jti, token)}}`;
+}
+
 function nonEmpty(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }

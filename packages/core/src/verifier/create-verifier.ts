@@ -25,6 +25,8 @@ import { checkClientNetwork, clientNetworkAllows } from '../traffic/ip-allowlist
 import { approvalOf, checkApproval } from '../traffic/approved-clients';
 import { FailureBudgetExhaustedError } from '../traffic/failure-budget';
 import { FailureBudgetGate, ipOf } from './failure-budget-gate';
+import { AnomalyDetector } from '../traffic/anomaly/anomaly-detector';
+import { registerRiskSource } from '../traffic/anomaly/risk';
 
 /**
  * Creates a verifier for access tokens: signed JWTs, and nested JWTs (a signed JWT encrypted to
@@ -50,6 +52,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const { realm, auditor, metrics, dpop, revocation } = plan;
   const { clientNetworks, approvedClients, failureBudget } = plan;
   const budget = failureBudget && new FailureBudgetGate(failureBudget);
+  const anomalies = plan.anomalies && new AnomalyDetector(plan.anomalies, auditor);
   const binding = { dpop, mtls: plan.mtls };
   const maxTokenLifetimes = Object.freeze(
     Object.fromEntries(
@@ -73,6 +76,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
   ): void => {
     metrics?.decision('authentication', 'allow', 'ok', token.issuer);
     auditor?.allow(authentication(request, context), token, signedWith);
+    if (anomalies !== undefined) {
+      registerRiskSource(token, anomalies);
+      anomalies.accepted(token, authentication(request, context), nowMillis(context));
+    }
   };
   /** Records a denial; the issuer a token named is kept only when it is a configured one. */
   const denied = (
@@ -125,6 +132,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     reportRejection(plan.onRejection, presented, received, place.request, plan.maxTokenLength);
     denied(place, presented, received, verified);
     if (place.stage === 'authentication') budget?.count(presented, place.request);
+    anomalies?.denied(presented, verified, place, nowMillis(context));
     return presented;
   };
 
@@ -181,10 +189,27 @@ export function createVerifier(options: VerifierOptions): Verifier {
   };
 
   /**
+   * The anomaly blocks (a blocked token, client or address is refused before anything else is
+   * said about it), then {@link bindChecked}. Synchronous unless the anomaly store answers with
+   * a promise or the token is bound.
+   */
+  const bind = (
+    token: AccessToken,
+    input: BindingInput,
+    request: RequestLike | undefined,
+    context: VerifyContext | undefined,
+    signedWith?: SignedWith,
+  ): AccessToken | Promise<AccessToken> => {
+    const blocks = anomalies?.check(token, request, input.nowMs);
+    if (blocks === undefined) return bindChecked(token, input, request, context, signedWith);
+    return blocks.then(() => bindChecked(token, input, request, context, signedWith));
+  };
+
+  /**
    * The binding stage, then the allow decision: the token is used the way its `cnf` says, on
    * every request, from the cache or not. Synchronous for an unbound bearer token.
    */
-  const bind = (
+  const bindChecked = (
     token: AccessToken,
     input: BindingInput,
     request: RequestLike | undefined,
@@ -374,6 +399,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
       return undefined;
     }
     if (approvedClients !== undefined && approvalOf(approvedClients, cached) !== true) {
+      return undefined;
+    }
+    // And a blocked token, client or address (or a store that answers only with a promise).
+    if (anomalies !== undefined && !anomalies.admitsSync(cached, request, nowMillis(context))) {
       return undefined;
     }
     authenticated(cached, request, context);
