@@ -1,6 +1,7 @@
 /**
  * @tokenward/redis — shared state for several tokenward instances on Redis (ioredis): the DPoP
- * replay store, the revocation list, the rate-limit store and the failure-budget store.
+ * replay store, the revocation list, the rate-limit store, the failure-budget store and the
+ * anomaly store.
  */
 export { createRedisReplayStore, ReplayStoreUnavailableError } from './redis-replay-store';
 export type { RedisReplayStoreOptions } from './redis-replay-store';
@@ -10,3 +11,5 @@ export { redisRateLimitStore } from './redis-rate-limit-store';
 export type { RedisRateLimitStoreOptions } from './redis-rate-limit-store';
 export { createRedisFailureBudgetStore } from './redis-failure-budget-store';
 export type { RedisFailureBudgetStoreOptions } from './redis-failure-budget-store';
+export { createRedisAnomalyStore, MAX_DISTINCT_MEMBERS } from './redis-anomaly-store';
+export type { RedisAnomalyStoreOptions } from './redis-anomaly-store';

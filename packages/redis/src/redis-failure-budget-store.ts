@@ -7,6 +7,7 @@
 import type Redis from 'ioredis';
 import type { Cluster } from 'ioredis';
 import type { FailureBudgetLimits, FailureBudgetStore } from '@tokenward/core';
+import { boundedCommands, brakeStoreOptions, requireIoredis } from './bounded-command';
 
 /** Options of {@link createRedisFailureBudgetStore}. */
 export interface RedisFailureBudgetStoreOptions {
@@ -62,45 +63,17 @@ export function createRedisFailureBudgetStore(
   client: Redis | Cluster,
   options: RedisFailureBudgetStoreOptions = {},
 ): FailureBudgetStore {
-  if (
-    typeof client !== 'object' ||
-    client === null ||
-    typeof (client as Redis).defineCommand !== 'function'
-  ) {
-    throw new TypeError('createRedisFailureBudgetStore: expected an ioredis client');
-  }
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError('createRedisFailureBudgetStore: expected options { prefix?, timeout? }');
-  }
-  const prefix = options.prefix ?? 'tokenward:fb:';
-  if (typeof prefix !== 'string' || /[{}]/.test(prefix) || prefix.length > 128) {
-    throw new TypeError('prefix: expected a string without braces, at most 128 characters');
-  }
-  const timeout = options.timeout ?? 100;
-  if (typeof timeout !== 'number' || !(timeout > 0) || timeout > 60_000) {
-    throw new TypeError('timeout: expected milliseconds in (0, 60000]');
-  }
+  requireIoredis(client, 'createRedisFailureBudgetStore');
+  const { prefix, timeout } = brakeStoreOptions(options, 'createRedisFailureBudgetStore', {
+    prefix: 'tokenward:fb:',
+    timeout: 100,
+  });
   const redis = client as WithRecord;
   if (typeof redis.tokenwardRecordFailure !== 'function') {
     redis.defineCommand('tokenwardRecordFailure', { numberOfKeys: 2, lua: RECORD });
   }
   const keys = (key: string) => [`${prefix}{${key}}:count`, `${prefix}{${key}}:block`] as const;
-  /** `command` under the deadline; not connected is an immediate failure, never a queued wait. */
-  const bounded = <T>(command: () => Promise<T>): Promise<T> => {
-    if (client.status !== 'ready') {
-      return Promise.reject(new Error(`the failure-budget Redis is not ready (${client.status})`));
-    }
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([
-      command(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`the failure-budget Redis took over ${timeout} ms`)),
-          timeout,
-        );
-      }),
-    ]).finally(() => clearTimeout(timer));
-  };
+  const bounded = boundedCommands(client, timeout, 'failure-budget');
   return {
     blockedFor: (key) => bounded(() => redis.pttl(keys(key)[1])).then((ms) => (ms > 0 ? ms : 0)),
     recordFailure: (key, _nowMs, limits: FailureBudgetLimits) => {
