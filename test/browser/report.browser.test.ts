@@ -11,6 +11,7 @@ import { chromium, type Browser } from 'playwright-core';
 import {
   COUNTS,
   run,
+  TOTAL_EVENTS,
   writeFixtureTrail,
   type TrailFixture,
 } from '../../packages/cli/test/trail-fixture';
@@ -93,9 +94,9 @@ it('renders every section with the trail numbers, offline, and saves a screensho
   );
   expect(await page.locator('#over-policy').textContent()).toBe('2');
   expect(await page.locator('#integrity-verdict').textContent()).toMatch(
-    /^Intact: 42 events, sealed/,
+    new RegExp(`^Intact: ${TOTAL_EVENTS} events, sealed`),
   );
-  // All 42 events fall in one hour: one bar group; three reasons: three horizontal bars.
+  // All the events fall in one hour: one bar group; three reasons: three horizontal bars.
   expect(await page.locator('#decisions svg g.bar').count()).toBe(1);
   expect(await page.locator('#invalid svg g.hbar').count()).toBe(3);
   // The hostile route is shown as text, not run.

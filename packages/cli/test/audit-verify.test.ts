@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run, writeFixtureTrail, type TrailFixture, keyArgs } from './trail-fixture';
+import { run, TOTAL_EVENTS, writeFixtureTrail, type TrailFixture, keyArgs } from './trail-fixture';
 
 let trail: TrailFixture;
 beforeAll(async () => {
@@ -17,7 +17,9 @@ describe('tokenward audit verify', () => {
     const result = await run(['audit', 'verify', ...keys(), ...trail.files]);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toMatch(
-      new RegExp(`^intact: ${trail.files.length} files, 42 events, \\d+ checkpoints, sealed\\n$`),
+      new RegExp(
+        `^intact: ${trail.files.length} files, ${TOTAL_EVENTS} events, \\d+ checkpoints, sealed\\n$`,
+      ),
     );
   });
 

@@ -6,7 +6,14 @@
 import { readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ComplianceReport } from '../src';
-import { COUNTS, run, writeFixtureTrail, type TrailFixture, keyArgs } from './trail-fixture';
+import {
+  COUNTS,
+  run,
+  TOTAL_EVENTS,
+  writeFixtureTrail,
+  type TrailFixture,
+  keyArgs,
+} from './trail-fixture';
 
 let trail: TrailFixture;
 beforeAll(async () => {
@@ -67,9 +74,18 @@ describe('tokenward report', () => {
       overPolicy: 2,
       max: 7200,
     });
-    expect(report.integrity).toMatchObject({ checked: true, ok: true, events: 42, sealed: true });
+    expect(report.lifecycle).toEqual([
+      { kind: 'anomaly_token_spread', reason: 'block token', count: 1 },
+      { kind: 'authn_token_reuse', reason: 'alert', count: 1 },
+    ]);
+    expect(report.integrity).toMatchObject({
+      checked: true,
+      ok: true,
+      events: TOTAL_EVENTS,
+      sealed: true,
+    });
     expect(report.sources).toMatchObject({
-      events: 42,
+      events: TOTAL_EVENTS,
       unknownSchema: 0,
       malformed: 0,
       tooLong: 0,
@@ -85,7 +101,7 @@ describe('tokenward report', () => {
       ...trail.files,
     ]);
     expect(report.sources.events).toBe(10);
-    expect(report.sources.outsidePeriod).toBe(32);
+    expect(report.sources.outsidePeriod).toBe(TOTAL_EVENTS - 10);
     expect(report.integrity).toEqual({ checked: false });
   });
 

@@ -6,7 +6,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFileAuditSink, type AuditDecisionEvent } from '@tokenward/core';
+import { createFileAuditSink, type AuditEvent } from '@tokenward/core';
 import { createProgram, type CliIo } from '../src';
 
 /** A trail on disk and its key files. */
@@ -17,18 +17,26 @@ export interface TrailFixture {
   readonly publicKeyFile: string;
 }
 
-/** Known content: `accepted` allowed authentications, of which `encrypted` were nested, plus denials. */
+/**
+ * Known content: `accepted` allowed authentications, of which `encrypted` were nested, plus
+ * denials, plus `anomalies` detections (one token spread that blocked, one revoked-token reuse).
+ */
 export const COUNTS = {
   accepted: 30,
   encrypted: 27,
   expired: 5,
   missing: 4,
   forbidden: 3,
+  anomalies: 2,
 } as const;
 
+/** Every event of the fixture trail. */
+export const TOTAL_EVENTS =
+  COUNTS.accepted + COUNTS.expired + COUNTS.missing + COUNTS.forbidden + COUNTS.anomalies;
+
 /** The events of the fixture trail, in order, one second apart from 2026-12-01T10:00Z. */
-export function fixtureEvents(): AuditDecisionEvent[] {
-  const events: AuditDecisionEvent[] = [];
+export function fixtureEvents(): AuditEvent[] {
+  const events: AuditEvent[] = [];
   let t = Date.UTC(2026, 11, 1, 10, 0, 0);
   const at = () => new Date((t += 1000)).toISOString();
   const base = { schema: 'tokenward.audit/1' as const, method: 'GET', route: '/messages/:id' };
@@ -89,6 +97,27 @@ export function fixtureEvents(): AuditDecisionEvent[] {
       ip: '203.0.113.9',
     });
   }
+  events.push(
+    {
+      schema: base.schema,
+      time: at(),
+      event: 'anomaly_token_spread',
+      action: 'block',
+      blocked: 'token',
+      blockSeconds: 600,
+      count: 4,
+      threshold: 3,
+      window: 300,
+      ip: '203.0.113.11',
+    },
+    {
+      schema: base.schema,
+      time: at(),
+      event: 'authn_token_reuse',
+      action: 'alert',
+      ip: '203.0.113.12',
+    },
+  );
   return events;
 }
 

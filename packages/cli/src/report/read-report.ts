@@ -12,7 +12,14 @@ import type { ComplianceReport, ReportOptions, Tally } from './model';
 /** Distinct values tracked per table before the rest count as "other". */
 const MAX_DISTINCT = 10_000;
 const LIFETIME_BUCKETS = [300, 900, 3600, 86_400] as const;
-const LIFECYCLE = /REVOKED|REPLAY|RATE_LIMIT|ANOMAL|BLOCKED/;
+const LIFECYCLE = /REVOKED|REPLAY|RATE_LIMIT|ANOMAL|BLOCKED|QUARANTINED|RISK/;
+/** The anomaly detectors' events: counted by what they did, not as decisions. */
+const ANOMALIES = new Set([
+  'anomaly_token_spread',
+  'anomaly_denial_burst',
+  'authn_token_reuse',
+  'anomaly_proof_replay',
+]);
 
 const tally = (): Tally => ({ allow: 0, deny: 0 });
 const str = (v: unknown): string | undefined =>
@@ -122,6 +129,14 @@ export async function buildComplianceReport(
         dropReports += 1;
         const cause = str(value.cause) ?? 'unknown';
         dropCauses[cause] = (dropCauses[cause] ?? 0) + n;
+        continue;
+      }
+      if (typeof value.event === 'string' && ANOMALIES.has(value.event)) {
+        // `block token`, `block client`, `block address` or `alert`.
+        const action =
+          value.action === 'block' ? `block ${str(value.blocked) ?? 'unknown'}` : 'alert';
+        const a = lifecycle.at(`${value.event}\0${action}`);
+        if (a) a.count += 1;
         continue;
       }
       const outcome =
