@@ -30,6 +30,7 @@ export {
   RequireBinding,
   RateLimit,
   AllowFrom,
+  RiskBelow,
   UsePolicies,
 } from './decorators/requirements.decorator';
 export type { RequirementDecorator } from './decorators/requirements.decorator';

@@ -7,15 +7,18 @@ import { HttpException } from '@nestjs/common';
 import { TokenwardError } from '@tokenward/core';
 
 /**
- * An RFC 6750 failure as a Nest `HttpException`: status 400, 401 or 403, JSON body
- * `{ error, error_description }` (empty when the request carried no token, RFC 6750 §3.1), and the
- * `WWW-Authenticate` challenge in {@link TokenwardHttpException.getHeaders}. The core error,
- * with its stable `code`, is the `cause`.
+ * A tokenward refusal as a Nest `HttpException`: status 400, 401 or 403 (RFC 6750), 429 (a rate
+ * limit or the failure budget) or 503 (a key source, store or list that cannot answer); JSON
+ * body `{ error, error_description }` (empty when the request carried no token, RFC 6750 §3.1;
+ * `{ error_description }` alone for the refusals that do not blame the token), and the error's
+ * headers (`WWW-Authenticate`, `Retry-After`, `RateLimit`, …) in
+ * {@link TokenwardHttpException.getHeaders}. The core error, with its stable `code`, is the
+ * `cause`.
  *
  * Nest's default exception filter sends the status and body but not the headers; the guard and
- * the strategy therefore set `WWW-Authenticate` on the response themselves (on Express and
- * Fastify) before throwing. Custom
- * filters can read it from `getHeaders()`, or use {@link TokenwardExceptionFilter}.
+ * the strategy therefore set them on the response themselves (on Express and Fastify) before
+ * throwing. Custom filters can read them from `getHeaders()`, or use
+ * {@link TokenwardExceptionFilter}.
  */
 export class TokenwardHttpException extends HttpException {
   /** The core error this exception carries (set by `HttpException` from the options). */

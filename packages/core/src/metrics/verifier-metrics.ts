@@ -36,6 +36,8 @@ export interface VerifierMetrics {
   introspection(outcome: IntrospectionOutcome): void;
   /** One look-up in the introspection cache (at most one per verification). */
   introspectionCacheLookup(hit: boolean): void;
+  /** One detection of an anomaly detector (`anomaly_token_spread`, …), alert or block. */
+  anomaly(event: string, action: 'alert' | 'block'): void;
 }
 
 /** The meter's name and version (instrumentation scope). */
@@ -105,6 +107,10 @@ export function createVerifierMetrics(
     description: 'Audit events lost (queue full or sink write failed), by cause.',
     unit: '{event}',
   });
+  const anomalies: Counter = meter.createCounter('tokenward.anomalies', {
+    description: 'Detections of the anomaly detectors, by event and action (alert or block).',
+    unit: '{detection}',
+  });
   // Attribute objects are reused: a hit path that records two counters allocates nothing.
   const issuerLabel = (issuer: string | undefined) =>
     issuer === undefined ? 'none' : issuers.has(issuer) ? issuer : 'other';
@@ -169,6 +175,9 @@ export function createVerifierMetrics(
     },
     introspectionCacheLookup(hit) {
       introspectionCache.add(1, hit ? HIT : MISS);
+    },
+    anomaly(event, action) {
+      anomalies.add(1, { event, action });
     },
   };
 }

@@ -52,7 +52,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const { realm, auditor, metrics, dpop, revocation } = plan;
   const { clientNetworks, approvedClients, failureBudget } = plan;
   const budget = failureBudget && new FailureBudgetGate(failureBudget);
-  const anomalies = plan.anomalies && new AnomalyDetector(plan.anomalies, auditor);
+  const anomalies = plan.anomalies && new AnomalyDetector(plan.anomalies, auditor, metrics);
   const binding = { dpop, mtls: plan.mtls };
   const maxTokenLifetimes = Object.freeze(
     Object.fromEntries(

@@ -124,4 +124,23 @@ describe('verifier metrics (OpenTelemetry)', () => {
       /metrics: expected/,
     );
   });
+
+  it('counts anomaly detections by event and action', async () => {
+    const reader = new TestReader();
+    const meterProvider = new MeterProvider({ readers: [reader] });
+    const verifier = createVerifier({
+      ...issuer.verifierOptions(),
+      metrics: { meterProvider },
+      anomalies: { tokenSpread: { addresses: 1, block: 60 } },
+    });
+    const token = await issuer.issueSigned({ jti: 'metrics-spread' });
+    for (const ip of ['192.0.2.1', '192.0.2.2', '192.0.2.3']) {
+      await verifier
+        .verifyRequest({ headers: { authorization: `Bearer ${token}` }, ip })
+        .catch(() => undefined);
+    }
+    expect((await points(reader)).get('tokenward.anomalies')).toEqual([
+      { attributes: { event: 'anomaly_token_spread', action: 'block' }, value: 1 },
+    ]);
+  });
 });

@@ -15,6 +15,7 @@ import 'reflect-metadata';
 import {
   rateLimit,
   requireNetwork,
+  requireRiskBelow,
   requireAnyRole,
   requireAnyScope,
   requireBinding,
@@ -111,6 +112,17 @@ export const RateLimit = (options: RateLimitOptions): RequirementDecorator =>
  */
 export const AllowFrom = (...cidrs: string[]): RequirementDecorator =>
   appendPolicies([requireNetwork(...cidrs)], '@AllowFrom');
+
+/**
+ * Requires the request's risk score (core `requireRiskBelow`: the `anomalies` detectors'
+ * signals, formula in docs/traffic-control.md) to be below `limit`, a whole number from 1 to
+ * 100: 403 `ERR_RISK_TOO_HIGH` at or above it, 503 `ERR_RISK_UNAVAILABLE` when the score cannot
+ * be computed (the anomaly store fails, or the verifier has no `anomalies` option).
+ *
+ * @example `@RiskBelow(50)`
+ */
+export const RiskBelow = (limit: number): RequirementDecorator =>
+  appendPolicies([requireRiskBelow(limit)], '@RiskBelow');
 
 /**
  * Requires arbitrary core policies, for combinations the other decorators cannot express.

@@ -9,6 +9,7 @@ import { LRUCache } from 'lru-cache';
 import type { AnomalyDetection, Auditor, DecisionPlace } from '../../audit/auditor';
 import type { TokenwardError } from '../../errors/errors';
 import type { RequestLike } from '../../http/request';
+import type { VerifierMetrics } from '../../metrics/verifier-metrics';
 import type { AccessToken } from '../../verifier/access-token';
 import { addressKey } from '../ip-address';
 import { identityKey, ipKey, tokenKey } from '../rate-limit-key';
@@ -51,6 +52,7 @@ export class AnomalyDetector {
   constructor(
     private readonly plan: AnomalyPlan,
     private readonly auditor: Auditor | undefined,
+    private readonly metrics?: VerifierMetrics,
   ) {
     this.blocksTokens =
       (plan.tokenSpread?.blockMs ?? 0) > 0 || (plan.replayedProof?.blockMs ?? 0) > 0;
@@ -341,6 +343,7 @@ export class AnomalyDetector {
 
   private report(detection: AnomalyDetection, place: DecisionPlace, token: AccessToken): void {
     this.auditor?.anomaly(place, detection, token);
+    this.metrics?.anomaly(detection.event, detection.action);
   }
 }
 
