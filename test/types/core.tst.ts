@@ -17,6 +17,7 @@ import {
   type AccessToken,
   type ClaimPredicate,
   type Policy,
+  type RouteRequirement,
   type RequestLike,
   type Verifier,
   type VerifierOptions,
@@ -125,8 +126,9 @@ describe('policies', () => {
 
   test('a Policy takes an AccessToken and may be asynchronous', () => {
     expect<Policy>().type.toBe<(token: AccessToken) => void | Promise<void>>();
-    expect(allOf(requireScopes('a'), async () => {})).type.toBe<Policy>();
-    expect(anyOf(requireRoles('a'), requireScopes('b'))).type.toBe<Policy>();
+    expect(allOf(requireScopes('a'), async () => {})).type.toBe<RouteRequirement>();
+    expect(anyOf(requireRoles('a'), requireScopes('b'))).type.toBe<RouteRequirement>();
+    expect(allOf(requireScopes('a'))).type.toBeAssignableTo<Policy>();
     expect(allOf).type.not.toBeCallableWith('a');
   });
 

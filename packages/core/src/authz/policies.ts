@@ -178,22 +178,41 @@ export function requireClaim(path: ClaimPath, expected: unknown): Policy {
   };
 }
 
-/** Requires every policy to pass (run in order; the first failure is thrown). */
-export function allOf(...policies: Policy[]): Policy {
+/**
+ * Requires every policy to pass (run in order; the first failure is thrown). A route
+ * requirement: run with the request (the route step), each inner {@link RouteRequirement} (a
+ * rate limit, a network allowlist) gets the request and the header setter too.
+ */
+export function allOf(...policies: Policy[]): RouteRequirement {
   if (policies.length === 0) throw new TypeError('allOf: expected at least one policy');
-  return async (token) => {
-    for (const policy of policies) await policy(token);
+  const all = async (
+    token: AccessToken,
+    request: RequestLike | undefined,
+    setHeader: ResponseHeaderSetter | undefined,
+  ): Promise<void> => {
+    for (const policy of policies) await runOne(policy, token, request, setHeader);
   };
+  return Object.assign((token: AccessToken) => all(token, undefined, undefined), {
+    forRequest: all,
+  });
 }
 
-/** Requires at least one policy to pass; if none does, the first failure is thrown. */
-export function anyOf(...policies: Policy[]): Policy {
+/**
+ * Requires at least one policy to pass; if none does, the first failure is thrown. A route
+ * requirement like {@link allOf}: inner route requirements get the request. Policies are tried
+ * in order and the first that passes ends the check, so a rate limit after it is not counted.
+ */
+export function anyOf(...policies: Policy[]): RouteRequirement {
   if (policies.length === 0) throw new TypeError('anyOf: expected at least one policy');
-  return async (token) => {
+  const any = async (
+    token: AccessToken,
+    request: RequestLike | undefined,
+    setHeader: ResponseHeaderSetter | undefined,
+  ): Promise<void> => {
     let first: unknown;
     for (const policy of policies) {
       try {
-        await policy(token);
+        await runOne(policy, token, request, setHeader);
         return;
       } catch (error) {
         if (!(error instanceof TokenwardError)) throw error;
@@ -202,6 +221,9 @@ export function anyOf(...policies: Policy[]): Policy {
     }
     throw first;
   };
+  return Object.assign((token: AccessToken) => any(token, undefined, undefined), {
+    forRequest: any,
+  });
 }
 
 /**

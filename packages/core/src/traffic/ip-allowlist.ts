@@ -34,8 +34,9 @@ export class IpNotAllowedError extends AccessDeniedError {
  * A route requirement: the request must come from one of `cidrs` (CIDR blocks or single
  * addresses, IPv4 and IPv6, parsed once here). The address is `RequestLike.ip`, which the
  * framework computes under its trust-proxy setting; a request without a usable one is refused.
- * As a plain policy (inside `allOf`/`anyOf`, where no request is at hand) it refuses: an
- * allowlist that cannot see the address does not pass.
+ * As a plain policy (the token alone, where no request is at hand) it refuses: an allowlist
+ * that cannot see the address does not pass. Inside `allOf`/`anyOf` run by the route step it
+ * gets the request.
  *
  * @throws TypeError naming `requireNetwork` and the bad entry.
  * @example `@UsePolicies(requireNetwork('10.0.0.0/8'))`

@@ -106,8 +106,9 @@ interface Plan {
  *
  * A store that fails (Redis down) never fails the request: `redisRateLimitStore` answers from
  * its in-memory insurance limiter, and a store that rejects with an error anyway is replaced by
- * a local counter for that request. Called as a plain policy (without the request: inside
- * `allOf`/`anyOf`), it has no address and sets no header.
+ * a local counter for that request. Called as a plain policy (with the token alone, no
+ * request), it has no address and sets no header; inside `allOf`/`anyOf` run by the route step
+ * it gets the request.
  *
  * @throws TypeError naming the offending option.
  * @example
@@ -244,7 +245,7 @@ export function rateLimit(options: RateLimitOptions): RouteRequirement {
       setHeader('RateLimit', fields.RateLimit);
     }
   };
-  // The plain-policy form (inside allOf/anyOf): no request, so no address and no headers.
+  // The plain-policy form (the token alone): no request, so no address and no headers.
   return Object.assign((token: AccessToken) => check(token, undefined, undefined), {
     forRequest: check,
   });

@@ -10,6 +10,9 @@ import {
   rateLimit,
   RateLimitedError,
   runPolicies,
+  allOf,
+  anyOf,
+  requireScopes,
   TokenwardError,
   type AccessToken,
   type AuditDecisionEvent,
@@ -283,6 +286,28 @@ describe('rateLimit', () => {
     await expect(runPolicies(token, [byClient])).rejects.toBeInstanceOf(RateLimitedError);
     const byIp = rateLimit({ key: 'ip', limits: [{ points: 1, duration: 60 }] });
     await expect(runPolicies(token, [byIp])).rejects.toMatchObject({ code: 'ERR_RATE_LIMITED' });
+  });
+
+  it('inside allOf and anyOf run with the request, it keys by the address and sets its fields', async () => {
+    const token = accessToken({ scopes: ['read'] });
+    const byIp = () => rateLimit({ key: 'ip', limits: [{ name: 'w', points: 1, duration: 60 }] });
+    for (const composed of [
+      allOf(requireScopes('read'), byIp()),
+      anyOf(byIp(), requireScopes('admin')),
+    ]) {
+      const first = await attempt(composed as RouteRequirement, token, request('198.51.100.9'));
+      expect(first.status).toBe(200);
+      expect(first.headers).toMatchObject({ 'RateLimit-Policy': '"w";q=1;w=60' });
+      const second = await attempt(composed as RouteRequirement, token, request('198.51.100.9'));
+      expect(second.status).toBe(429);
+      expect(
+        (await attempt(composed as RouteRequirement, token, request('198.51.100.10'))).status,
+      ).toBe(200);
+      // With the token alone, an ip key has nothing to count by: refused.
+      await expect(Promise.resolve().then(() => composed(token))).rejects.toMatchObject({
+        code: 'ERR_RATE_LIMITED',
+      });
+    }
   });
 
   it('a store that fails with an error is replaced by a local counter: no throw, still limited', async () => {

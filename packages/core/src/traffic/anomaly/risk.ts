@@ -43,7 +43,8 @@ export function assessRisk(token: AccessToken, request?: RequestLike): RiskScore
  * Requires the request's risk score to be below `limit`: 403 `ERR_RISK_TOO_HIGH` at or above
  * it, 503 `ERR_RISK_UNAVAILABLE` when the score cannot be computed (the anomaly store fails, or
  * the verifier has no `anomalies` option). Run with the request (the adapters' route step), the
- * address's signals count; as a plain policy (inside `allOf`/`anyOf`) only the token's.
+ * address's signals count (also inside `allOf`/`anyOf`); as a plain policy with the token
+ * alone, only the token's and its client's.
  *
  * @param limit A score from 1 to 100.
  * @throws TypeError for another limit.
