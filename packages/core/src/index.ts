@@ -186,9 +186,10 @@ export type {
   RateLimitTier,
   RateLimitKey,
 } from './traffic/rate-limit';
-export { memoryRateLimitStore } from './traffic/rate-limit-store';
+export { memoryRateLimitStore, DEFAULT_RATE_LIMIT_MAX_KEYS } from './traffic/rate-limit-store';
 export type {
   RateLimitStore,
+  MemoryRateLimitStoreOptions,
   RateLimitStoreWindow,
   RateLimitCounter,
   RateLimitState,

@@ -13,6 +13,7 @@ import {
   allOf,
   anyOf,
   requireScopes,
+  memoryRateLimitStore,
   TokenwardError,
   type AccessToken,
   type AuditDecisionEvent,
@@ -308,6 +309,24 @@ describe('rateLimit', () => {
         code: 'ERR_RATE_LIMITED',
       });
     }
+  });
+
+  it('the memory store is bounded: beyond maxKeys the least recent identity is forgotten, the others stay counted', async () => {
+    const limit = rateLimit({
+      key: 'client',
+      limits: [{ name: 'w', points: 1, duration: 3600 }],
+      store: memoryRateLimitStore({ maxKeys: 100 }),
+    });
+    const first = accessToken({ client: 'client-0' });
+    expect((await attempt(limit, first)).status).toBe(200);
+    expect((await attempt(limit, first)).status).toBe(429);
+    // 99 more identities fit beside it; the 100th other pushes client-0 out.
+    for (let i = 1; i < 100; i++) await attempt(limit, accessToken({ client: `client-${i}` }));
+    expect((await attempt(limit, accessToken({ client: 'client-99' }))).status).toBe(429);
+    for (let i = 100; i < 1100; i++) await attempt(limit, accessToken({ client: `client-${i}` }));
+    expect((await attempt(limit, first)).status).toBe(200);
+    expect((await attempt(limit, accessToken({ client: 'client-1099' }))).status).toBe(429);
+    expect(() => memoryRateLimitStore({ maxKeys: 0 })).toThrow(/maxKeys/);
   });
 
   it('a store that fails with an error is replaced by a local counter: no throw, still limited', async () => {
