@@ -97,6 +97,9 @@ export async function startRedisServer(
       dir,
       '--logfile',
       join(dir, 'redis.log'),
+      // Tests make the server slow on purpose with DEBUG SLEEP (from loopback only).
+      '--enable-debug-command',
+      'local',
     ]);
     await until(() => ping(port), 'no PONG');
   };
