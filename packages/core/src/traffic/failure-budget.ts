@@ -114,6 +114,8 @@ interface BudgetEntry {
   count: number;
   windowEnd: number;
   blockedUntil: number;
+  /** The block's length: the clock going back never makes it last longer. */
+  blockMs: number;
 }
 
 /**
@@ -139,15 +141,25 @@ export function createMemoryFailureBudgetStore(
     blockedFor(key, nowMs) {
       const entry = entries.get(key);
       if (entry === undefined || entry.blockedUntil === 0) return 0;
-      if (entry.blockedUntil > nowMs) return entry.blockedUntil - nowMs;
+      if (entry.blockedUntil > nowMs) return Math.min(entry.blockedUntil - nowMs, entry.blockMs);
       // The block is over: the address starts again with a whole budget.
       entries.delete(key);
       return 0;
     },
     recordFailure(key, nowMs, limits) {
       const entry = entries.get(key);
-      if (entry === undefined || (entry.blockedUntil === 0 && nowMs >= entry.windowEnd)) {
-        const fresh = { count: 1, windowEnd: nowMs + limits.windowMs, blockedUntil: 0 };
+      // A window ending further ahead than its length: the clock went back; start afresh.
+      const stale =
+        entry !== undefined &&
+        entry.blockedUntil === 0 &&
+        (nowMs >= entry.windowEnd || entry.windowEnd - nowMs > limits.windowMs);
+      if (entry === undefined || stale) {
+        const fresh = {
+          count: 1,
+          windowEnd: nowMs + limits.windowMs,
+          blockedUntil: 0,
+          blockMs: limits.blockMs,
+        };
         if (limits.failures <= 1) fresh.blockedUntil = nowMs + limits.blockMs;
         entries.set(key, fresh);
         return;
@@ -155,7 +167,10 @@ export function createMemoryFailureBudgetStore(
       // Failures that were in flight when the block began do not lengthen it.
       if (entry.blockedUntil !== 0) return;
       entry.count += 1;
-      if (entry.count >= limits.failures) entry.blockedUntil = nowMs + limits.blockMs;
+      if (entry.count >= limits.failures) {
+        entry.blockedUntil = nowMs + limits.blockMs;
+        entry.blockMs = limits.blockMs;
+      }
     },
   };
 }

@@ -361,6 +361,18 @@ describe('createMemoryAnomalyStore', () => {
     expect(store.addDistinct('k', 'a', 1000, 1000)).toBe(1);
   });
 
+  it('clock jumps: back, a block never outlasts its length and a window starts afresh; forward, both end', () => {
+    const store = createMemoryAnomalyStore();
+    const t = 1_000_000_000;
+    store.block('b', 60_000, t);
+    expect(store.blockedFor('b', t - 3_600_000)).toBe(60_000);
+    expect(store.blockedFor('b', t + 3_600_000)).toBe(0);
+    expect(store.countEvent('c', 60_000, t)).toBe(1);
+    expect(store.countEvent('c', 60_000, t - 3_600_000)).toBe(1);
+    expect(store.countEvent('c', 60_000, t - 3_600_000 + 1)).toBe(2);
+    expect(store.countEvent('c', 60_000, t + 3_600_000)).toBe(1);
+  });
+
   it('is bounded: beyond maxEntries the least recent key is forgotten', () => {
     const store = createMemoryAnomalyStore({ maxEntries: 2 });
     store.block('a', 1000, 0);

@@ -258,4 +258,20 @@ describe('failureBudget', () => {
     expect(store.blockedFor('a', now)).toBe(60_000);
     expect(store.blockedFor('c', now)).toBe(60_000);
   });
+
+  it('clock jumps: back, a block never outlasts its length and a window starts afresh; forward, both end', () => {
+    const store = createMemoryFailureBudgetStore();
+    const limits = { failures: 2, windowMs: 60_000, blockMs: 30_000 };
+    const t = 1_000_000_000;
+    store.recordFailure('a', t, limits);
+    store.recordFailure('a', t, limits);
+    expect(store.blockedFor('a', t - 3_600_000)).toBe(30_000);
+    expect(store.blockedFor('a', t + 3_600_000)).toBe(0);
+    store.recordFailure('b', t, limits);
+    // An hour back: the window that "ends" 61 minutes from now is not trusted; one failure.
+    store.recordFailure('b', t - 3_600_000, limits);
+    expect(store.blockedFor('b', t - 3_600_000)).toBe(0);
+    store.recordFailure('b', t - 3_600_000, limits);
+    expect(store.blockedFor('b', t - 3_600_000)).toBe(30_000);
+  });
 });

@@ -74,11 +74,13 @@ export function createMemoryAnomalyStore(options: MemoryAnomalyStoreOptions = {}
     throw new TypeError('maxEntries: expected a positive integer');
   }
   const windows = new LRUCache<string, WindowEntry>({ max });
-  const blocks = new LRUCache<string, number>({ max });
+  // key → [until, length]: a block never lasts longer than its length, clock jumps included.
+  const blocks = new LRUCache<string, [number, number]>({ max });
   /** The key's window at `nowMs`, opened when there is none or the last one ended. */
   const windowOf = (key: string, windowMs: number, nowMs: number): WindowEntry => {
     let entry = windows.get(key);
-    if (entry === undefined || nowMs >= entry.windowEnd) {
+    // A window that ends further ahead than its length: the clock went back; start afresh.
+    if (entry === undefined || nowMs >= entry.windowEnd || entry.windowEnd - nowMs > windowMs) {
       entry = { windowEnd: nowMs + windowMs, count: 0 };
       windows.set(key, entry);
     }
@@ -98,12 +100,13 @@ export function createMemoryAnomalyStore(options: MemoryAnomalyStoreOptions = {}
       return entry.count;
     },
     block(key, blockMs, nowMs) {
-      blocks.set(key, nowMs + blockMs);
+      blocks.set(key, [nowMs + blockMs, blockMs]);
     },
     blockedFor(key, nowMs) {
-      const until = blocks.get(key);
-      if (until === undefined) return 0;
-      if (until > nowMs) return until - nowMs;
+      const block = blocks.get(key);
+      if (block === undefined) return 0;
+      const [until, length] = block;
+      if (until > nowMs) return Math.min(until - nowMs, length);
       blocks.delete(key);
       return 0;
     },
