@@ -3,7 +3,9 @@
 // - a request refused by the failure budget (its address blocked) against the full
 //   verification of a valid RS256 token (cache off), the goal being ≤ 1/10 of it;
 // - the route step with a memory-store rate limit against the same route step without one, on a
-//   verified token (the goal: ≤ 2 µs added).
+//   verified token (the goal: ≤ 2 µs added);
+// - a verified-token cache hit (`verifyRequest`) with every anomaly detector on (memory store,
+//   blocks on) against the same hit without them.
 // Results go to results/traffic.json.
 //
 //   pnpm build && node bench/traffic/costs.mjs
@@ -52,6 +54,19 @@ const limited = core.rateLimit({
 });
 const scopes = core.requireScopes('messages:read');
 const headers = () => undefined;
+const cached = core.createVerifier({ ...base, cache: { admission: 'always' } });
+const watched = core.createVerifier({
+  ...base,
+  cache: { admission: 'always' },
+  anomalies: {
+    tokenSpread: { block: 600 },
+    denialBurst: { block: 300 },
+    revokedTokenUse: { block: 600 },
+    replayedProof: { block: 600 },
+  },
+});
+await cached.verifyRequest(valid);
+await watched.verifyRequest(valid);
 
 summary(() => {
   bench('valid RS256 token, full verification (cache off)', () => plain.verifyRequest(valid));
@@ -66,6 +81,10 @@ summary(() => {
   bench('route step: requireScopes + rateLimit (memory store)', () =>
     runRouteStep(plain, accessToken, [scopes, limited], valid, '/api/me', headers),
   );
+});
+summary(() => {
+  bench('cache hit: verifyRequest', () => cached.verifyRequest(valid));
+  bench('cache hit: verifyRequest, every anomaly detector on', () => watched.verifyRequest(valid));
 });
 const result = await run({ format: 'quiet' });
 for (const b of result.benchmarks) if (b.runs[0].error) console.error(b.alias, b.runs[0].error);
@@ -82,6 +101,15 @@ const rows = [
   ['route step: requireScopes', `${us(step)} µs`],
   ['route step: requireScopes + rateLimit (memory store)', `${us(stepLimited)} µs`],
   ['added by the rate limit', `${us(stepLimited - step)} µs`],
+  ['cache hit: verifyRequest', `${us(avg['cache hit: verifyRequest'])} µs`],
+  [
+    'cache hit: verifyRequest, every anomaly detector on',
+    `${us(avg['cache hit: verifyRequest, every anomaly detector on'])} µs`,
+  ],
+  [
+    'added by the detectors',
+    `${us(avg['cache hit: verifyRequest, every anomaly detector on'] - avg['cache hit: verifyRequest'])} µs`,
+  ],
 ];
 console.log(`machine: ${cpus().length} CPUs, Node ${process.version}\n`);
 console.log('| measure | value |\n| --- | ---: |');

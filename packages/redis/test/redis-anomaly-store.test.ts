@@ -21,7 +21,18 @@ const ready = (client: Redis) =>
     const check = () => (client.status === 'ready' ? resolve() : setTimeout(check, 20));
     check();
   });
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+/**
+ * Waits for every command sent so far: Redis answers each connection in order, so once a PING
+ * on both clients is answered, so is every count sent before it. Twice: a script's first call
+ * is an EVALSHA that Redis may answer NOSCRIPT, and ioredis then sends the EVAL, answered before
+ * the second PING. Then the audit queue's batch (a setImmediate) runs.
+ */
+const settle = async () => {
+  await Promise.all([a.ping(), b.ping()]);
+  await Promise.all([a.ping(), b.ping()]);
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+};
 
 beforeAll(async () => {
   redis = await startRedisServer();

@@ -12,7 +12,7 @@ import type { RequestLike } from '../../http/request';
 import type { VerifierMetrics } from '../../metrics/verifier-metrics';
 import type { AccessToken } from '../../verifier/access-token';
 import { addressKey } from '../ip-address';
-import { identityKey, ipKey, tokenKey } from '../rate-limit-key';
+import { identityKey, tokenKey } from '../rate-limit-key';
 import { AnomalyBlockedError, TokenQuarantinedError } from './anomaly-errors';
 import type { AnomalyPlan, ThresholdPlan } from './anomaly-options';
 
@@ -36,6 +36,20 @@ const NOT_A_DENIAL = new Set(['ERR_ANOMALY_BLOCKED', 'ERR_TOKEN_QUARANTINED']);
 
 type BlockKind = 'token' | 'client' | 'address';
 
+/** A token's keys in the store, computed once per verified token (cache hits share them). */
+interface TokenKeys {
+  readonly spread: string;
+  readonly blockToken: string;
+  readonly denials: string | undefined;
+  readonly blockClient: string | undefined;
+}
+
+/** A request address's keys: its budget form (IPv4, IPv6 /64) and its block key. */
+interface AddressKeys {
+  readonly address: string;
+  readonly block: string;
+}
+
 /** The anomaly detectors of one verifier. */
 export class AnomalyDetector {
   /** Token/address pairs already added to the store in their window: one store call per pair. */
@@ -44,6 +58,10 @@ export class AnomalyDetector {
   private readonly counts = new LRUCache<string, number>({ max: LOCAL_ENTRIES });
   /** Keys flagged by a detection or found blocked, until when (ms since the epoch). */
   private readonly flags = new LRUCache<string, number>({ max: LOCAL_ENTRIES });
+  /** Keys per verified token object. */
+  private readonly tokenKeys = new WeakMap<AccessToken, TokenKeys>();
+  /** Keys per raw address string (parsing an address costs more than this look-up). */
+  private readonly addressKeys = new LRUCache<string, AddressKeys | false>({ max: LOCAL_ENTRIES });
   private storeFailedAt = -Infinity;
   private readonly blocksTokens: boolean;
   private readonly blocksClients: boolean;
@@ -67,15 +85,19 @@ export class AnomalyDetector {
    * @throws TokenQuarantinedError, AnomalyBlockedError
    */
   check(token: AccessToken, request: RequestLike | undefined, nowMs: number): void | Promise<void> {
-    const keys = this.blockKeys(token, request);
-    if (keys === undefined) return undefined;
+    if (!this.blocksTokens && !this.blocksClients && !this.blocksAddresses) return undefined;
+    const keys = this.keysOf(token);
     let pending: Array<Promise<void>> | undefined;
-    for (const [key, kind] of keys) {
-      const answer = this.ask(() => this.plan.store.blockedFor(key, nowMs));
+    const one = (key: string | undefined, kind: BlockKind) => {
+      if (key === undefined) return;
+      const answer = this.blockedFor(key, nowMs);
       if (answer instanceof Promise) {
         (pending ??= []).push(answer.then((ms) => this.refuseIfBlocked(key, kind, ms, nowMs)));
       } else this.refuseIfBlocked(key, kind, answer, nowMs);
-    }
+    };
+    if (this.blocksTokens) one(keys.blockToken, 'token');
+    if (this.blocksClients) one(keys.blockClient, 'client');
+    if (this.blocksAddresses) one(this.addressOf(request)?.block, 'address');
     return pending && Promise.all(pending).then(() => undefined);
   }
 
@@ -85,26 +107,32 @@ export class AnomalyDetector {
    * `verifyRequest`, which waits for it).
    */
   admitsSync(token: AccessToken, request: RequestLike | undefined, nowMs: number): boolean {
-    const keys = this.blockKeys(token, request);
-    if (keys === undefined) return true;
-    for (const [key] of keys) {
-      const answer = this.ask(() => this.plan.store.blockedFor(key, nowMs));
+    if (!this.blocksTokens && !this.blocksClients && !this.blocksAddresses) return true;
+    const keys = this.keysOf(token);
+    const free = (key: string | undefined): boolean => {
+      if (key === undefined) return true;
+      const answer = this.blockedFor(key, nowMs);
       if (answer instanceof Promise) {
         answer.catch(() => undefined);
         return false;
       }
-      if (answer > 0) return false;
-    }
-    return true;
+      return !(answer > 0);
+    };
+    return (
+      (!this.blocksTokens || free(keys.blockToken)) &&
+      (!this.blocksClients || free(keys.blockClient)) &&
+      (!this.blocksAddresses || free(this.addressOf(request)?.block))
+    );
   }
 
   /** An accepted request: its token's address joins the token's set (`tokenSpread`). */
   accepted(token: AccessToken, place: DecisionPlace, nowMs: number): void {
     const spread = this.plan.tokenSpread;
     if (spread === undefined) return;
-    const address = addressKey(place.request?.ip);
+    const address = this.addressOf(place.request)?.address;
     if (address === undefined) return;
-    const key = `spread:${tokenKey(token)}`;
+    const keys = this.keysOf(token);
+    const key = keys.spread;
     const pair = `${key}|${address}`;
     const seenUntil = this.seen.get(pair);
     if (seenUntil !== undefined && seenUntil > nowMs) return;
@@ -120,7 +148,7 @@ export class AnomalyDetector {
           spread,
           count,
           'token',
-          `block:${tokenKey(token)}`,
+          keys.blockToken,
           place,
           token,
           nowMs,
@@ -141,13 +169,13 @@ export class AnomalyDetector {
   ): void {
     const { revokedTokenUse, replayedProof, denialBurst } = this.plan;
     if (token === undefined) return;
+    const keys = this.keysOf(token);
     if (error.code === 'ERR_TOKEN_REVOKED' && revokedTokenUse !== undefined) {
-      const address = ipKey(token, place.request);
       this.detectOccurrence(
         'authn_token_reuse',
         revokedTokenUse.blockMs,
         'address',
-        address && `block:${address}`,
+        this.addressOf(place.request)?.block,
         place,
         token,
         nowMs,
@@ -157,16 +185,16 @@ export class AnomalyDetector {
         'anomaly_proof_replay',
         replayedProof.blockMs,
         'token',
-        `block:${tokenKey(token)}`,
+        keys.blockToken,
         place,
         token,
         nowMs,
       );
     }
     if (denialBurst === undefined || error.status >= 500 || NOT_A_DENIAL.has(error.code)) return;
-    const client = identityKey('client', token, undefined);
-    if (client === undefined) return;
-    const key = `denials:${client}`;
+    const key = keys.denials;
+    const blockKey = keys.blockClient;
+    if (key === undefined || blockKey === undefined) return;
     this.whenCounted(
       () => this.plan.store.countEvent(key, denialBurst.windowMs, nowMs),
       (count) => {
@@ -177,7 +205,7 @@ export class AnomalyDetector {
           denialBurst,
           count,
           'client',
-          `block:${client}`,
+          blockKey,
           place,
           token,
           nowMs,
@@ -195,20 +223,17 @@ export class AnomalyDetector {
   risk(token: AccessToken, request: RequestLike | undefined, nowMs: number): RiskScore {
     if (nowMs - this.storeFailedAt < RISK_STORE_FAILURE_MS) return 'unknown';
     const { tokenSpread, denialBurst } = this.plan;
-    const tKey = tokenKey(token);
-    const client = identityKey('client', token, undefined);
-    const address = ipKey(token, request);
+    const keys = this.keysOf(token);
     let spread = 0;
     if (tokenSpread !== undefined) {
-      const seen = this.counts.get(`spread:${tKey}`) ?? 0;
-      spread = clamp((seen - 1) / tokenSpread.threshold);
+      spread = clamp(((this.counts.get(keys.spread) ?? 0) - 1) / tokenSpread.threshold);
     }
     let denials = 0;
-    if (denialBurst !== undefined && client !== undefined) {
-      denials = clamp((this.counts.get(`denials:${client}`) ?? 0) / denialBurst.threshold);
+    if (denialBurst !== undefined && keys.denials !== undefined) {
+      denials = clamp((this.counts.get(keys.denials) ?? 0) / denialBurst.threshold);
     }
-    const flagged = [tKey, client, address].some(
-      (key) => key !== undefined && (this.flags.get(`block:${key}`) ?? 0) > nowMs,
+    const flagged = [keys.blockToken, keys.blockClient, this.addressOf(request)?.block].some(
+      (key) => key !== undefined && (this.flags.get(key) ?? 0) > nowMs,
     );
     const safe =
       (1 - RISK_WEIGHTS.tokenSpread * spread) *
@@ -217,23 +242,35 @@ export class AnomalyDetector {
     return Math.round(100 * (1 - safe));
   }
 
-  /** The block keys that apply to a request, or `undefined` when no detector blocks. */
-  private blockKeys(
-    token: AccessToken,
-    request: RequestLike | undefined,
-  ): Array<[string, BlockKind]> | undefined {
-    if (!this.blocksTokens && !this.blocksClients && !this.blocksAddresses) return undefined;
-    const keys: Array<[string, BlockKind]> = [];
-    if (this.blocksTokens) keys.push([`block:${tokenKey(token)}`, 'token']);
-    if (this.blocksClients) {
+  /** The token's store keys, computed on its first request. */
+  private keysOf(token: AccessToken): TokenKeys {
+    let keys = this.tokenKeys.get(token);
+    if (keys === undefined) {
+      const id = tokenKey(token);
       const client = identityKey('client', token, undefined);
-      if (client !== undefined) keys.push([`block:${client}`, 'client']);
-    }
-    if (this.blocksAddresses) {
-      const address = ipKey(token, request);
-      if (address !== undefined) keys.push([`block:${address}`, 'address']);
+      keys = {
+        spread: `spread:${id}`,
+        blockToken: `block:${id}`,
+        denials: client && `denials:${client}`,
+        blockClient: client && `block:${client}`,
+      };
+      this.tokenKeys.set(token, keys);
     }
     return keys;
+  }
+
+  /** The request address's keys, or `undefined` without a parsable address. */
+  private addressOf(request: RequestLike | undefined): AddressKeys | undefined {
+    const ip = request?.ip;
+    if (typeof ip !== 'string') return undefined;
+    let keys = this.addressKeys.get(ip);
+    if (keys === undefined) {
+      const address = addressKey(ip);
+      // The same key as a rate limit's 'ip' key: an address is always a plain identifier.
+      keys = address === undefined ? false : { address, block: `block:{ip:${address}}` };
+      this.addressKeys.set(ip, keys);
+    }
+    return keys === false ? undefined : keys;
   }
 
   private refuseIfBlocked(key: string, kind: BlockKind, ms: number, nowMs: number): void {
@@ -242,11 +279,11 @@ export class AnomalyDetector {
     throw kind === 'token' ? new TokenQuarantinedError() : new AnomalyBlockedError(ms / 1000);
   }
 
-  /** A store call's answer; a throw or a rejection counts as 0 (not blocked) and is noted. */
-  private ask(call: () => number | Promise<number>): number | Promise<number> {
+  /** The store's block answer; a throw or a rejection counts as 0 (not blocked) and is noted. */
+  private blockedFor(key: string, nowMs: number): number | Promise<number> {
     let answer: number | Promise<number>;
     try {
-      answer = call();
+      answer = this.plan.store.blockedFor(key, nowMs);
     } catch {
       this.storeFailedAt = Date.now();
       return 0;
