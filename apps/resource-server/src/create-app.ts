@@ -35,6 +35,12 @@ export async function createApp(
   });
   // Names the framework to every client for no benefit.
   app.disable('x-powered-by');
+  // req.ip, which the admin allowlist and the failure budget read, is the socket's address
+  // unless the request came through a proxy on this host (a reverse proxy or a local load
+  // balancer): then it is the client's address from that proxy's X-Forwarded-For. Trusting only
+  // loopback means a remote client cannot choose its address by sending X-Forwarded-For itself,
+  // and Express's default (trust nobody) would give every proxied request the proxy's address.
+  app.set('trust proxy', 'loopback');
   // Registered before init(), so it runs ahead of the body parser and every route, errors too.
   app.use(responseHeaders);
   app.enableShutdownHooks();

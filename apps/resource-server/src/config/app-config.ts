@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { PRESET_NAMES, type ClaimsPresetName, type EncryptionMode } from '@tokenward/core';
 import { loadDPoPSettings, type DPoPSettings } from './dpop-settings';
 import { fetchURLProblem, isListenHost, isLoopbackHost, quote } from './env-checks';
+import { loadTrafficSettings, type TrafficSettings } from './traffic-settings';
 
 /** Where the audit trail goes and where its keys are. */
 export interface AuditSettings {
@@ -36,6 +37,11 @@ interface BaseConfig {
    * revocation list, and the DPoP replay store); in memory when absent.
    */
   readonly redisUrl?: string;
+  /**
+   * Rate limits, failure budget, approved clients and the admin allowlist; absent when none of
+   * their variables is set (the defaults of `trafficPlan` apply).
+   */
+  readonly traffic?: TrafficSettings;
 }
 
 /**
@@ -125,6 +131,7 @@ function loadDevConfig(env: Env, host: string, port: number, problems: string[])
   const audit = loadAuditSettings(env, 'dev', problems);
   const dpop = loadDPoPSettings(env, problems);
   const redisUrl = loadRedisUrl(env, problems);
+  const traffic = loadTrafficSettings(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     mode: 'dev',
@@ -133,6 +140,7 @@ function loadDevConfig(env: Env, host: string, port: number, problems: string[])
     port,
     ...(audit !== undefined && { audit }),
     ...(dpop !== undefined && { dpop }),
+    ...(traffic !== undefined && { traffic }),
     ...(allow === '1' && { allowRemote: true as const }),
   };
 }
@@ -285,6 +293,7 @@ export function loadConfig(env: Env): AppConfig {
   const audit = loadAuditSettings(env, 'issuer', problems);
   const dpop = loadDPoPSettings(env, problems);
   const redisUrl = loadRedisUrl(env, problems);
+  const traffic = loadTrafficSettings(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -294,6 +303,7 @@ export function loadConfig(env: Env): AppConfig {
     port,
     ...(audit !== undefined && { audit }),
     ...(dpop !== undefined && { dpop }),
+    ...(traffic !== undefined && { traffic }),
     settings: {
       issuer,
       audience: audience as string,

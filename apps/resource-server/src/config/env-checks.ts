@@ -67,3 +67,50 @@ export function fetchURLProblem(text: string, kind: 'jwks' | 'issuer'): string |
   if (kind === 'issuer' && url.search !== '') return 'must not have a ?query (RFC 8414 §2)';
   return undefined;
 }
+
+/** Longest window accepted in a `<count>/<seconds>` value: one day. */
+const MAX_WINDOW_SECONDS = 86_400;
+/** Largest count accepted in a `<count>/<seconds>` value. */
+const MAX_COUNT = 1_000_000;
+
+/**
+ * Reads a `<count>/<seconds>` value (`600/60`: 600 per minute): whole numbers, the count from 1
+ * to 1,000,000, the window from 1 second to a day.
+ *
+ * @returns the two numbers, or a problem (without the variable's name) when `text` is not one.
+ * @example `countPerWindow('600/60') // { count: 600, seconds: 60 }`
+ */
+export function countPerWindow(text: string): { count: number; seconds: number } | string {
+  const match = /^(\d{1,7})\/(\d{1,5})$/.exec(text);
+  const count = Number(match?.[1]);
+  const seconds = Number(match?.[2]);
+  if (
+    match === null ||
+    count < 1 ||
+    count > MAX_COUNT ||
+    seconds < 1 ||
+    seconds > MAX_WINDOW_SECONDS
+  ) {
+    return `expected <count>/<seconds> (whole numbers, count 1 to ${MAX_COUNT}, seconds 1 to ${MAX_WINDOW_SECONDS}), got ${quote(text)}`;
+  }
+  return { count, seconds };
+}
+
+/** Longest OAuth client id accepted. */
+export const MAX_CLIENT_ID_LENGTH = 256;
+
+/**
+ * Whether `id` can be a client id here: 1 to {@link MAX_CLIENT_ID_LENGTH} visible ASCII characters
+ * (RFC 6749 §A.1 allows spaces too; an id with one is refused as a likely copy-paste mistake).
+ */
+export function isClientId(id: string): boolean {
+  return id.length >= 1 && id.length <= MAX_CLIENT_ID_LENGTH && /^[\x21-\x7e]+$/.test(id);
+}
+
+/** What {@link isClientId} refuses, for error messages. */
+export const CLIENT_ID_RULE = `1 to ${MAX_CLIENT_ID_LENGTH} visible ASCII characters (no spaces, no control characters)`;
+
+/** Splits a comma-separated list, trimming each item; empty items are kept (and reported). */
+export function commaList(text: string): string[] {
+  return text.split(',').map((item) => item.trim());
+}

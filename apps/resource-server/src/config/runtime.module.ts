@@ -19,6 +19,8 @@ import type { AppConfig } from './app-config';
 import { createDevIssuer, type DevIssuer } from '../dev/dev-issuer';
 import { auditOptionsFor } from '../observability/audit-trail';
 import { createTelemetry, type Telemetry } from '../observability/telemetry';
+import { RateLimitStoreBinding } from '../traffic/rate-limit-store-binding';
+import { TRAFFIC, trafficProvider, type TrafficControl } from '../traffic/traffic.provider';
 
 /** Injection token of the {@link AppConfig}. */
 export const APP_CONFIG = Symbol('APP_CONFIG');
@@ -41,7 +43,8 @@ const keysLogger = (): TokenwardLogger => {
 
 /**
  * Builds the `createVerifier` options for a configuration: its key source, the revocation list,
- * DPoP and the audit trail when configured, and the app's meter provider.
+ * DPoP, the audit trail, the failure budget and the approved clients when configured, and the
+ * app's meter provider.
  */
 export function verifierOptionsFor(
   config: AppConfig,
@@ -49,10 +52,13 @@ export function verifierOptionsFor(
   telemetry?: Telemetry,
   replayStore?: ReplayStore,
   revocation?: RevocationHolder,
+  traffic?: TrafficControl,
 ): VerifierOptions {
   return {
     ...keySourceFor(config, devIssuer),
     ...(revocation !== undefined && { revocation: revocation.list }),
+    ...(traffic?.failureBudget !== undefined && { failureBudget: traffic.failureBudget }),
+    ...(traffic?.approvedClients !== undefined && { approvedClients: traffic.approvedClients }),
     ...(config.dpop !== undefined && { dpop: dpopOptionsFor(config.dpop, replayStore) }),
     ...(config.audit !== undefined && { audit: auditOptionsFor(config.audit) }),
     ...(telemetry !== undefined && { metrics: { meterProvider: telemetry.meterProvider } }),
@@ -79,8 +85,15 @@ function keySourceFor(config: AppConfig, devIssuer: DevIssuer | undefined): Veri
 
 @Module({})
 export class RuntimeModule {
-  /** Provides {@link APP_CONFIG}, {@link DEV_ISSUER} and {@link VERIFIER_OPTIONS}. */
-  static forConfig(config: AppConfig): DynamicModule {
+  /**
+   * Provides {@link APP_CONFIG}, {@link DEV_ISSUER}, {@link VERIFIER_OPTIONS} and the state they
+   * are made of. `rateLimits` is the store binding the app's `@RateLimit` decorators were given;
+   * it is bound here, at start-up.
+   */
+  static forConfig(
+    config: AppConfig,
+    rateLimits: RateLimitStoreBinding = new RateLimitStoreBinding(),
+  ): DynamicModule {
     return {
       module: RuntimeModule,
       providers: [
@@ -94,6 +107,9 @@ export class RuntimeModule {
         redisConnectionProvider(config),
         replayStoreProvider,
         revocationProvider(config),
+        // Built before the verifier options (they inject it): the decorators' store is bound
+        // before the verifier, and so before any request.
+        trafficProvider(config, rateLimits),
         {
           provide: VERIFIER_OPTIONS,
           useFactory: (
@@ -101,11 +117,20 @@ export class RuntimeModule {
             telemetry: Telemetry,
             replayStore: ReplayStore | undefined,
             revocation: RevocationHolder,
-          ) => verifierOptionsFor(config, devIssuer, telemetry, replayStore, revocation),
-          inject: [DEV_ISSUER, TELEMETRY, REPLAY_STORE, REVOCATION],
+            traffic: TrafficControl,
+          ) => verifierOptionsFor(config, devIssuer, telemetry, replayStore, revocation, traffic),
+          inject: [DEV_ISSUER, TELEMETRY, REPLAY_STORE, REVOCATION, TRAFFIC],
         },
       ],
-      exports: [APP_CONFIG, DEV_ISSUER, VERIFIER_OPTIONS, TELEMETRY, REPLAY_STORE, REVOCATION],
+      exports: [
+        APP_CONFIG,
+        DEV_ISSUER,
+        VERIFIER_OPTIONS,
+        TELEMETRY,
+        REPLAY_STORE,
+        REVOCATION,
+        TRAFFIC,
+      ],
     };
   }
 }

@@ -9,9 +9,12 @@ import {
   NotFoundException,
   Param,
   Post,
+  type Type,
 } from '@nestjs/common';
-import type { AccessToken } from '@tokenward/core';
-import { Auth, Roles, Scopes } from '@tokenward/nest';
+import type { AccessToken, RateLimitStore } from '@tokenward/core';
+import { Auth, RateLimit, Roles, Scopes } from '@tokenward/nest';
+import type { QuotaSettings, TrafficPlan } from '../config/traffic-settings';
+import { RATE_LIMIT_PREFIX } from '../traffic/rate-limit-store-binding';
 import { MessagesService, type Message } from './messages.service';
 
 /** Longest message text, in characters. */
@@ -29,31 +32,66 @@ function textOf(body: unknown): string {
   return trimmed;
 }
 
+/** One window of a quota, in `@RateLimit`'s terms. */
+const windowOf = ({ points, duration }: QuotaSettings) => [{ points, duration }];
+
 /**
- * The messages API. Every route needs a valid token (the guard is global); each adds the scope or
- * role it needs. The guard checks them before the handler runs, so `DELETE` answers 403 to a
- * non-admin before looking the message up (no 404-based probing).
+ * The messages API for a traffic plan. Every route needs a valid token (the guard is global);
+ * each adds the scope or role it needs. The guard checks them before the handler runs, so
+ * `DELETE` answers 403 to a non-admin before looking the message up (no 404-based probing).
+ *
+ * Each route has its own rate limit, counted by the token's subject (per issuer) after the scope
+ * or role check: `plan.rateLimit` per subject, and on `GET` the higher `plan.goldRateLimit` for
+ * tokens with the scope `tier:gold`. The class is made per app because the quotas come from the
+ * configuration; `store` is the app's store binding (see `RateLimitStoreBinding`).
+ *
+ * @example `controllers: [messagesController(trafficPlan(config.traffic), binding.store)]`
  */
-@Controller('api/messages')
-export class MessagesController {
-  constructor(private readonly messages: MessagesService) {}
+export function messagesController(plan: TrafficPlan, store: RateLimitStore): Type {
+  @Controller('api/messages')
+  class MessagesController {
+    constructor(private readonly messages: MessagesService) {}
 
-  @Scopes('messages:read')
-  @Get()
-  list(): Message[] {
-    return this.messages.list();
-  }
+    @Scopes('messages:read')
+    @RateLimit({
+      key: 'subject',
+      name: 'messages-read',
+      prefix: RATE_LIMIT_PREFIX,
+      limits: windowOf(plan.rateLimit),
+      tiers: [{ scope: 'tier:gold', limits: windowOf(plan.goldRateLimit) }],
+      store,
+    })
+    @Get()
+    list(): Message[] {
+      return this.messages.list();
+    }
 
-  @Scopes('messages:write')
-  @Post()
-  create(@Body() body: unknown, @Auth() auth: AccessToken): Message {
-    return this.messages.create(textOf(body), auth.subject ?? auth.clientId ?? 'unknown');
-  }
+    @Scopes('messages:write')
+    @RateLimit({
+      key: 'subject',
+      name: 'messages-write',
+      limits: windowOf(plan.rateLimit),
+      prefix: RATE_LIMIT_PREFIX,
+      store,
+    })
+    @Post()
+    create(@Body() body: unknown, @Auth() auth: AccessToken): Message {
+      return this.messages.create(textOf(body), auth.subject ?? auth.clientId ?? 'unknown');
+    }
 
-  @Roles('admin')
-  @Delete(':id')
-  @HttpCode(HttpStatus.NO_CONTENT)
-  remove(@Param('id') id: string): void {
-    if (!this.messages.remove(id)) throw new NotFoundException(`no message with id ${id}`);
+    @Roles('admin')
+    @RateLimit({
+      key: 'subject',
+      name: 'messages-delete',
+      limits: windowOf(plan.rateLimit),
+      prefix: RATE_LIMIT_PREFIX,
+      store,
+    })
+    @Delete(':id')
+    @HttpCode(HttpStatus.NO_CONTENT)
+    remove(@Param('id') id: string): void {
+      if (!this.messages.remove(id)) throw new NotFoundException(`no message with id ${id}`);
+    }
   }
+  return MessagesController;
 }
