@@ -190,6 +190,76 @@ describe('rate limits on the messages routes (dev mode, memory store)', () => {
   });
 });
 
+describe('the anomaly detectors (dev mode, memory store)', () => {
+  let app: INestApplication;
+  let url: string;
+
+  beforeAll(async () => {
+    ({ app, url } = await listen({
+      TOKENWARD_ANOMALIES: 'on',
+      TOKENWARD_ANOMALY_SPREAD: '1/300',
+    }));
+  });
+  afterAll(() => app.close());
+
+  const token = async (query: string) =>
+    (await request(url).get(`/dev/token?${query}&format=raw`)).text;
+  const as = (t: string, address: string) => (r: request.Test) =>
+    r.set('X-Forwarded-For', address).set('Authorization', `Bearer ${t}`);
+
+  it('a token seen from a second address may no longer delete (403 ERR_RISK_TOO_HIGH); it may still read; another token may delete', async () => {
+    const admin = await token('scope=messages:read messages:write&roles=admin');
+    const other = await token('scope=messages:read messages:write&roles=admin');
+    const created = async () =>
+      (
+        await as(
+          admin,
+          '198.51.100.1',
+        )(request(url).post('/api/messages'))
+          .send({ text: 'to delete' })
+          .expect(201)
+      ).body as { id: string };
+    const first = await created();
+    await as(admin, '198.51.100.1')(request(url).delete(`/api/messages/${first.id}`)).expect(204);
+    // The same token from another address: the spread detector fires (1 address allowed).
+    await as(admin, '198.51.100.2')(request(url).get('/api/messages')).expect(200);
+    const second = await created();
+    const refused = await as(
+      admin,
+      '198.51.100.1',
+    )(request(url).delete(`/api/messages/${second.id}`)).expect(403);
+    expect(refused.body).toEqual({
+      error_description: "the request's risk score is too high for this route",
+    });
+    await as(admin, '198.51.100.1')(request(url).get('/api/messages')).expect(200);
+    await as(other, '198.51.100.1')(request(url).delete(`/api/messages/${second.id}`)).expect(204);
+  });
+
+  it('without TOKENWARD_ANOMALIES, deleting needs no risk score', async () => {
+    const plain = await listen({});
+    try {
+      const admin = (
+        await request(plain.url).get('/dev/token?scope=messages:write&roles=admin&format=raw')
+      ).text;
+      const post = (address: string) =>
+        request(plain.url)
+          .post('/api/messages')
+          .set('X-Forwarded-For', address)
+          .set('Authorization', `Bearer ${admin}`)
+          .send({ text: 'x' })
+          .expect(201);
+      await post('198.51.100.1');
+      const { id } = (await post('198.51.100.2')).body as { id: string };
+      await request(plain.url)
+        .delete(`/api/messages/${id}`)
+        .set('Authorization', `Bearer ${admin}`)
+        .expect(204);
+    } finally {
+      await plain.app.close();
+    }
+  });
+});
+
 describe('the failure budget (dev mode, memory store)', () => {
   let app: INestApplication;
   let url: string;
@@ -390,6 +460,9 @@ describe('two built instances on one Redis: one quota, one client list, one fail
       TOKENWARD_RATE_LIMIT: '5/30',
       TOKENWARD_FAILURE_BUDGET: '3/60',
       TOKENWARD_APPROVED_CLIENTS: 'ops-console,reports-app',
+      TOKENWARD_ANOMALIES: 'on',
+      TOKENWARD_ANOMALY_SPREAD: '2/300',
+      TOKENWARD_ANOMALY_BLOCK: '600',
     };
     [a, b] = await Promise.all([start(env), start(env)]);
     admin = await issuer.issueSigned({
@@ -409,6 +482,43 @@ describe('two built instances on one Redis: one quota, one client list, one fail
       ...init,
       headers: { authorization: `Bearer ${token}`, ...(init.headers as Record<string, string>) },
     });
+
+  /** `tokenward_anomalies_total` for `event` on an instance's Prometheus page. */
+  const anomalies = async (base: string, event: string): Promise<number> => {
+    const page = await (await fetch(`${base}/metrics`)).text();
+    const line = page
+      .split('\n')
+      .find((l) => l.startsWith('tokenward_anomalies_total{') && l.includes(`event="${event}"`));
+    return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(' ') + 1));
+  };
+
+  it('a token seen from 3 addresses over both instances (2 allowed) is flagged once and refused on both', async () => {
+    const token = await issuer.issueSigned({
+      client_id: 'reports-app',
+      sub: 'spread-user',
+      scope: 'messages:read',
+    });
+    // /api/me has no rate limit: the polling below cannot use up the messages quota.
+    const from = (base: string, address: string) =>
+      call(base, '/api/me', token, { headers: { 'x-forwarded-for': address } });
+    expect((await from(a.url, '198.51.100.21')).status).toBe(200);
+    expect((await from(b.url, '198.51.100.22')).status).toBe(200);
+    // The third address crosses the threshold: accepted, reported once, and blocked from then on.
+    expect((await from(a.url, '198.51.100.23')).status).toBe(200);
+    const deadline = Date.now() + 5_000;
+    let refused = await from(b.url, '198.51.100.21');
+    while (refused.status === 200 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      refused = await from(b.url, '198.51.100.21');
+    }
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    expect((await from(a.url, '198.51.100.22')).status).toBe(401);
+    // More addresses after the detection are not reported again.
+    expect((await from(b.url, '198.51.100.24')).status).toBe(401);
+    const counts = await Promise.all([a, b].map((x) => anomalies(x.url, 'anomaly_token_spread')));
+    expect((counts[0] ?? 0) + (counts[1] ?? 0)).toBe(1);
+  }, 30_000);
 
   it('a quota of 5 spread over both instances: exactly 5 answers 200, the other 11 429', async () => {
     const token = await issuer.issueSigned({
@@ -536,6 +646,16 @@ describe('the traffic-control variables', () => {
     [{ TOKENWARD_APPROVED_CLIENTS: 'web app' }, 'got "web app"'],
     [{ TOKENWARD_ADMIN_ALLOW_FROM: '10.0.0.1/8' }, 'TOKENWARD_ADMIN_ALLOW_FROM: "10.0.0.1/8"'],
     [{ TOKENWARD_ADMIN_ALLOW_FROM: 'localhost' }, 'TOKENWARD_ADMIN_ALLOW_FROM:'],
+    [{ TOKENWARD_ANOMALIES: 'yes' }, 'TOKENWARD_ANOMALIES: expected on or off'],
+    [{ TOKENWARD_ANOMALY_SPREAD: '3/300' }, 'need TOKENWARD_ANOMALIES=on'],
+    [
+      { TOKENWARD_ANOMALIES: 'on', TOKENWARD_ANOMALY_SPREAD: '101/300' },
+      'TOKENWARD_ANOMALY_SPREAD: expected <addresses>/<seconds>',
+    ],
+    [
+      { TOKENWARD_ANOMALIES: 'on', TOKENWARD_ANOMALY_BLOCK: '0' },
+      'TOKENWARD_ANOMALY_BLOCK: expected whole seconds',
+    ],
   ])('refuses %j, naming the variable', (env, problem) => {
     expect(problemsOf(env)).toEqual([expect.stringContaining(problem)]);
   });

@@ -43,8 +43,8 @@ const keysLogger = (): TokenwardLogger => {
 
 /**
  * Builds the `createVerifier` options for a configuration: its key source, the revocation list,
- * DPoP, the audit trail, the failure budget and the approved clients when configured, and the
- * app's meter provider.
+ * DPoP, the audit trail, the failure budget, the approved clients and the anomaly detectors
+ * when configured, and the app's meter provider.
  */
 export function verifierOptionsFor(
   config: AppConfig,
@@ -59,6 +59,7 @@ export function verifierOptionsFor(
     ...(revocation !== undefined && { revocation: revocation.list }),
     ...(traffic?.failureBudget !== undefined && { failureBudget: traffic.failureBudget }),
     ...(traffic?.approvedClients !== undefined && { approvedClients: traffic.approvedClients }),
+    ...(traffic?.anomalies !== undefined && { anomalies: traffic.anomalies }),
     ...(config.dpop !== undefined && { dpop: dpopOptionsFor(config.dpop, replayStore) }),
     ...(config.audit !== undefined && { audit: auditOptionsFor(config.audit) }),
     ...(telemetry !== undefined && { metrics: { meterProvider: telemetry.meterProvider } }),

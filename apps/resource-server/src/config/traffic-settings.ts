@@ -20,6 +20,20 @@ export interface FailureBudgetSettings {
 }
 
 /**
+ * The anomaly detectors: a token from more than `spreadAddresses` addresses within
+ * `spreadWindow` seconds, bursts of denials per client, revoked tokens presented again and
+ * replayed DPoP proofs; each blocks for `block` seconds when set, else alerts only.
+ */
+export interface AnomalySettings {
+  readonly spreadAddresses: number;
+  readonly spreadWindow: number;
+  readonly block?: number;
+}
+
+/** The token-spread detector when `TOKENWARD_ANOMALY_SPREAD` is unset: 3 addresses in 300 s. */
+export const DEFAULT_ANOMALY_SPREAD = Object.freeze({ addresses: 3, window: 300 });
+
+/**
  * Traffic control as configured. Each member is present only when its variable is set; the
  * defaults are {@link DEFAULT_RATE_LIMIT}, {@link DEFAULT_GOLD_RATE_LIMIT} and
  * {@link DEFAULT_ADMIN_ALLOW_FROM} (no failure budget, every client accepted).
@@ -35,6 +49,8 @@ export interface TrafficSettings {
   readonly approvedClients?: readonly string[];
   /** `TOKENWARD_ADMIN_ALLOW_FROM`: the networks the admin API may be called from. */
   readonly adminAllowFrom?: readonly string[];
+  /** `TOKENWARD_ANOMALIES=on` (with `TOKENWARD_ANOMALY_SPREAD`, `TOKENWARD_ANOMALY_BLOCK`). */
+  readonly anomalies?: AnomalySettings;
 }
 
 /** Each subject's quota per messages route when `TOKENWARD_RATE_LIMIT` is unset: 600 a minute. */
@@ -101,6 +117,54 @@ function adminAllowFrom(env: Env, problems: string[]): string[] | undefined {
   return entries;
 }
 
+function anomalies(env: Env, problems: string[]): AnomalySettings | undefined {
+  const switchText = value(env, 'TOKENWARD_ANOMALIES');
+  const spreadText = value(env, 'TOKENWARD_ANOMALY_SPREAD');
+  const blockText = value(env, 'TOKENWARD_ANOMALY_BLOCK');
+  if (switchText !== undefined && switchText !== 'on' && switchText !== 'off') {
+    problems.push(`TOKENWARD_ANOMALIES: expected on or off, got ${quote(switchText)}`);
+    return undefined;
+  }
+  if (switchText !== 'on') {
+    // Settings for detectors that do not run are a mistake worth reporting.
+    if (spreadText !== undefined || blockText !== undefined) {
+      problems.push(
+        'TOKENWARD_ANOMALY_SPREAD and TOKENWARD_ANOMALY_BLOCK need TOKENWARD_ANOMALIES=on',
+      );
+    }
+    return undefined;
+  }
+  let spread: { count: number; seconds: number } = {
+    count: DEFAULT_ANOMALY_SPREAD.addresses,
+    seconds: DEFAULT_ANOMALY_SPREAD.window,
+  };
+  if (spreadText !== undefined) {
+    const parsed = countPerWindow(spreadText);
+    if (typeof parsed === 'string' || parsed.count > 100) {
+      problems.push(
+        `TOKENWARD_ANOMALY_SPREAD: expected <addresses>/<seconds> (addresses 1 to 100), got ${quote(spreadText)}`,
+      );
+      return undefined;
+    }
+    spread = parsed;
+  }
+  let block: number | undefined;
+  if (blockText !== undefined) {
+    block = /^\d{1,5}$/.test(blockText) ? Number(blockText) : NaN;
+    if (!(block >= 1 && block <= 86_400)) {
+      problems.push(
+        `TOKENWARD_ANOMALY_BLOCK: expected whole seconds from 1 to 86400, got ${quote(blockText)}`,
+      );
+      return undefined;
+    }
+  }
+  return {
+    spreadAddresses: spread.count,
+    spreadWindow: spread.seconds,
+    ...(block !== undefined && { block }),
+  };
+}
+
 /**
  * Reads the traffic-control variables, adding one problem per bad value.
  *
@@ -114,6 +178,7 @@ export function loadTrafficSettings(env: Env, problems: string[]): TrafficSettin
     ...optional('failureBudget', failureBudget(env, problems)),
     ...optional('approvedClients', approvedClients(env, problems)),
     ...optional('adminAllowFrom', adminAllowFrom(env, problems)),
+    ...optional('anomalies', anomalies(env, problems)),
   };
   return Object.keys(settings).length === 0 ? undefined : settings;
 }
@@ -129,6 +194,7 @@ export interface TrafficPlan {
   readonly failureBudget?: FailureBudgetSettings;
   readonly approvedClients?: readonly string[];
   readonly adminAllowFrom: readonly string[];
+  readonly anomalies?: AnomalySettings;
 }
 
 /** Fills in the defaults of {@link TrafficSettings}. */
@@ -139,5 +205,6 @@ export function trafficPlan(settings: TrafficSettings | undefined): TrafficPlan 
     adminAllowFrom: settings?.adminAllowFrom ?? DEFAULT_ADMIN_ALLOW_FROM,
     ...(settings?.failureBudget !== undefined && { failureBudget: settings.failureBudget }),
     ...(settings?.approvedClients !== undefined && { approvedClients: settings.approvedClients }),
+    ...(settings?.anomalies !== undefined && { anomalies: settings.anomalies }),
   };
 }

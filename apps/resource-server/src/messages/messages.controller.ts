@@ -12,7 +12,7 @@ import {
   type Type,
 } from '@nestjs/common';
 import type { AccessToken, RateLimitStore } from '@tokenward/core';
-import { Auth, RateLimit, Roles, Scopes } from '@tokenward/nest';
+import { Auth, RateLimit, RiskBelow, Roles, Scopes } from '@tokenward/nest';
 import type { QuotaSettings, TrafficPlan } from '../config/traffic-settings';
 import { RATE_LIMIT_PREFIX } from '../traffic/rate-limit-store-binding';
 import { MessagesService, type Message } from './messages.service';
@@ -32,6 +32,12 @@ function textOf(body: unknown): string {
   return trimmed;
 }
 
+/** Deleting needs a risk score below this when the anomaly detectors run. */
+export const DELETE_RISK_LIMIT = 50;
+
+/** A decorator that adds nothing, for requirements a configuration leaves out. */
+const none: MethodDecorator = () => undefined;
+
 /** One window of a quota, in `@RateLimit`'s terms. */
 const windowOf = ({ points, duration }: QuotaSettings) => [{ points, duration }];
 
@@ -43,7 +49,9 @@ const windowOf = ({ points, duration }: QuotaSettings) => [{ points, duration }]
  * Each route has its own rate limit, counted by the token's subject (per issuer) after the scope
  * or role check: `plan.rateLimit` per subject, and on `GET` the higher `plan.goldRateLimit` for
  * tokens with the scope `tier:gold`. The class is made per app because the quotas come from the
- * configuration; `store` is the app's store binding (see `RateLimitStoreBinding`).
+ * configuration; `store` is the app's store binding (see `RateLimitStoreBinding`). With the
+ * anomaly detectors on (`TOKENWARD_ANOMALIES=on`), `DELETE` also needs a risk score below
+ * {@link DELETE_RISK_LIMIT}: a token seen from too many addresses cannot delete.
  *
  * @example `controllers: [messagesController(trafficPlan(config.traffic), binding.store)]`
  */
@@ -80,6 +88,7 @@ export function messagesController(plan: TrafficPlan, store: RateLimitStore): Ty
     }
 
     @Roles('admin')
+    @(plan.anomalies === undefined ? none : RiskBelow(DELETE_RISK_LIMIT))
     @RateLimit({
       key: 'subject',
       name: 'messages-delete',

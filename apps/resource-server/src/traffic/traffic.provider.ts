@@ -5,20 +5,23 @@
  */
 import type { OnApplicationShutdown, Provider } from '@nestjs/common';
 import {
+  createMemoryAnomalyStore,
   createMemoryApprovedClients,
   createMemoryFailureBudgetStore,
   memoryRateLimitStore,
+  type AnomalyOptions,
   type ApprovedClientList,
   type FailureBudgetOptions,
 } from '@tokenward/core';
 import {
+  createRedisAnomalyStore,
   createRedisApprovedClients,
   createRedisFailureBudgetStore,
   redisRateLimitStore,
 } from '@tokenward/redis';
 import type { Redis } from 'ioredis';
 import type { AppConfig } from '../config/app-config';
-import { trafficPlan } from '../config/traffic-settings';
+import { trafficPlan, type AnomalySettings } from '../config/traffic-settings';
 import { RedisConnection } from '../shared-state/redis-connection';
 import { RateLimitStoreBinding } from './rate-limit-store-binding';
 
@@ -48,12 +51,36 @@ export class TrafficControl implements OnApplicationShutdown {
     readonly failureBudget: FailureBudgetOptions | undefined,
     /** The verifier option `approvedClients`; absent without `TOKENWARD_APPROVED_CLIENTS`. */
     readonly approvedClients: ApprovedClients | undefined,
+    /** The verifier option `anomalies`; absent unless `TOKENWARD_ANOMALIES=on`. */
+    readonly anomalies: AnomalyOptions | undefined,
     private readonly close: () => Promise<void> = async () => undefined,
   ) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.close();
   }
+}
+
+/**
+ * The verifier's `anomalies` option: every detector, each blocking for `settings.block` seconds
+ * when set (the DPoP replay detector only sees proofs when DPoP is on).
+ */
+function anomalyOptions(settings: AnomalySettings, client: Redis | undefined): AnomalyOptions {
+  const block = settings.block ?? false;
+  return {
+    tokenSpread: {
+      addresses: settings.spreadAddresses,
+      window: settings.spreadWindow,
+      block,
+    },
+    denialBurst: { block },
+    revokedTokenUse: { block },
+    replayedProof: { block },
+    store:
+      client === undefined
+        ? createMemoryAnomalyStore()
+        : createRedisAnomalyStore(client, { prefix: `${REDIS_PREFIX}an:` }),
+  };
 }
 
 /** Resolves after `promise` or after `ms`, whichever is first. */
@@ -113,12 +140,16 @@ export function trafficProvider(config: AppConfig, binding: RateLimitStoreBindin
             ? createMemoryFailureBudgetStore()
             : createRedisFailureBudgetStore(client, { prefix: `${REDIS_PREFIX}fb:` }),
       };
-      if (plan.approvedClients === undefined) return new TrafficControl(failureBudget, undefined);
+      const anomalies = plan.anomalies && anomalyOptions(plan.anomalies, client);
+      if (plan.approvedClients === undefined) {
+        return new TrafficControl(failureBudget, undefined, anomalies);
+      }
       if (client === undefined) {
-        return new TrafficControl(failureBudget, createMemoryApprovedClients(plan.approvedClients));
+        const list = createMemoryApprovedClients(plan.approvedClients);
+        return new TrafficControl(failureBudget, list, anomalies);
       }
       const { list, close } = await redisApprovedClients(client, plan.approvedClients);
-      return new TrafficControl(failureBudget, list, close);
+      return new TrafficControl(failureBudget, list, anomalies, close);
     },
     inject: [RedisConnection],
   };
