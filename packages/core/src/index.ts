@@ -223,3 +223,13 @@ export type {
   KeyManagementAlgorithm,
   ContentEncryptionAlgorithm,
 } from './lib/algorithms';
+export { createTenantVerifier, TenantUnknownError } from './tenants/tenant-verifier';
+export type {
+  TenantOptions,
+  TenantRegistry,
+  TenantVerifier,
+  TenantVerifierOptions,
+} from './tenants/tenant-verifier';
+export { tenantFromHeader, tenantFromHost, tenantFromPath } from './tenants/resolve-tenant';
+export type { TenantResolver } from './tenants/resolve-tenant';
+export { TENANT_ID, isTenantId } from './tenants/tenant-id';

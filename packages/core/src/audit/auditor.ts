@@ -74,6 +74,7 @@ const REQUEST_ID_SYNTAX = /^[\x21-\x7e]{1,128}$/;
  * Validates the `audit` option and builds its auditor.
  *
  * @param onDrop Told of every lost event (the drop metric).
+ * @param tenant The tenant of the verifier, on every event it records.
  * @throws TypeError naming the offending `audit.*` option.
  * @example
  * ```ts
@@ -83,6 +84,7 @@ const REQUEST_ID_SYNTAX = /^[\x21-\x7e]{1,128}$/;
 export function resolveAuditor(
   options: AuditOptions | undefined,
   onDrop?: (cause: 'queue_full' | 'write_failed', count: number) => void,
+  tenant?: string,
 ): Auditor | undefined {
   if (options === undefined) return undefined;
   if (typeof options !== 'object' || options === null) {
@@ -177,6 +179,7 @@ export function resolveAuditor(
         }
       }
     }
+    if (tenant !== undefined) e.tenant = tenant;
   };
 
   return {

@@ -73,6 +73,7 @@ export function accessTokenFromClaims(
       cnf !== null &&
       !Array.isArray(cnf) && { confirmation: Object.freeze(cnf as Record<string, unknown>) }),
     binding,
+    ...(trust.tenant !== undefined && { tenant: trust.tenant }),
   });
 }
 

@@ -100,6 +100,8 @@ export interface IssuerTrust extends IssuerKeys {
   /** The exact `iss` value. */
   readonly issuer: string;
   readonly rules: ClaimRules;
+  /** The tenant of the verifier (option `tenant`), copied to each AccessToken it accepts. */
+  readonly tenant?: string;
 }
 
 /** Key sources resolved from one {@link SignatureKeyOptions}, per issuer they serve. */

@@ -30,6 +30,7 @@ import { resolveClientNetworks, type ClientNetworksPlan } from '../traffic/ip-al
 import { resolveApprovedClients, type ApprovedClientList } from '../traffic/approved-clients';
 import { resolveFailureBudget, type FailureBudgetPlan } from '../traffic/failure-budget';
 import { resolveAnomalies, type AnomalyPlan } from '../traffic/anomaly/anomaly-options';
+import { resolveTenantId } from '../tenants/tenant-id';
 import {
   DEFAULT_CLOCK_TOLERANCE,
   DEFAULT_MAX_TOKEN_LENGTH,
@@ -83,6 +84,8 @@ export interface VerificationPlan {
   readonly failureBudget: FailureBudgetPlan | undefined;
   /** The anomaly detectors, when the `anomalies` option is set. */
   readonly anomalies: AnomalyPlan | undefined;
+  /** The tenant this verifier serves (option `tenant`): a JWE must then name its key. */
+  readonly tenant: string | undefined;
 }
 
 const KNOWN_OPTIONS = new Set<string>([
@@ -127,6 +130,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'approvedClients',
   'failureBudget',
   'anomalies',
+  'tenant',
 ]);
 
 /**
@@ -204,6 +208,7 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
       ? undefined
       : lifetime(options.maxTokenLifetime, 'maxTokenLifetime');
   const shared = { clockTolerance, maxTokenAge, requiredClaims, tokenTypes, profile };
+  const tenant = resolveTenantId(options.tenant, 'tenant');
   // ONE record per issuer: its key source, its algorithms and its claim rules (its own audience
   // when `issuers` sets one). The token's `iss` picks it once (claims/trusted-issuer.ts).
   const trust = new Map<string, IssuerTrust>();
@@ -214,7 +219,7 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
       audiences: keys.audiences,
       maxTokenLifetime: keys.maxTokenLifetime ?? maxTokenLifetime,
     };
-    trust.set(issuer, Object.freeze({ issuer, ...keys, rules }));
+    trust.set(issuer, Object.freeze({ issuer, ...keys, rules, ...(tenant && { tenant }) }));
   }
 
   const introspection = resolveIntrospectionSettings(
@@ -237,8 +242,10 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
 
   const metrics = createVerifierMetrics(options.metrics, new Set(trust.keys()));
   late.metrics = metrics;
-  const auditor = resolveAuditor(options.audit, (cause, count) =>
-    metrics?.auditDropped(cause, count),
+  const auditor = resolveAuditor(
+    options.audit,
+    (cause, count) => metrics?.auditDropped(cause, count),
+    tenant,
   );
 
   return {
@@ -268,6 +275,7 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
     approvedClients: resolveApprovedClients(options.approvedClients),
     failureBudget: resolveFailureBudget(options.failureBudget),
     anomalies: resolveAnomalies(options.anomalies),
+    tenant,
     mtls: resolveMtls(options.mtls),
     introspection:
       introspection &&

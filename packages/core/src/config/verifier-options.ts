@@ -291,6 +291,14 @@ export interface VerifierOptions {
    * blocks nothing. Default: off. See docs/traffic-control.md.
    */
   anomalies?: AnomalyOptions;
+  /**
+   * The tenant this verifier serves (a tenant id: letters, digits, `-` and `_`, at most 64), set
+   * by `createTenantVerifier` for each tenant's verifier. It is copied to every
+   * `AccessToken.tenant` and every audit event's `tenant`, and it makes the verifier refuse a
+   * JWE that names no key (`kid`), so no tenant's decryption key is ever tried on a token that
+   * does not name it. Default: none.
+   */
+  tenant?: string;
 }
 
 /** Default clock tolerance in seconds. */

@@ -137,6 +137,8 @@ export interface TokenwardErrorCodes {
   ERR_RISK_TOO_HIGH: true;
   // 503 without an error attribute (RiskUnavailableError): the risk score cannot be computed
   ERR_RISK_UNAVAILABLE: true;
+  // 400 invalid_request (TenantUnknownError): the request names no tenant this API serves
+  ERR_TENANT_UNKNOWN: true;
 }
 
 /** A failure code: one of {@link TokenwardErrorCodes}, including codes added by augmentation. */

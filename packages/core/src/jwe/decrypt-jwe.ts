@@ -26,6 +26,11 @@ export interface JWEDecryptionContext {
    * `maxQueuedDecryptions`); every decryption attempt takes a slot. Absent: unbounded.
    */
   readonly cryptoPool?: CryptoPool;
+  /**
+   * Whether a JWE must name its key (`kid`): a tenant's verifier, so no tenant's key is tried on
+   * a token that does not name it (and no candidate search runs at all).
+   */
+  readonly requireKid?: boolean;
 }
 
 /** The decrypted outer layer. */
@@ -85,6 +90,12 @@ export async function decryptJWE(
     throw new InvalidTokenError(
       'ERR_TOKEN_MALFORMED',
       'the JWE encrypted key is longer than any supported key produces',
+    );
+  }
+  if (context.requireKid === true && (typeof header.kid !== 'string' || header.kid === '')) {
+    throw new InvalidTokenError(
+      'ERR_JWE_KEY_NOT_FOUND',
+      'the JWE names no key (kid), which this tenant requires; no key was tried',
     );
   }
   const epk = header.epk;

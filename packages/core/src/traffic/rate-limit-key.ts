@@ -13,6 +13,8 @@ import type { AccessToken } from '../verifier/access-token';
  * - `'subject'`: the token's subject (`sub`), per issuer;
  * - `'jkt'`: the thumbprint of the DPoP key the token is bound to;
  * - `'ip'`: the client address as the framework reports it (its trust-proxy setting applies);
+ * - `'tenant'`: the tenant whose verifier accepted the token (`createTenantVerifier`), so a
+ *   whole tenant shares one quota;
  * - a function of the verified token and the request (a tenant claim, say): a string, or
  *   `undefined` when the request has none.
  */
@@ -21,6 +23,7 @@ export type RateLimitKey =
   | 'subject'
   | 'jkt'
   | 'ip'
+  | 'tenant'
   | ((token: AccessToken, request: RequestLike | undefined) => string | undefined);
 
 /** Identifiers kept as they are: short, and nothing that could be taken for a hash tag. */
@@ -28,13 +31,15 @@ const PLAIN = /^[A-Za-z0-9._~@:+=/-]{1,64}$/;
 
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('base64url');
 
-// The few issuers a verifier trusts, each hashed once.
+// The few issuers a verifier trusts, each hashed once (with its tenant: two tenants trusting
+// one identity provider never share a subject's or a client's counters).
 const issuerTags = new Map<string, string>();
-function issuerTag(issuer: string): string {
-  let tag = issuerTags.get(issuer);
+function issuerTag(token: AccessToken): string {
+  const scope = token.tenant === undefined ? token.issuer : `${token.tenant}\n${token.issuer}`;
+  let tag = issuerTags.get(scope);
   if (tag === undefined) {
-    tag = sha256(issuer).slice(0, 8);
-    if (issuerTags.size < 1024) issuerTags.set(issuer, tag);
+    tag = sha256(scope).slice(0, 8);
+    if (issuerTags.size < 1024) issuerTags.set(scope, tag);
   }
   return tag;
 }
@@ -61,15 +66,18 @@ export function identityKey(
   switch (key) {
     case 'client':
       id = nonEmpty(token.clientId);
-      return id && `{client:${issuerTag(token.issuer)}:${bounded(id, token)}}`;
+      return id && `{client:${issuerTag(token)}:${bounded(id, token)}}`;
     case 'subject':
       id = nonEmpty(token.subject);
-      return id && `{sub:${issuerTag(token.issuer)}:${bounded(id, token)}}`;
+      return id && `{sub:${issuerTag(token)}:${bounded(id, token)}}`;
     case 'jkt':
       id = nonEmpty(token.binding.jkt);
       return id && `{jkt:${bounded(id, token)}}`;
     case 'ip':
       return ipKey(token, request);
+    case 'tenant':
+      // A tenant id is plain by construction (tenants/tenant-id.ts).
+      return token.tenant && `{tenant:${token.tenant}}`;
     default:
       id = nonEmpty(key(token, request));
       return id && `{fn:${bounded(id, token)}}`;
@@ -95,7 +103,7 @@ export function tokenKey(token: AccessToken): string {
   const jti = nonEmpty(token.claims.jti);
   return jti === undefined
     ? `{tok:#${sha256(token.token)}}`
-    : `{jti:${issuerTag(token.issuer)}:${bounded(jti, token)}}`;
+    : `{jti:${issuerTag(token)}:${bounded(jti, token)}}`;
 }
 
 function nonEmpty(value: unknown): string | undefined {

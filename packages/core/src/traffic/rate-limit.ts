@@ -74,7 +74,7 @@ export interface RateLimitOptions {
 export const DEFAULT_RATE_LIMIT_PREFIX = 'tokenward:rl';
 
 const OPTION_NAMES = new Set(['key', 'limits', 'tiers', 'store', 'name', 'prefix', 'onMissingKey']);
-const KEYS = new Set(['client', 'subject', 'jkt', 'ip']);
+const KEYS = new Set(['client', 'subject', 'jkt', 'ip', 'tenant']);
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 // No braces: the identity's `{…}` must be the key's first hash tag (Redis Cluster slots).
 const PREFIX = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -130,7 +130,7 @@ export function rateLimit(options: RateLimitOptions): RouteRequirement {
   const { key } = options;
   if (typeof key !== 'function' && !KEYS.has(key as string)) {
     throw new TypeError(
-      `rateLimit.key: expected 'client', 'subject', 'jkt', 'ip' or a function (token, request) => string`,
+      `rateLimit.key: expected 'client', 'subject', 'jkt', 'ip', 'tenant' or a function (token, request) => string`,
     );
   }
   const name = options.name ?? (typeof key === 'function' ? 'custom' : key);

@@ -44,4 +44,6 @@ export interface AccessToken {
    * returns the token: a DPoP proof by that key, or that client certificate.
    */
   readonly binding: TokenBinding;
+  /** The tenant whose verifier accepted the token (`createTenantVerifier`); absent otherwise. */
+  readonly tenant?: string;
 }

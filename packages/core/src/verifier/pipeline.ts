@@ -72,6 +72,7 @@ const jweStage: TokenStage = async (work, plan) => {
     decryptionKeys: plan.decryptionKeys,
     allowUnsigned: plan.allowUnsignedEncryptedTokens,
     cryptoPool: plan.cryptoPool,
+    requireKid: plan.tenant !== undefined,
   });
   work.encryption = outer.header;
   const content = openJWEContent(outer, plan.maxTokenLength);

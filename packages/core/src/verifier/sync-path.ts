@@ -169,6 +169,22 @@ export function presentRejection(
 }
 
 /**
+ * Records a route step's allow decision on the verifier that verified the token (a tenant
+ * verifier's front hands each decision to its tenant's verifier). Nothing for a hand-written
+ * verifier.
+ *
+ * @internal
+ */
+export function recordRouteAllow(
+  verifier: Verifier,
+  token: AccessToken,
+  request: RequestLike,
+  route: string | undefined,
+): void {
+  (verifier as WithRouteDecisions)[ROUTE_DECISIONS]?.allow(token, request, route);
+}
+
+/**
  * The route step: runs the route's policies on a verified token and records the decision (one
  * `authz_success` or `authz_fail` event; none for a route without requirements). Returns
  * `undefined` when every policy is synchronous and held, so a cache hit stays promise-free;

@@ -33,6 +33,11 @@ export interface VerifyContext {
    * checked outside `verifyRequest`. Without it, `verify` refuses a DPoP-bound token.
    */
   dpop?: DPoPRequest;
+  /**
+   * `verify` on a tenant verifier (`createTenantVerifier`): the tenant the token is for, since
+   * there is no request to resolve it from. Without it, `verify` refuses (`ERR_TENANT_UNKNOWN`).
+   */
+  tenant?: string;
 }
 
 /** The request facts a DPoP proof is checked against, for {@link Verifier.verify}. */
