@@ -339,9 +339,7 @@ async function nestApp(keys, scenario, guarded) {
   Reflect.defineMetadata('design:paramtypes', [Object], MeController.prototype, 'me');
   class AppModule {}
   Module({
-    imports: guarded
-      ? [TokenwardModule.forRoot({ ...tokenwardOptions(keys, scenario), global: true })]
-      : [],
+    imports: guarded ? [TokenwardModule.forRoot(tokenwardOptions(keys, scenario))] : [],
     controllers: [MeController],
   })(AppModule);
   const server = express();
