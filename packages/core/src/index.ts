@@ -223,6 +223,15 @@ export type {
   KeyManagementAlgorithm,
   ContentEncryptionAlgorithm,
 } from './lib/algorithms';
+// Step-up authentication (RFC 9470)
+export { requireStepUp } from './authz/step-up';
+export type { StepUpOptions } from './authz/step-up';
+export { InsufficientUserAuthenticationError } from './errors/insufficient-user-authentication-error';
+export type { UserAuthenticationRequirement } from './errors/insufficient-user-authentication-error';
+// RFC 9457 problem details (`errorFormat: 'problem'`)
+export { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE, problemType } from './errors/problem-details';
+export type { ErrorFormat, ProblemDetails } from './errors/problem-details';
+export { TOKENWARD_ERROR_CODES } from './errors/error-codes';
 export { createTenantVerifier, TenantUnknownError } from './tenants/tenant-verifier';
 export type {
   TenantOptions,
@@ -233,3 +242,13 @@ export type {
 export { tenantFromHeader, tenantFromHost, tenantFromPath } from './tenants/resolve-tenant';
 export type { TenantResolver } from './tenants/resolve-tenant';
 export { TENANT_ID, isTenantId } from './tenants/tenant-id';
+// OAuth 2.0 Protected Resource Metadata (RFC 9728): the document of a verifier with `resource`.
+export {
+  protectedResourceMetadataDocument,
+  protectedResourceMetadataUrl,
+} from './metadata/protected-resource-metadata';
+export type {
+  ProtectedResourceMetadata,
+  ProtectedResourceMetadataInput,
+} from './metadata/protected-resource-metadata';
+export { PROTECTED_RESOURCE_METADATA_PATH } from './metadata/resource-identifier';

@@ -21,3 +21,5 @@ export { tokenwardErrorHandler } from './request-state';
 export { closeGracefully } from './shutdown';
 export type { CloseGracefullyOptions } from './shutdown';
 export type { ErrorHandling } from './request-state';
+export { protectedResourceMetadata } from './resource-metadata';
+export type { ProtectedResourceMetadataOptions } from './resource-metadata';

@@ -3,7 +3,12 @@
  * tokenward error becomes an RFC 6750 answer (or goes to `next(err)`). No token logic.
  */
 import type { ErrorRequestHandler, NextFunction, Request, Response } from 'express';
-import { DEFAULT_REALM, TokenwardError, type Verifier } from '@tokenward/core';
+import {
+  DEFAULT_REALM,
+  PROBLEM_CONTENT_TYPE,
+  TokenwardError,
+  type Verifier,
+} from '@tokenward/core';
 
 /** What to do with a failure: answer it per RFC 6750, or hand it to Express error handlers. */
 export type ErrorHandling = 'respond' | 'next';
@@ -26,10 +31,15 @@ export const UNAUTHENTICATED: RequestState = { realm: DEFAULT_REALM, errorHandli
 
 /**
  * Answers a tokenward error per RFC 6750: its status, its `WWW-Authenticate` challenge and its
- * JSON body (`{ error, error_description }`, or `{}` when the request carried no token, §3.1).
+ * JSON body (`{ error, error_description }`, or `{}` when the request carried no token, §3.1);
+ * for a verifier with `errorFormat: 'problem'`, the same status and headers with an RFC 9457
+ * `application/problem+json` body.
  */
 export function respond(res: Response, error: TokenwardError): void {
-  res.status(error.status).set(error.headers).json(error.toJSON());
+  res.status(error.status).set(error.headers);
+  // res.json keeps a Content-Type already set (adding `charset=utf-8`, as for application/json).
+  if (error.errorFormat === 'problem') res.type(PROBLEM_CONTENT_TYPE).json(error.toProblem());
+  else res.json(error.toJSON());
 }
 
 export function fail(error: unknown, state: RequestState, res: Response, next: NextFunction): void {

@@ -32,6 +32,7 @@ export {
   AllowFrom,
   RiskBelow,
   UsePolicies,
+  StepUp,
 } from './decorators/requirements.decorator';
 export type { RequirementDecorator } from './decorators/requirements.decorator';
 export { Auth } from './decorators/auth.decorator';
@@ -44,3 +45,5 @@ export type {
   PassportActions,
   PassportRequest,
 } from './strategies/tokenward.strategy';
+export { TokenwardResourceMetadataModule } from './resource-metadata.module';
+export type { TokenwardResourceMetadataOptions } from './resource-metadata.module';

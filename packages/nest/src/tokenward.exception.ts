@@ -4,7 +4,7 @@
  * failures the same way in `throttler.exception.ts`).
  */
 import { HttpException } from '@nestjs/common';
-import { TokenwardError } from '@tokenward/core';
+import { PROBLEM_CONTENT_TYPE, TokenwardError } from '@tokenward/core';
 
 /**
  * A tokenward refusal as a Nest `HttpException`: status 400, 401 or 403 (RFC 6750), 429 (a rate
@@ -13,7 +13,9 @@ import { TokenwardError } from '@tokenward/core';
  * `{ error_description }` alone for the refusals that do not blame the token), and the error's
  * headers (`WWW-Authenticate`, `Retry-After`, `RateLimit`, …) in
  * {@link TokenwardHttpException.getHeaders}. The core error, with its stable `code`, is the
- * `cause`.
+ * `cause`. An error presented by a verifier with `errorFormat: 'problem'` has the RFC 9457 body
+ * (`TokenwardError.toProblem()`) instead, and `Content-Type: application/problem+json` among the
+ * headers.
  *
  * Nest's default exception filter sends the status and body but not the headers; the guard and
  * the strategy therefore set them on the response themselves (on Express and Fastify) before
@@ -25,7 +27,8 @@ export class TokenwardHttpException extends HttpException {
   declare readonly cause: TokenwardError;
 
   constructor(error: TokenwardError) {
-    super(error.toJSON(), error.status, { cause: error, errorCode: error.code });
+    const body = error.errorFormat === 'problem' ? error.toProblem() : error.toJSON();
+    super(body, error.status, { cause: error, errorCode: error.code });
     // The body has no `message`, so HttpException would derive one from the class name.
     this.message = error.message;
   }
@@ -35,10 +38,26 @@ export class TokenwardHttpException extends HttpException {
     return this.cause.code;
   }
 
-  /** Headers to send with the response: `WWW-Authenticate` (RFC 6750 §3). */
+  /**
+   * Headers to send with the response: `WWW-Authenticate` (RFC 6750 §3), `Retry-After`, …, and
+   * the `Content-Type` of a problem details body.
+   */
   getHeaders(): Record<string, string> {
-    return this.cause.headers;
+    return responseHeaders(this.cause);
   }
+}
+
+/**
+ * The headers to set on the response of `error`: its own, plus `Content-Type:
+ * application/problem+json` when it answers in the problem format (Nest's platform adapters
+ * serialise the body as JSON and keep a `+json` Content-Type set before them).
+ *
+ * @param error The failure to answer.
+ */
+export function responseHeaders(error: TokenwardError): Record<string, string> {
+  return error.errorFormat === 'problem'
+    ? { ...error.headers, 'Content-Type': PROBLEM_CONTENT_TYPE }
+    : error.headers;
 }
 
 /**

@@ -28,6 +28,14 @@ export interface ClaimsMapping {
   roles?: ClaimPath;
   /** Claims holding the OAuth client id; the first present one wins. */
   clientId?: readonly ClaimPath[];
+  /**
+   * Claims holding the authentication context class reference(s) (`acr`, a string or an array of
+   * strings), read by `requireStepUp`; the values of every listed claim count. Replaces the
+   * preset's list.
+   */
+  acr?: readonly ClaimPath[];
+  /** The claim holding the time of the user's authentication (`auth_time`), read by `requireStepUp`. */
+  authTime?: ClaimPath;
 }
 
 /** The resolved claim profile the verifier runs with. */
@@ -37,6 +45,13 @@ export interface ClaimsProfile {
   /** The one roles claim, as path segments. */
   readonly roles: readonly string[];
   readonly clientId: readonly (readonly string[])[];
+  /**
+   * The claims holding authentication context class references, as path segments (set by
+   * {@link resolveClaimsProfile}; optional so profiles derived elsewhere need not repeat it).
+   */
+  readonly acr?: readonly (readonly string[])[];
+  /** The claim holding the authentication time, as path segments (see {@link ClaimsProfile.acr}). */
+  readonly authTime?: readonly string[];
   /** Accepted header `typ` values, lower-cased without `application/`; `''` means no `typ`. */
   readonly tokenTypes: readonly string[];
   /** Returns why a token is not this IdP's access token (an ID or refresh token, say), if it is not. */
@@ -56,12 +71,23 @@ const notAnIDToken = (claims: Record<string, unknown>): string | undefined =>
     ? 'it carries ID-token claims (nonce, at_hash or c_hash); an ID token is not an access token'
     : undefined;
 
-type PresetDefinition = Omit<ClaimsProfile, 'name' | 'scopes' | 'roles' | 'clientId'> & {
+type PresetDefinition = Omit<
+  ClaimsProfile,
+  'name' | 'scopes' | 'roles' | 'clientId' | 'acr' | 'authTime'
+> & {
   scopes: ClaimPath[];
   /** The one claim roles are read from (see the table in the core README). */
   roles: ClaimPath;
   clientId: ClaimPath[];
+  /** Where the IdP puts `acr` (docs/step-up.md); the standard claim unless set. */
+  acr?: ClaimPath[];
+  /** Where the IdP puts `auth_time`; the standard claim unless set. */
+  authTime?: ClaimPath;
 };
+
+// OpenID Connect Core §2 and RFC 9068 §2.2.1: `acr` (a string) and `auth_time` (a NumericDate).
+const STANDARD_ACR: ClaimPath[] = ['acr'];
+const STANDARD_AUTH_TIME: ClaimPath = 'auth_time';
 
 const DEFAULT_PROFILE: PresetDefinition = {
   scopes: ['scope', 'scp'],
@@ -111,6 +137,9 @@ const PRESETS: Record<ClaimsPresetName, PresetDefinition> = {
     scopes: ['scp'],
     roles: 'roles',
     clientId: ['azp', 'appid'],
+    // Access token claims reference: `acrs`, a JSON array of the Conditional Access
+    // authentication context ids (`c1`…) the bearer satisfied, the claim meant for step-up.
+    acr: ['acrs'],
     tokenTypes: ['jwt'],
     accessTokenCheck: notAnIDToken,
   },
@@ -182,6 +211,8 @@ export function resolveClaimsProfile(
     scopes: paths(mapping.scopes ?? base.scopes, 'scopes'),
     roles: segmentsOf(mapping.roles ?? base.roles, 'roles'),
     clientId: paths(mapping.clientId ?? base.clientId, 'clientId'),
+    acr: paths(mapping.acr ?? base.acr ?? STANDARD_ACR, 'acr'),
+    authTime: segmentsOf(mapping.authTime ?? base.authTime ?? STANDARD_AUTH_TIME, 'authTime'),
     tokenTypes: base.tokenTypes,
     ...(base.accessTokenCheck && { accessTokenCheck: base.accessTokenCheck }),
     ...(base.audienceFallback && { audienceFallback: base.audienceFallback }),

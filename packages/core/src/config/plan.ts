@@ -9,6 +9,7 @@ import { resolveClaimsProfile } from '../claims/presets';
 import type { ClaimRules } from '../claims/validate-claims';
 import { normalizeMediaType } from '../compact/media-type';
 import { DEFAULT_REALM } from '../errors/errors';
+import type { ErrorFormat } from '../errors/problem-details';
 import type { TokenSourcesOptions } from '../http/request';
 import { importDecryptionKeys } from '../keys/decryption-keys';
 import type { ImportedKey } from '../keys/key-input';
@@ -30,6 +31,7 @@ import { resolveClientNetworks, type ClientNetworksPlan } from '../traffic/ip-al
 import { resolveApprovedClients, type ApprovedClientList } from '../traffic/approved-clients';
 import { resolveFailureBudget, type FailureBudgetPlan } from '../traffic/failure-budget';
 import { resolveAnomalies, type AnomalyPlan } from '../traffic/anomaly/anomaly-options';
+import { resolveResource, type ResourceIdentity } from '../metadata/resource-identifier';
 import { resolveTenantId } from '../tenants/tenant-id';
 import {
   DEFAULT_CLOCK_TOLERANCE,
@@ -64,6 +66,8 @@ export interface VerificationPlan {
   readonly onRejection: RejectionHandler | undefined;
   /** Whether clients get generic error descriptions. */
   readonly terseErrors: boolean;
+  /** The body format of every error this verifier presents. */
+  readonly errorFormat: ErrorFormat;
   /** The audit trail, when the `audit` option is set. */
   readonly auditor: Auditor | undefined;
   /** The OpenTelemetry instruments, unless `metrics: false`. */
@@ -84,6 +88,8 @@ export interface VerificationPlan {
   readonly failureBudget: FailureBudgetPlan | undefined;
   /** The anomaly detectors, when the `anomalies` option is set. */
   readonly anomalies: AnomalyPlan | undefined;
+  /** The resource identifier and its metadata URL (RFC 9728), when the `resource` option is set. */
+  readonly resource: ResourceIdentity | undefined;
   /** The tenant this verifier serves (option `tenant`): a JWE must then name its key. */
   readonly tenant: string | undefined;
 }
@@ -120,6 +126,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'cache',
   'onRejection',
   'errorDescriptions',
+  'errorFormat',
   'audit',
   'metrics',
   'dpop',
@@ -130,6 +137,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'approvedClients',
   'failureBudget',
   'anomalies',
+  'resource',
   'tenant',
 ]);
 
@@ -202,6 +210,11 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
   if (errorDescriptions !== 'detailed' && errorDescriptions !== 'terse') {
     throw new TypeError(`errorDescriptions: expected 'detailed' or 'terse'`);
   }
+  // Only undefined means the default: a null from a config file is a mistake, not 'oauth'.
+  const errorFormat = options.errorFormat === undefined ? 'oauth' : options.errorFormat;
+  if (errorFormat !== 'oauth' && errorFormat !== 'problem') {
+    throw new TypeError(`errorFormat: expected 'oauth' or 'problem'`);
+  }
 
   const maxTokenLifetime =
     options.maxTokenLifetime === undefined
@@ -269,12 +282,14 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
     cache: resolveTokenCacheOptions(options.cache),
     onRejection: options.onRejection,
     terseErrors: errorDescriptions === 'terse',
+    errorFormat,
     dpop: resolveDPoP(options.dpop, clockTolerance, options.logger),
     revocation: resolveRevocation(options.revocation),
     clientNetworks: resolveClientNetworks(options.clientNetworks),
     approvedClients: resolveApprovedClients(options.approvedClients),
     failureBudget: resolveFailureBudget(options.failureBudget),
     anomalies: resolveAnomalies(options.anomalies),
+    resource: resolveResource(options.resource),
     tenant,
     mtls: resolveMtls(options.mtls),
     introspection:

@@ -14,6 +14,7 @@ import type { RemoteKeysOptions, TokenwardLogger } from '../keys/remote-options'
 import type { PublicKeyInput } from '../keys/local-keys';
 import type { KeyLookup } from '../keys/key-lookup-options';
 import type { ErrorDescriptionMode } from '../errors/descriptions';
+import type { ErrorFormat } from '../errors/problem-details';
 import type { RejectionHandler } from '../verifier/rejection';
 import type { AuditOptions } from '../audit/audit-sink';
 import type { MetricsOptions } from '../metrics/verifier-metrics';
@@ -210,6 +211,15 @@ export interface VerifierOptions {
    */
   errorDescriptions?: ErrorDescriptionMode;
   /**
+   * The body of every refusal this verifier presents (the adapters' policy failures included).
+   * `'oauth'` (default): RFC 6750 JSON, `{ error, error_description }`. `'problem'`: RFC 9457
+   * `application/problem+json` with `type` (a stable URI per error code), `title`, `status`,
+   * `detail` (the `error_description`, terse under `errorDescriptions: 'terse'`), `code` and
+   * `error`. The status and headers (`WWW-Authenticate`, `Retry-After`, …) are the same. See
+   * docs/errors.md.
+   */
+  errorFormat?: ErrorFormat;
+  /**
    * The audit trail: one `tokenward.audit/1` event per decision (allow and deny, at verification
    * and at the adapters' route step) to a sink (file, pino or a function), through a bounded
    * queue that never slows or fails a request. Subject, client and token id appear only as keyed
@@ -299,6 +309,14 @@ export interface VerifierOptions {
    * does not name it. Default: none.
    */
   tenant?: string;
+  /**
+   * The API's resource identifier (RFC 9728 §1.2): an https URL without query or fragment, in
+   * canonical form (`https://api.example.com`, `https://api.example.com/mcp`); http only for
+   * 127.0.0.1, ::1 and localhost. With it, every challenge carries `resource_metadata` (RFC 9728
+   * §5.1), the URL of the metadata document the adapters serve. Default: none. See
+   * docs/resource-metadata.md.
+   */
+  resource?: string;
 }
 
 /** Default clock tolerance in seconds. */

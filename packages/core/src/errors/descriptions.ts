@@ -5,15 +5,17 @@
  */
 // No import from errors.ts (which imports this file): codes and attributes are plain strings here.
 /**
- * The `error` attribute values of a challenge: RFC 6750 §3.1, and RFC 9449 §7.1 / §8 for DPoP
- * (`invalid_dpop_proof`, `use_dpop_nonce`).
+ * The `error` attribute values of a challenge: RFC 6750 §3.1, RFC 9449 §7.1 / §8 for DPoP
+ * (`invalid_dpop_proof`, `use_dpop_nonce`), and RFC 9470 §3 for step-up authentication
+ * (`insufficient_user_authentication`).
  */
 export type BearerErrorAttribute =
   | 'invalid_request'
   | 'invalid_token'
   | 'insufficient_scope'
   | 'invalid_dpop_proof'
-  | 'use_dpop_nonce';
+  | 'use_dpop_nonce'
+  | 'insufficient_user_authentication';
 
 /** How much `error_description` tells the client: the detailed message, or a generic text. */
 export type ErrorDescriptionMode = 'detailed' | 'terse';
@@ -25,6 +27,8 @@ export const TERSE_BY_ATTRIBUTE: Readonly<Record<BearerErrorAttribute, string>> 
   insufficient_scope: 'The access token does not grant access to this resource',
   invalid_dpop_proof: 'The DPoP proof is invalid',
   use_dpop_nonce: 'The DPoP proof must carry the nonce the server provided',
+  // The challenge's acr_values / max_age say what to do; the text only says a new sign-in helps.
+  insufficient_user_authentication: 'A different or more recent user authentication is required',
 });
 
 // Only outcomes a well-behaved client acts on differently get their own text: an expired token is

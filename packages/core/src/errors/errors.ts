@@ -6,6 +6,7 @@
  * the token or claim values.
  */
 import { terseDescription, type BearerErrorAttribute } from './descriptions';
+import { problemDetails, type ErrorFormat, type ProblemDetails } from './problem-details';
 
 /**
  * Every failure code, as the keys of an interface so applications can add their own by module
@@ -139,6 +140,12 @@ export interface TokenwardErrorCodes {
   ERR_RISK_UNAVAILABLE: true;
   // 400 invalid_request (TenantUnknownError): the request names no tenant this API serves
   ERR_TENANT_UNKNOWN: true;
+  // 401 insufficient_user_authentication (RFC 9470, InsufficientUserAuthenticationError): the
+  // token's authentication does not meet the route's requireStepUp: no accepted acr, no
+  // auth_time under a maxAge, or an auth_time older than maxAge
+  ERR_ACR_INSUFFICIENT: true;
+  ERR_AUTH_TIME_MISSING: true;
+  ERR_AUTH_TOO_OLD: true;
 }
 
 /** A failure code: one of {@link TokenwardErrorCodes}, including codes added by augmentation. */
@@ -226,6 +233,17 @@ export class TokenwardError extends Error {
   declare readonly description: string;
   /** The schemes this error challenges; see {@link TokenwardError.withChallenges}. */
   declare readonly challenges: ChallengeSet | undefined;
+  /**
+   * The URL of the protected resource metadata (RFC 9728 §5.1), carried as `resource_metadata` on
+   * every challenge; see {@link TokenwardError.withResourceMetadata}.
+   */
+  declare readonly resourceMetadata: string | undefined;
+  /**
+   * The body format adapters answer this error with: `'oauth'` ({@link TokenwardError.toJSON})
+   * unless a verifier with `errorFormat: 'problem'` presented it
+   * ({@link TokenwardError.withErrorFormat}, {@link TokenwardError.toProblem}).
+   */
+  declare readonly errorFormat: ErrorFormat;
 
   constructor(
     status: number,
@@ -247,6 +265,8 @@ export class TokenwardError extends Error {
     });
     Object.defineProperty(this, 'description', { value: message, writable: false });
     Object.defineProperty(this, 'challenges', { value: undefined, writable: false });
+    Object.defineProperty(this, 'resourceMetadata', { value: undefined, writable: false });
+    Object.defineProperty(this, 'errorFormat', { value: 'oauth', writable: false });
   }
 
   /**
@@ -305,6 +325,44 @@ export class TokenwardError extends Error {
     return Object.create(Object.getPrototypeOf(this) as object, descriptors) as this;
   }
 
+  /**
+   * This error answered in `format`: itself when it already is, otherwise a copy (same class,
+   * code, message, realm, challenges and cause). Like the realm, the format travels with the
+   * error, so an adapter or an `errorHandling: 'next'` handler answers it as the verifier that
+   * presented it was configured to.
+   *
+   * @param format `'oauth'` (the RFC 6750 body) or `'problem'` (RFC 9457).
+   * @example
+   * ```ts
+   * err.withErrorFormat('problem').errorFormat // 'problem'
+   * ```
+   */
+  withErrorFormat(format: ErrorFormat): this {
+    if (format === this.errorFormat) return this;
+    const descriptors: PropertyDescriptorMap = Object.getOwnPropertyDescriptors(this);
+    descriptors['errorFormat'] = { value: format, writable: false };
+    return Object.create(Object.getPrototypeOf(this) as object, descriptors) as this;
+  }
+
+  /**
+   * This error with `resource_metadata="url"` on every challenge (RFC 9728 §5.1), as a verifier
+   * with the `resource` option answers: itself when it already carries `url`, otherwise a copy.
+   * `undefined` leaves the parameter out.
+   *
+   * @param url The metadata URL (`protectedResourceMetadataUrl(verifier)`).
+   * @example
+   * ```ts
+   * new MissingTokenError().withResourceMetadata('https://api.example.com/.well-known/oauth-protected-resource').challenge
+   * // 'Bearer realm="api", resource_metadata="https://api.example.com/.well-known/oauth-protected-resource"'
+   * ```
+   */
+  withResourceMetadata(url: string | undefined): this {
+    if (url === this.resourceMetadata) return this;
+    const descriptors: PropertyDescriptorMap = Object.getOwnPropertyDescriptors(this);
+    descriptors['resourceMetadata'] = { value: url, writable: false };
+    return Object.create(Object.getPrototypeOf(this) as object, descriptors) as this;
+  }
+
   /** Extra challenge attributes a subclass adds (the `scope` of a 403). */
   protected challengeAttributes(): string[] {
     return [];
@@ -315,7 +373,11 @@ export class TokenwardError extends Error {
    * scheme (RFC 9449 §7.1, RFC 9110 §11.6.1), the error attributes on the one that applies.
    */
   get challenge(): string {
-    const realm = `realm=${quoteRealm(this.realm)}`;
+    const metadata = this.resourceMetadata;
+    // RFC 9728 §5.1: on every challenge, with or without an error, whichever scheme it names.
+    const realm =
+      `realm=${quoteRealm(this.realm)}` +
+      (metadata === undefined ? '' : `, resource_metadata=${quote(metadata)}`);
     const attributes: string[] = [];
     if (this.error !== undefined) {
       attributes.push(`error=${quote(this.error)}`, `error_description=${quote(this.description)}`);
@@ -353,6 +415,26 @@ export class TokenwardError extends Error {
   toJSON(): { error?: BearerErrorAttribute; error_description?: string } {
     if (this.error === undefined) return {};
     return { error: this.error, error_description: sanitizeAttribute(this.description) };
+  }
+
+  /**
+   * The RFC 9457 problem details body (`application/problem+json`) of this error: `type` from
+   * its code, the `title` of its family, `status`, `detail` (exactly the `error_description` of
+   * {@link TokenwardError.toJSON}, so terse when that is; absent when that body has none) and
+   * the extension members `code` and `error` (the latter only when RFC 6750 has one).
+   *
+   * @example
+   * ```ts
+   * new InvalidTokenError('ERR_TOKEN_EXPIRED', 'the token expired').terse().toProblem()
+   * // { type: 'https://github.com/tokenward/tokenward/blob/main/docs/errors.md#problem-token-expired', title: 'Invalid access token',
+   * //   status: 401, detail: 'The access token expired', code: 'ERR_TOKEN_EXPIRED',
+   * //   error: 'invalid_token' }
+   * ```
+   */
+  toProblem(): ProblemDetails {
+    // Through toJSON: the subclasses' bodies (a 429's, a 503's) decide what a client is told.
+    const body: { error_description?: string } = this.toJSON();
+    return problemDetails(this.code, this.status, this.error, body.error_description);
   }
 }
 

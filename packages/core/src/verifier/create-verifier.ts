@@ -27,6 +27,7 @@ import { FailureBudgetExhaustedError } from '../traffic/failure-budget';
 import { FailureBudgetGate, ipOf } from './failure-budget-gate';
 import { AnomalyDetector } from '../traffic/anomaly/anomaly-detector';
 import { registerRiskSource } from '../traffic/anomaly/risk';
+import { registerResourceMetadata } from '../metadata/protected-resource-metadata';
 
 /**
  * Creates a verifier for access tokens: signed JWTs, and nested JWTs (a signed JWT encrypted to
@@ -122,7 +123,11 @@ export function createVerifier(options: VerifierOptions): Verifier {
         : new InvalidTokenError('ERR_TOKEN_MALFORMED', 'the token could not be processed', {
             cause: error,
           })
-    ).withRealm(realm);
+    )
+      .withRealm(realm)
+      .withResourceMetadata(plan.resource?.metadataUrl);
+    // The format travels with the error, like the realm: adapters read it off the error.
+    presented = presented.withErrorFormat(plan.errorFormat);
     if (plan.terseErrors) presented = presented.terse();
     if (dpop !== undefined)
       presented = presented.withChallenges(
@@ -409,6 +414,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     return cached;
   });
   if (dpop !== undefined) registerBindingContext(verifier);
+  registerResourceMetadata(verifier, plan);
   // The adapters' route step reports through the same boundary (@tokenward/core/internal).
   registerRouteDecisions(verifier, {
     allow: (token, request, route) => {

@@ -22,10 +22,12 @@ import {
   requireClaim,
   requireRoles,
   requireScopes,
-  type AccessToken,
+  requireStepUp,
   type ClaimPath,
+  type ClaimPredicate,
   type Policy,
   type RateLimitOptions,
+  type StepUpOptions,
 } from '@tokenward/core';
 import { TOKENWARD_POLICIES_METADATA } from '../tokenward.constants';
 import { POLICY_NAMES } from './route-metadata';
@@ -73,10 +75,13 @@ export const AnyRole = (...roles: string[]): RequirementDecorator =>
  * @param path A claim name, a dotted path, or a list of segments (for names containing dots).
  * @example `@RequireClaim('tenant', 'acme')`, `@RequireClaim('email_verified', (v) => v === true)`
  */
-export const RequireClaim = (
-  path: ClaimPath,
-  expected: unknown | ((value: unknown, token: AccessToken) => boolean),
-): RequirementDecorator => appendPolicies([requireClaim(path, expected)], '@RequireClaim');
+export function RequireClaim(path: ClaimPath, predicate: ClaimPredicate): RequirementDecorator;
+export function RequireClaim(path: ClaimPath, value: unknown): RequirementDecorator;
+// Two overloads, as core's requireClaim has: with one `unknown | predicate` parameter the
+// predicate's parameters would not be typed in a strict application.
+export function RequireClaim(path: ClaimPath, expected: unknown): RequirementDecorator {
+  return appendPolicies([requireClaim(path, expected)], '@RequireClaim');
+}
 
 /**
  * Requires a sender-constrained token: bound to a DPoP key (`'dpop'`) or a client certificate
@@ -123,6 +128,18 @@ export const AllowFrom = (...cidrs: string[]): RequirementDecorator =>
  */
 export const RiskBelow = (limit: number): RequirementDecorator =>
   appendPolicies([requireRiskBelow(limit)], '@RiskBelow');
+
+/**
+ * Requires a strong and recent enough user authentication (core `requireStepUp`, RFC 9470): an
+ * `acr` among `acr` and an `auth_time` at most `maxAge` seconds old, read where `claims` (the
+ * verifier's preset or mapping) says. Otherwise 401 `insufficient_user_authentication` with
+ * `acr_values="…"` and `max_age="…"` in the challenge, recorded as `authz_fail`. Options are
+ * checked when the class is defined.
+ *
+ * @example `@StepUp({ acr: ['urn:example:mfa'], maxAge: 300 })`
+ */
+export const StepUp = (options: StepUpOptions): RequirementDecorator =>
+  appendPolicies([requireStepUp(options)], '@StepUp');
 
 /**
  * Requires arbitrary core policies, for combinations the other decorators cannot express.

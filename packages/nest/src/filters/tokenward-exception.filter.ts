@@ -4,7 +4,8 @@ import { TokenwardHttpException } from '../tokenward.exception';
 
 /**
  * Answers a {@link TokenwardHttpException} per RFC 6750: status, `WWW-Authenticate` (RFC 9110
- * §11.6.1) and the JSON body, on any platform (Express, Fastify); Nest's own base filter sends
+ * §11.6.1) and the JSON body (RFC 9457 `application/problem+json` under `errorFormat:
+ * 'problem'`), on any platform (Express, Fastify); Nest's own base filter sends
  * status and body but drops the header. {@link AccessTokenGuard} and `TokenwardStrategy` set the
  * header on the response themselves, so they need no filter; register this one when you throw
  * `TokenwardHttpException` yourself. It is not registered by `TokenwardModule`: a global filter

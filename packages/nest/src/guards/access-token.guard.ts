@@ -17,7 +17,7 @@ import {
 } from '@tokenward/core';
 import { routeDeclarations } from '../decorators/route-metadata';
 import { TOKENWARD_REQUEST_PROPERTY, TOKENWARD_VERIFIER } from '../tokenward.constants';
-import { toHttpException } from '../tokenward.exception';
+import { responseHeaders, toHttpException } from '../tokenward.exception';
 
 /**
  * The route template Nest registered for the request: Express's `req.route.path`, Fastify's
@@ -242,7 +242,7 @@ export class AccessTokenGuard implements CanActivate {
     const adapter = this.adapterHost?.httpAdapter;
     if (adapter === undefined || context.getType() !== 'http') return;
     const response: unknown = context.switchToHttp().getResponse();
-    for (const [name, value] of Object.entries(error.headers)) {
+    for (const [name, value] of Object.entries(responseHeaders(error))) {
       adapter.setHeader(response, name, value);
     }
   }

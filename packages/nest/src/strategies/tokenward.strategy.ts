@@ -23,7 +23,7 @@ import {
   TOKENWARD_STRATEGY_NAME,
   TOKENWARD_VERIFIER,
 } from '../tokenward.constants';
-import { toHttpException } from '../tokenward.exception';
+import { responseHeaders, toHttpException } from '../tokenward.exception';
 import { setResponseHeaders } from './response-link';
 
 /** A passport-jwt style extractor, such as `ExtractJwt.fromAuthHeaderAsBearerToken()`. */
@@ -171,7 +171,7 @@ export class TokenwardStrategy {
         if (error instanceof TokenwardError) {
           // A hand-written verifier's errors may not name its realm; the challenge does.
           const bound = error.withRealm(this.verifier.realm);
-          setResponseHeaders(request, bound.headers);
+          setResponseHeaders(request, responseHeaders(bound));
           this.error(toHttpException(bound));
           return;
         }
