@@ -2,6 +2,7 @@
 import { DEV_ALLOW_REMOTE, type AppConfig } from './config/app-config';
 import { isLoopbackHost } from './config/env-checks';
 import type { DPoPSettings } from './config/dpop-settings';
+import { TENANTS_VARIABLE, tenantHost } from './tenants/tenant-settings';
 
 /**
  * The warning printed (on stderr) when dev mode listens on a non-loopback host because
@@ -43,27 +44,31 @@ export function startupMessage(config: AppConfig, url: string): string {
   if (!isLoopbackHost(config.host)) {
     lines.push(`WARNING: dev mode reachable from other hosts (${DEV_ALLOW_REMOTE}=1).`);
   }
+  // With tenants each curl line names the first tenant's host: its issuer mints, its verifier checks.
+  const first = config.tenants?.[0];
+  const h = first === undefined ? '' : `-H 'Host: ${tenantHost(first)}' `;
   lines.push(
     '',
     'DEV MODE: an embedded dev issuer signs and encrypts tokens with keys generated at start-up.',
     'Never use it in production (it refuses to start with NODE_ENV=production).',
     '',
+    ...(config.tenants === undefined ? [] : tenantLines(config.tenants, url)),
     'Get tokens (nested: signed, then encrypted to this API; add &encrypted=false for signed only):',
-    `  READER=$(curl -s '${url}/dev/token?scope=messages:read&format=raw')`,
-    `  WRITER=$(curl -s '${url}/dev/token?scope=messages:read%20messages:write&format=raw')`,
-    `  ADMIN=$(curl -s '${url}/dev/token?scope=messages:read&roles=admin&format=raw')`,
+    `  READER=$(curl -s ${h}'${url}/dev/token?scope=messages:read&format=raw')`,
+    `  WRITER=$(curl -s ${h}'${url}/dev/token?scope=messages:read%20messages:write&format=raw')`,
+    `  ADMIN=$(curl -s ${h}'${url}/dev/token?scope=messages:read&roles=admin&format=raw')`,
     'Tokens the API refuses (401 invalid_token), for demos: add &invalid=expired,',
     '&invalid=not-yet-valid or &invalid=wrong-audience. Other parameters: sub, roles (a,b).',
     '',
     'Call the routes:',
     `  curl -i ${url}/health`,
-    `  curl -i -H "Authorization: Bearer $READER" ${url}/api/me`,
-    `  curl -i ${url}/api/greeting   (token optional)`,
-    `  curl -i -H "Authorization: Bearer $READER" ${url}/api/messages`,
-    `  curl -i -H "Authorization: Bearer $WRITER" -H 'Content-Type: application/json' -d '{"text":"hello"}' ${url}/api/messages`,
-    `  curl -i -X DELETE -H "Authorization: Bearer $ADMIN" ${url}/api/messages/<id>`,
+    `  curl -i ${h}-H "Authorization: Bearer $READER" ${url}/api/me`,
+    `  curl -i ${h}${url}/api/greeting   (token optional)`,
+    `  curl -i ${h}-H "Authorization: Bearer $READER" ${url}/api/messages`,
+    `  curl -i ${h}-H "Authorization: Bearer $WRITER" -H 'Content-Type: application/json' -d '{"text":"hello"}' ${url}/api/messages`,
+    `  curl -i ${h}-X DELETE -H "Authorization: Bearer $ADMIN" ${url}/api/messages/<id>`,
     '',
-    `Without a token: curl -i ${url}/api/me  → 401; a reader posting → 403.`,
+    `Without a token: curl -i ${h}${url}/api/me  → 401; a reader posting → 403.`,
   );
   if (config.dpop !== undefined) {
     lines.push(
@@ -75,6 +80,20 @@ export function startupMessage(config: AppConfig, url: string): string {
     );
   }
   return lines.join('\n');
+}
+
+/** The tenants and their hosts: each tenant is served, and its tokens minted, by `Host`. */
+function tenantLines(tenants: readonly string[], url: string): string[] {
+  const port = new URL(url).port;
+  return [
+    `TENANTS (${TENANTS_VARIABLE}): each with its own dev issuer and keys, chosen by the Host header:`,
+    ...tenants.map(
+      (id) =>
+        `  ${id}: -H 'Host: ${tenantHost(id)}' (or http://${tenantHost(id)}${port === '' ? '' : `:${port}`})`,
+    ),
+    "A token works on its own tenant's host only; any other host is 400 ERR_TENANT_UNKNOWN.",
+    '',
+  ];
 }
 
 /** One line saying how DPoP is set up (never the nonce secret). */

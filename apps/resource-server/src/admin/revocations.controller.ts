@@ -13,8 +13,8 @@ import {
   ServiceUnavailableException,
   type Type,
 } from '@nestjs/common';
-import { revocationId, type RevocationEntry } from '@tokenward/core';
-import { AllowFrom, Roles, Scopes } from '@tokenward/nest';
+import { revocationId, type AccessToken, type RevocationEntry } from '@tokenward/core';
+import { AllowFrom, Auth, Roles, Scopes } from '@tokenward/nest';
 import { REVOCATION, type RevocationHolder } from '../lifecycle/revocation.provider';
 import { parseRevocationRequest } from './revocation-request';
 
@@ -48,16 +48,19 @@ export function revocationsController(allowFrom: readonly string[]): Type {
 
     @Scopes('revocations:read')
     @Get()
-    async list() {
-      return (await this.run(() => this.revocation.list.list())).map(present);
+    async list(@Auth() auth: AccessToken) {
+      const issuer = this.issuerOf(auth);
+      const entries = await this.run(() => this.revocation.list.list());
+      return entries.filter((e) => e.issuer === issuer).map(present);
     }
 
     @Scopes('revocations:write')
     @Post()
     @HttpCode(HttpStatus.CREATED)
-    async revoke(@Body() body: unknown) {
+    async revoke(@Body() body: unknown, @Auth() auth: AccessToken) {
       const request = parseRevocationRequest(body);
-      const { issuer, list } = this.revocation;
+      const { list } = this.revocation;
+      const issuer = this.issuerOf(auth);
       await this.run(() => {
         switch (request.kind) {
           case 'token':
@@ -86,6 +89,7 @@ export function revocationsController(allowFrom: readonly string[]): Type {
       const entry = entries.find(
         (e) =>
           e.kind === request.kind &&
+          e.issuer === issuer &&
           (e.kind === 'token' ? e.jti : e.kind === 'subject' ? e.subject : e.clientId) === wanted,
       );
       return entry === undefined ? {} : present(entry);
@@ -94,13 +98,31 @@ export function revocationsController(allowFrom: readonly string[]): Type {
     @Scopes('revocations:write')
     @Delete(':id')
     @HttpCode(HttpStatus.NO_CONTENT)
-    async remove(@Param('id') id: string): Promise<void> {
+    async remove(@Param('id') id: string, @Auth() auth: AccessToken): Promise<void> {
       if (!/^[A-Za-z0-9_-]{1,2048}$/.test(id))
         throw new BadRequestException('id: expected an entry id from GET');
-      const removed = await this.run(() =>
-        this.revocation.list.remove(Buffer.from(id, 'base64url').toString()),
-      );
+      const entryId = Buffer.from(id, 'base64url').toString();
+      // An entry of another tenant is, to this admin, no entry at all.
+      if (!this.names(entryId, this.issuerOf(auth)))
+        throw new NotFoundException('no such revocation');
+      const removed = await this.run(() => this.revocation.list.remove(entryId));
       if (!removed) throw new NotFoundException('no such revocation');
+    }
+
+    /** The issuer this admin's revocations name: the app's, or their tenant's. */
+    private issuerOf(auth: AccessToken): string {
+      return this.revocation.perTenant ? auth.issuer : this.revocation.issuer;
+    }
+
+    /** Whether an entry id (`revocationId`: `[kind, issuer, …]`) names `issuer`. */
+    private names(entryId: string, issuer: string): boolean {
+      if (!this.revocation.perTenant) return true;
+      try {
+        const parts: unknown = JSON.parse(entryId);
+        return Array.isArray(parts) && parts[1] === issuer;
+      } catch {
+        return false;
+      }
     }
 
     /** Runs a list operation: a bad argument is a 400, a store that cannot answer a 503. */

@@ -7,6 +7,7 @@ import { PRESET_NAMES, type ClaimsPresetName, type EncryptionMode } from '@token
 import { loadDPoPSettings, type DPoPSettings } from './dpop-settings';
 import { fetchURLProblem, isListenHost, isLoopbackHost, quote } from './env-checks';
 import { loadTrafficSettings, type TrafficSettings } from './traffic-settings';
+import { loadTenants, TENANTS_VARIABLE } from '../tenants/tenant-settings';
 
 /** Where the audit trail goes and where its keys are. */
 export interface AuditSettings {
@@ -55,6 +56,11 @@ export interface DevConfig extends BaseConfig {
    * (present only then). Anyone who can reach the port can then mint admin tokens.
    */
   readonly allowRemote?: true;
+  /**
+   * `TOKENWARD_TENANTS`: multi-tenant mode, one embedded dev issuer per tenant, each tenant served
+   * on `<id>.localhost` (present only when set).
+   */
+  readonly tenants?: readonly string[];
 }
 
 /** Verification settings of configured mode, as read from the environment. */
@@ -132,6 +138,7 @@ function loadDevConfig(env: Env, host: string, port: number, problems: string[])
   const dpop = loadDPoPSettings(env, problems);
   const redisUrl = loadRedisUrl(env, problems);
   const traffic = loadTrafficSettings(env, problems);
+  const tenants = loadTenants(env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     mode: 'dev',
@@ -142,6 +149,7 @@ function loadDevConfig(env: Env, host: string, port: number, problems: string[])
     ...(dpop !== undefined && { dpop }),
     ...(traffic !== undefined && { traffic }),
     ...(allow === '1' && { allowRemote: true as const }),
+    ...(tenants !== undefined && { tenants }),
   };
 }
 
@@ -257,6 +265,9 @@ export function loadConfig(env: Env): AppConfig {
   if (issuer === undefined) return loadDevConfig(env, host, port, problems);
   if (value(env, DEV_ALLOW_REMOTE) !== undefined) {
     problems.push(`${DEV_ALLOW_REMOTE}: applies to dev mode only; unset it with TOKENWARD_ISSUER`);
+  }
+  if (value(env, TENANTS_VARIABLE) !== undefined) {
+    problems.push(`${TENANTS_VARIABLE}: applies to dev mode only; unset it with TOKENWARD_ISSUER`);
   }
 
   const audience = value(env, 'TOKENWARD_AUDIENCE');

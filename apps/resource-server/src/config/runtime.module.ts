@@ -4,6 +4,7 @@
  */
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import type { ReplayStore, TokenwardLogger, VerifierOptions } from '@tokenward/core';
+import type { TokenwardModuleOptions } from '@tokenward/nest';
 import {
   dpopOptionsFor,
   REPLAY_STORE,
@@ -21,12 +22,19 @@ import { auditOptionsFor } from '../observability/audit-trail';
 import { createTelemetry, type Telemetry } from '../observability/telemetry';
 import { RateLimitStoreBinding } from '../traffic/rate-limit-store-binding';
 import { TRAFFIC, trafficProvider, type TrafficControl } from '../traffic/traffic.provider';
+import { createTenantDevIssuers, type TenantDevIssuers } from '../tenants/tenant-dev-issuers';
+import { tenantVerifierFor } from '../tenants/tenant-verifier';
 
 /** Injection token of the {@link AppConfig}. */
 export const APP_CONFIG = Symbol('APP_CONFIG');
-/** Injection token of the dev issuer (`undefined` outside dev mode). */
+/** Injection token of the dev issuer (`undefined` outside dev mode, and with tenants). */
 export const DEV_ISSUER = Symbol('DEV_ISSUER');
-/** Injection token of the verifier options handed to `TokenwardModule.forRootAsync`. */
+/** Injection token of the tenants' dev issuers (`undefined` unless `TOKENWARD_TENANTS` is set). */
+export const DEV_TENANTS = Symbol('DEV_TENANTS');
+/**
+ * Injection token of what is handed to `TokenwardModule.forRootAsync`: the verifier options, or
+ * `{ verifier }` (the tenant verifier) with `TOKENWARD_TENANTS`.
+ */
 export const VERIFIER_OPTIONS = Symbol('VERIFIER_OPTIONS');
 /** Injection token of the app's {@link Telemetry} (meter provider and Prometheus exporter). */
 export const TELEMETRY = Symbol('TELEMETRY');
@@ -56,6 +64,19 @@ export function verifierOptionsFor(
 ): VerifierOptions {
   return {
     ...keySourceFor(config, devIssuer),
+    ...sharedOptionsFor(config, telemetry, replayStore, revocation, traffic),
+  };
+}
+
+/** The options of {@link verifierOptionsFor} besides the key source: the same for every tenant. */
+function sharedOptionsFor(
+  config: AppConfig,
+  telemetry?: Telemetry,
+  replayStore?: ReplayStore,
+  revocation?: RevocationHolder,
+  traffic?: TrafficControl,
+): VerifierOptions {
+  return {
     ...(revocation !== undefined && { revocation: revocation.list }),
     ...(traffic?.failureBudget !== undefined && { failureBudget: traffic.failureBudget }),
     ...(traffic?.approvedClients !== undefined && { approvedClients: traffic.approvedClients }),
@@ -87,7 +108,7 @@ function keySourceFor(config: AppConfig, devIssuer: DevIssuer | undefined): Veri
 @Module({})
 export class RuntimeModule {
   /**
-   * Provides {@link APP_CONFIG}, {@link DEV_ISSUER}, {@link VERIFIER_OPTIONS} and the state they
+   * Provides {@link APP_CONFIG}, {@link DEV_ISSUER}, {@link DEV_TENANTS}, {@link VERIFIER_OPTIONS} and the state they
    * are made of. `rateLimits` is the store binding the app's `@RateLimit` decorators were given;
    * it is bound here, at start-up.
    */
@@ -102,7 +123,15 @@ export class RuntimeModule {
         {
           provide: DEV_ISSUER,
           // Keys are generated at start-up and live only in memory.
-          useFactory: () => (config.mode === 'dev' ? createDevIssuer() : undefined),
+          useFactory: () =>
+            config.mode === 'dev' && config.tenants === undefined ? createDevIssuer() : undefined,
+        },
+        {
+          provide: DEV_TENANTS,
+          useFactory: () =>
+            config.mode === 'dev' && config.tenants !== undefined
+              ? createTenantDevIssuers(config.tenants)
+              : undefined,
         },
         { provide: TELEMETRY, useFactory: createTelemetry },
         redisConnectionProvider(config),
@@ -115,17 +144,27 @@ export class RuntimeModule {
           provide: VERIFIER_OPTIONS,
           useFactory: (
             devIssuer: DevIssuer | undefined,
+            devTenants: TenantDevIssuers | undefined,
             telemetry: Telemetry,
             replayStore: ReplayStore | undefined,
             revocation: RevocationHolder,
             traffic: TrafficControl,
-          ) => verifierOptionsFor(config, devIssuer, telemetry, replayStore, revocation, traffic),
-          inject: [DEV_ISSUER, TELEMETRY, REPLAY_STORE, REVOCATION, TRAFFIC],
+          ): TokenwardModuleOptions =>
+            devTenants !== undefined
+              ? {
+                  verifier: tenantVerifierFor(
+                    devTenants,
+                    sharedOptionsFor(config, telemetry, replayStore, revocation, traffic),
+                  ),
+                }
+              : verifierOptionsFor(config, devIssuer, telemetry, replayStore, revocation, traffic),
+          inject: [DEV_ISSUER, DEV_TENANTS, TELEMETRY, REPLAY_STORE, REVOCATION, TRAFFIC],
         },
       ],
       exports: [
         APP_CONFIG,
         DEV_ISSUER,
+        DEV_TENANTS,
         VERIFIER_OPTIONS,
         TELEMETRY,
         REPLAY_STORE,

@@ -16,10 +16,14 @@ export interface DevIssuer {
   readonly verifierOptions: VerifierOptions;
 }
 
-/** Generates the dev keys (ES256 signing, ECDH-ES+A256KW encryption to this API). */
-export async function createDevIssuer(): Promise<DevIssuer> {
+/**
+ * Generates the dev keys (ES256 signing, ECDH-ES+A256KW encryption to this API).
+ *
+ * @param issuerId The `iss` of its tokens; each tenant's dev issuer has its own.
+ */
+export async function createDevIssuer(issuerId: string = DEV_ISSUER_ID): Promise<DevIssuer> {
   const issuer = await createTestIssuer({
-    issuer: DEV_ISSUER_ID,
+    issuer: issuerId,
     audience: DEV_AUDIENCE,
     signingAlgorithm: 'ES256',
     keyManagementAlgorithm: 'ECDH-ES+A256KW',

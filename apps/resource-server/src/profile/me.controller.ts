@@ -21,6 +21,8 @@ export class MeController {
           ? null
           : { alg: auth.encryption.alg, enc: auth.encryption.enc },
       expiresAt: auth.expiresAt.toISOString(),
+      // The tenant whose verifier accepted the token (multi-tenant mode only).
+      ...(auth.tenant !== undefined && { tenant: auth.tenant }),
     };
   }
 }
