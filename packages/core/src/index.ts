@@ -174,6 +174,7 @@ export {
   requireClaim,
   requireBinding,
   allOf,
+  scopesOf,
   anyOf,
   runPolicies,
 } from './authz/policies';

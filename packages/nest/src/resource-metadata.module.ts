@@ -5,19 +5,25 @@
  * guard and any global prefix (the well-known URL is fixed by the RFC).
  */
 import { Inject, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { DiscoveryModule, DiscoveryService, HttpAdapterHost, MetadataScanner } from '@nestjs/core';
+import { METHOD_METADATA } from '@nestjs/common/constants';
 import {
   protectedResourceMetadataDocument,
   protectedResourceMetadataUrl,
+  scopesOf,
   type Verifier,
 } from '@tokenward/core';
+import { routeDeclarations, type MetadataTarget } from './decorators/route-metadata';
 import { TOKENWARD_VERIFIER } from './tokenward.constants';
 
 /** Options of {@link TokenwardResourceMetadataModule.forRoot}. */
 export interface TokenwardResourceMetadataOptions {
   /**
-   * `scopes_supported`: the scopes the application's routes require (the names given to
-   * `@Scopes` and `@AnyScope`). Default: the member is left out.
+   * `scopes_supported`: the scopes the application's routes require. Default: collected from
+   * the routes at start-up (every scope `@Scopes`, `@AnyScope` and the `requireScopes` /
+   * `requireAnyScope` policies inside `@UsePolicies`, `allOf` and `anyOf` name on a controller
+   * or a handler), sorted; the member is left out when no route names one. A list here replaces
+   * the collected one.
    */
   scopes?: readonly string[];
   /** `resource_name`: a human-readable name of the API. */
@@ -49,7 +55,7 @@ type AdapterHandler = (request: unknown, response: unknown, next?: Function) => 
  * @Module({
  *   imports: [
  *     TokenwardModule.forRoot({ ...options, resource: 'https://api.example.com' }),
- *     TokenwardResourceMetadataModule.forRoot({ scopes: ['messages:read', 'messages:write'] }),
+ *     TokenwardResourceMetadataModule.forRoot(), // scopes_supported: from the routes
  *   ],
  * })
  * export class AppModule {}
@@ -65,6 +71,7 @@ export class TokenwardResourceMetadataModule implements OnModuleInit {
   static forRoot(options: TokenwardResourceMetadataOptions = {}): DynamicModule {
     return {
       module: TokenwardResourceMetadataModule,
+      imports: [DiscoveryModule],
       providers: [{ provide: RESOURCE_METADATA_OPTIONS, useValue: options }],
     };
   }
@@ -78,7 +85,28 @@ export class TokenwardResourceMetadataModule implements OnModuleInit {
     private readonly adapterHost: HttpAdapterHost,
     @Inject(TOKENWARD_VERIFIER) private readonly verifier: Verifier,
     @Inject(RESOURCE_METADATA_OPTIONS) private readonly options: TokenwardResourceMetadataOptions,
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
   ) {}
+
+  /** Every scope the application's route handlers (and their controllers) require, sorted. */
+  private routeScopes(): string[] {
+    const found = new Set<string>();
+    for (const wrapper of this.discovery.getControllers()) {
+      const controller = wrapper.metatype as MetadataTarget | null | undefined;
+      if (typeof controller !== 'function') continue;
+      const prototype = (controller as { prototype: object }).prototype;
+      for (const name of this.scanner.getAllMethodNames(prototype)) {
+        const handler = (prototype as Record<string, unknown>)[name];
+        if (typeof handler !== 'function') continue;
+        if (Reflect.getMetadata(METHOD_METADATA, handler) === undefined) continue;
+        for (const policy of routeDeclarations(handler, controller).policies) {
+          for (const scope of scopesOf(policy)) found.add(scope);
+        }
+      }
+    }
+    return [...found].sort();
+  }
 
   /**
    * Builds the document (a `TypeError` when the verifier has no `resource` or an option is
@@ -89,8 +117,9 @@ export class TokenwardResourceMetadataModule implements OnModuleInit {
     if (typeof options !== 'object' || options === null) {
       throw new TypeError('TokenwardResourceMetadataModule: expected an options object');
     }
+    const scopes = options.scopes ?? this.routeScopes();
     const document = protectedResourceMetadataDocument(verifier, {
-      ...(options.scopes !== undefined && { scopesSupported: options.scopes }),
+      ...(scopes.length > 0 && { scopesSupported: scopes }),
       ...(options.resourceName !== undefined && { resourceName: options.resourceName }),
       ...(options.resourceDocumentation !== undefined && {
         resourceDocumentation: options.resourceDocumentation,

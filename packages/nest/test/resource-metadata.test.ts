@@ -9,9 +9,10 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { request } from 'node:http';
-import type { VerifierOptions } from '@tokenward/core';
+import { anyOf, requireAnyScope, requireScopes, type VerifierOptions } from '@tokenward/core';
 import {
   Scopes,
+  UsePolicies,
   TokenwardModule,
   TokenwardResourceMetadataModule,
   type TokenwardResourceMetadataOptions,
@@ -28,6 +29,12 @@ class MessagesController {
   @Scopes('messages:read')
   @Get()
   list() {
+    return { ok: true };
+  }
+
+  @UsePolicies(anyOf(requireScopes('messages:write'), requireAnyScope('admin', 'messages:admin')))
+  @Get('admin')
+  admin() {
     return { ok: true };
   }
 }
@@ -163,6 +170,21 @@ describe.each(PLATFORMS)('start-up on $label', ({ adapter }) => {
     await expect(start(adapter(), { resource: RESOURCE }, { maxAge: -5 })).rejects.toThrow(
       /^maxAge/,
     );
+  });
+
+  it('collects scopes_supported from the routes when no list is given', async () => {
+    const { app, url } = await start(adapter(), { resource: RESOURCE }, {});
+    try {
+      const answer = await send(url, `${WELL_KNOWN}/mcp`);
+      expect(JSON.parse(answer.text).scopes_supported).toEqual([
+        'admin',
+        'messages:admin',
+        'messages:read',
+        'messages:write',
+      ]);
+    } finally {
+      await app.close();
+    }
   });
 
   it('serves the root URL for a resource without a path', async () => {

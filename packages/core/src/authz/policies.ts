@@ -46,6 +46,29 @@ function forRequestOf(policy: Policy): RouteRequirement['forRequest'] | undefine
 /** Decides whether a claim value (undefined when absent) satisfies a route; `true` passes. */
 export type ClaimPredicate = (value: unknown, token: AccessToken) => boolean;
 
+// The scopes a policy names, for RFC 9728 `scopes_supported`: requireScopes and requireAnyScope
+// record theirs, allOf and anyOf their members (kept beside the functions, not on them).
+const NAMED_SCOPES = new WeakMap<Policy, readonly string[]>();
+const MEMBERS = new WeakMap<Policy, readonly Policy[]>();
+
+/**
+ * The scopes `policy` names: those of `requireScopes`/`requireAnyScope`, and of the policies
+ * inside `allOf`/`anyOf`, in order, each once. A policy of one's own names none. What an adapter
+ * lists as a resource's `scopes_supported` (RFC 9728).
+ *
+ * @example `scopesOf(allOf(requireScopes('a'), anyOf(requireAnyScope('b', 'c')))) // ['a', 'b', 'c']`
+ */
+export function scopesOf(policy: Policy): readonly string[] {
+  const found = new Set<string>();
+  const visit = (p: Policy, depth: number) => {
+    for (const scope of NAMED_SCOPES.get(p) ?? []) found.add(scope);
+    // Compositions nest as deep as code writes them; a bound keeps a cycle from mattering.
+    if (depth < 32) for (const member of MEMBERS.get(p) ?? []) visit(member, depth + 1);
+  };
+  visit(policy, 0);
+  return [...found];
+}
+
 function names(values: readonly string[], what: string): readonly string[] {
   if (values.length === 0 || !values.every((v) => typeof v === 'string' && v !== '')) {
     throw new TypeError(`${what}: expected at least one non-empty name`);
@@ -60,7 +83,7 @@ function names(values: readonly string[], what: string): readonly string[] {
  */
 export function requireScopes(...scopes: string[]): Policy {
   const required = names(scopes, 'requireScopes');
-  return (token) => {
+  const policy: Policy = (token) => {
     if (!required.every((scope) => token.scopes.has(scope))) {
       throw new InsufficientScopeError(
         'ERR_SCOPE_MISSING',
@@ -69,6 +92,8 @@ export function requireScopes(...scopes: string[]): Policy {
       );
     }
   };
+  NAMED_SCOPES.set(policy, required);
+  return policy;
 }
 
 /**
@@ -104,7 +129,7 @@ export function requireBinding(...schemes: Array<'dpop' | 'mtls'>): Policy {
 /** Requires at least one of the listed scopes. */
 export function requireAnyScope(...scopes: string[]): Policy {
   const required = names(scopes, 'requireAnyScope');
-  return (token) => {
+  const policy: Policy = (token) => {
     if (!required.some((scope) => token.scopes.has(scope))) {
       throw new InsufficientScopeError(
         'ERR_SCOPE_MISSING',
@@ -113,6 +138,8 @@ export function requireAnyScope(...scopes: string[]): Policy {
       );
     }
   };
+  NAMED_SCOPES.set(policy, required);
+  return policy;
 }
 
 /** Requires every listed role. */
@@ -192,9 +219,11 @@ export function allOf(...policies: Policy[]): RouteRequirement {
   ): Promise<void> => {
     for (const policy of policies) await runOne(policy, token, request, setHeader);
   };
-  return Object.assign((token: AccessToken) => all(token, undefined, undefined), {
+  const composed = Object.assign((token: AccessToken) => all(token, undefined, undefined), {
     forRequest: all,
   });
+  MEMBERS.set(composed, policies);
+  return composed;
 }
 
 /**
@@ -221,9 +250,11 @@ export function anyOf(...policies: Policy[]): RouteRequirement {
     }
     throw first;
   };
-  return Object.assign((token: AccessToken) => any(token, undefined, undefined), {
+  const composed = Object.assign((token: AccessToken) => any(token, undefined, undefined), {
     forRequest: any,
   });
+  MEMBERS.set(composed, policies);
+  return composed;
 }
 
 /**

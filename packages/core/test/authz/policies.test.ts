@@ -5,6 +5,7 @@
 import {
   allOf,
   anyOf,
+  scopesOf,
   InsufficientScopeError,
   requireAnyRole,
   requireAnyScope,
@@ -330,5 +331,16 @@ describe('runPolicies (for adapters)', () => {
     expect(pending).toBeInstanceOf(Promise);
     await pending;
     expect(settled).toBe(true);
+  });
+});
+
+describe('scopesOf', () => {
+  it('names the scopes of requireScopes and requireAnyScope, inside compositions too, each once', () => {
+    expect(scopesOf(requireScopes('a', 'b'))).toEqual(['a', 'b']);
+    expect(
+      scopesOf(allOf(requireScopes('a'), anyOf(requireAnyScope('b', 'c'), requireScopes('a')))),
+    ).toEqual(['a', 'b', 'c']);
+    expect(scopesOf(requireRoles('admin'))).toEqual([]);
+    expect(scopesOf(() => undefined)).toEqual([]);
   });
 });
