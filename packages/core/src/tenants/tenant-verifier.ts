@@ -9,7 +9,7 @@ import type { AuditOptions, AuditSink, AuditSinkInput } from '../audit/audit-sin
 import { resolveAuditor, type Auditor } from '../audit/auditor';
 import type { VerifierOptions } from '../config/verifier-options';
 import { InvalidRequestError, TokenwardError, type TokenwardErrorOptions } from '../errors/errors';
-import type { MetricsOptions } from '../metrics/verifier-metrics';
+import { createVerifierMetrics, type MetricsOptions } from '../metrics/verifier-metrics';
 import type { RequestLike } from '../http/request';
 import { createVerifier } from '../verifier/create-verifier';
 import {
@@ -133,6 +133,8 @@ export function createTenantVerifier(options: TenantVerifierOptions): TenantVeri
       : { ...options.audit, sink: unclosable(options.audit.sink) };
   // Records what happens before a tenant is known (and keeps the shared sink's lifecycle here).
   const frontAuditor: Auditor | undefined = resolveAuditor(sharedAudit);
+  // Counts those refusals beside the tenants' decisions (no issuer: none was looked at).
+  const frontMetrics = createVerifierMetrics(options.metrics, new Set());
   const verifiers = new Map<string, Verifier>();
 
   const build = (id: string, tenant: TenantOptions): Verifier => {
@@ -177,6 +179,7 @@ export function createTenantVerifier(options: TenantVerifierOptions): TenantVeri
   /** The refusal of a request without a known tenant: presented, recorded, never a fall-back. */
   const unknown = (request: RequestLike | undefined, context: VerifyContext | undefined) => {
     const error = new TenantUnknownError().withRealm(realm);
+    frontMetrics?.decision('authentication', 'deny', error.code, undefined);
     frontAuditor?.deny(
       {
         stage: 'authentication',

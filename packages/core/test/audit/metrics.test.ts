@@ -4,7 +4,7 @@
  * (a forged issuer is `other`, never a subject, client or token).
  */
 import { MeterProvider, MetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { createVerifier } from '@tokenward/core';
+import { createTenantVerifier, createVerifier, tenantFromHost } from '@tokenward/core';
 import { verifyRequestFromCache } from '@tokenward/core/internal';
 import { createTestIssuer, type TestIssuer } from '@tokenward/testing';
 
@@ -142,5 +142,35 @@ describe('verifier metrics (OpenTelemetry)', () => {
     expect((await points(reader)).get('tokenward.anomalies')).toEqual([
       { attributes: { event: 'anomaly_token_spread', action: 'block' }, value: 1 },
     ]);
+  });
+
+  it("counts a tenant verifier's refusal of an unknown tenant as a decision without an issuer", async () => {
+    const reader = new TestReader();
+    const meterProvider = new MeterProvider({ readers: [reader] });
+    const { audit: _a, metrics: _m, ...acme } = issuer.verifierOptions();
+    const verifier = createTenantVerifier({
+      resolve: tenantFromHost({ 'acme.api': 'acme' }),
+      tenants: { acme },
+      metrics: { meterProvider },
+    });
+    const token = await issuer.issueSigned();
+    await verifier.verifyRequest({
+      headers: { host: 'acme.api', authorization: `Bearer ${token}` },
+    });
+    await expect(
+      verifier.verifyRequest({ headers: { host: 'other.api', authorization: `Bearer ${token}` } }),
+    ).rejects.toThrow();
+    const decisions = (await points(reader)).get('tokenward.decisions') ?? [];
+    const of = (reason: string) =>
+      decisions
+        .filter((p) => p.attributes['tokenward.reason'] === reason)
+        .reduce((n, p) => n + (p.value as number), 0);
+    expect(of('ERR_TENANT_UNKNOWN')).toBe(1);
+    expect(of('ok')).toBe(1);
+    expect(
+      decisions.find((p) => p.attributes['tokenward.reason'] === 'ERR_TENANT_UNKNOWN')?.attributes[
+        'tokenward.issuer'
+      ],
+    ).toBe('none');
   });
 });
