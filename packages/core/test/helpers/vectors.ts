@@ -26,7 +26,7 @@ import { ASYMMETRIC_JWS_ALGORITHMS, CONTENT_ENCRYPTION_ALGORITHMS } from '../../
 import { splitCompact } from '../../src/compact/compact';
 import { DEFAULT_MAX_TOKEN_LENGTH } from '../../src/config/verifier-options';
 
-/** Where the vector files live (a Prettier-formatted copy of /work/shared/vectors). */
+/** Where the vector files live (RFC 7520 and Wycheproof, Prettier-formatted; fixtures/README.md names their sources). */
 export const FIXTURES_DIR = join(__dirname, '..', 'vectors', 'fixtures');
 
 /** Reads and parses one fixture file, e.g. `cookbook/jws/4_1.rsa_v15_signature.json`. */
