@@ -9,6 +9,7 @@
  */
 import { readClaim } from '../claims/claim-path';
 import { resolveClaimsProfile, type ClaimsMapping, type ClaimsPresetName } from '../claims/presets';
+import { tokenProfile } from '../claims/token-profile';
 import { DEFAULT_CLOCK_TOLERANCE } from '../config/verifier-options';
 import { InvalidTokenError } from '../errors/errors';
 import { InsufficientUserAuthenticationError } from '../errors/insufficient-user-authentication-error';
@@ -28,8 +29,9 @@ export interface StepUpOptions {
    */
   readonly maxAge?: number;
   /**
-   * Where the tokens carry `acr` and `auth_time`: the verifier's claims preset or mapping (its
-   * `acr` and `authTime` fields). Default: the standard `acr` and `auth_time` claims.
+   * Where the tokens carry `acr` and `auth_time`: a claims preset or mapping (its `acr` and
+   * `authTime` fields). Default: the preset or mapping the verifier read the token with (the
+   * standard `acr` and `auth_time` for a token no verifier built).
    */
   readonly claims?: ClaimsPresetName | ClaimsMapping;
 }
@@ -83,15 +85,22 @@ export function requireStepUp(options: StepUpOptions): Policy {
   ) {
     fail('maxAge: expected a whole number of seconds, 0 or more');
   }
-  let profile;
+  let given;
   try {
-    profile = resolveClaimsProfile(options.claims);
+    given = options.claims === undefined ? undefined : resolveClaimsProfile(options.claims);
   } catch (error) {
     return fail((error as Error).message);
   }
-  const acrPaths = profile.acr ?? [['acr']];
-  const authTimePath = profile.authTime ?? ['auth_time'];
-  const authTimeLabel = authTimePath.join('.');
+  /** Where `token` carries acr and auth_time: `claims`, else the verifier's profile, else standard. */
+  const pathsOf = (token: AccessToken) => {
+    const profile = given ?? tokenProfile(token);
+    const authTimePath = profile?.authTime ?? ['auth_time'];
+    return {
+      acrPaths: profile?.acr ?? [['acr']],
+      authTimePath,
+      authTimeLabel: authTimePath.join('.'),
+    };
+  };
   const accepted = acr === undefined ? undefined : Object.freeze([...acr]);
   const requirement = {
     ...(accepted !== undefined && { acrValues: accepted }),
@@ -105,6 +114,7 @@ export function requireStepUp(options: StepUpOptions): Policy {
 
   return (token: AccessToken) => {
     const claims = token.claims as Record<string, unknown>;
+    const { acrPaths, authTimePath, authTimeLabel } = pathsOf(token);
     if (accepted !== undefined) {
       const values = acrValuesOf(claims, acrPaths);
       if (!accepted.some((value) => values.has(value))) {

@@ -6,6 +6,7 @@ import type { IssuerTrust } from '../config/issuer-trust';
 import { InvalidTokenError } from '../errors/errors';
 import type { AccessToken, TokenBinding } from '../verifier/access-token';
 import { mapClaims } from './map-claims';
+import { recordTokenProfile } from './token-profile';
 import { checkTokenType, validateClaims } from './validate-claims';
 
 /** What the earlier stages established about a token. */
@@ -56,7 +57,7 @@ export function accessTokenFromClaims(
   const mapped = mapClaims(claims, rules.profile);
   const cnf = claims.cnf;
   const binding = bindingOf(cnf);
-  return Object.freeze({
+  const accessToken: AccessToken = Object.freeze({
     token,
     claims: Object.freeze(claims),
     header: Object.freeze(header),
@@ -75,6 +76,8 @@ export function accessTokenFromClaims(
     binding,
     ...(trust.tenant !== undefined && { tenant: trust.tenant }),
   });
+  recordTokenProfile(accessToken, rules.profile);
+  return accessToken;
 }
 
 // A SHA-256 thumbprint in base64url: 43 characters (RFC 9449 §6.1, RFC 8705 §3.1).

@@ -320,7 +320,12 @@ describe('presets: tokens shaped like each IdP', () => {
     expect(refusal(requireStepUp({ acr: ['c2'], claims: 'azure' }), token.claims).code).toBe(
       'ERR_ACR_INSUFFICIENT',
     );
-    // Without the preset the standard acr claim is read, which this token lacks: refused.
+    // Without `claims`, the preset the verifier read the token with applies: acrs.
+    expect(requireStepUp({ acr: ['c3'] })(token)).toBeUndefined();
+    expect(() => requireStepUp({ acr: ['c2'] })(token)).toThrow(
+      expect.objectContaining({ code: 'ERR_ACR_INSUFFICIENT' }),
+    );
+    // A token no verifier built (the same claims) is read with the standard acr: refused.
     expect(refusal(requireStepUp({ acr: ['c3'] }), token.claims).code).toBe('ERR_ACR_INSUFFICIENT');
     // No auth_time in a Microsoft access token by default: a maxAge refuses it.
     expect(refusal(requireStepUp({ maxAge: 300, claims: 'azure' }), token.claims).code).toBe(
