@@ -4,7 +4,14 @@
  */
 import { Command } from 'commander';
 import { registerAuditVerify } from './commands/audit-verify';
+import { registerCompletion } from './commands/completion';
+import { registerDecrypt } from './commands/decrypt';
 import { registerDPoP } from './commands/dpop';
+import { registerExplain } from './commands/explain';
+import { registerInspect } from './commands/inspect';
+import { registerJwks } from './commands/jwks';
+import { registerKeygen } from './commands/keygen';
+import { registerMint } from './commands/mint';
 import { registerReport } from './commands/report';
 import { PROCESS_IO, type CliIo } from './io';
 
@@ -21,7 +28,7 @@ import { PROCESS_IO, type CliIo } from './io';
 export function createProgram(io: CliIo = PROCESS_IO): Command {
   const program = new Command('tokenward')
     .description(
-      'Verify tamper-evident audit trails, produce compliance reports, and make DPoP keys and proofs.',
+      'Verify tamper-evident audit trails, produce compliance reports, make keys, DPoP proofs and development tokens, and inspect, decrypt and explain tokens.',
     )
     .showHelpAfterError()
     .exitOverride()
@@ -30,5 +37,13 @@ export function createProgram(io: CliIo = PROCESS_IO): Command {
   registerAuditVerify(audit, io);
   registerReport(program, io);
   registerDPoP(program, io);
+  registerKeygen(program, io);
+  registerJwks(program, io);
+  registerMint(program, io);
+  registerInspect(program, io);
+  registerDecrypt(program, io);
+  registerExplain(program, io);
+  // Last: the script lists every command registered before it.
+  registerCompletion(program, io);
   return program;
 }

@@ -18,3 +18,10 @@ export { RevocationIndex } from './lifecycle/revocation-index';
 export { normalizeRevocation } from './lifecycle/revocation-input';
 export type { RevocationSettings } from './lifecycle/revocation-input';
 export { revocationListSettings } from './lifecycle/memory-revocation-list';
+// `tokenward explain`: the stages one verification completed, and what each established.
+export { observeTokenStages, TOKEN_STAGE_NAMES } from './verifier/stage-observer';
+export type {
+  TokenStageName,
+  TokenStageObserver,
+  TokenStageReport,
+} from './verifier/stage-observer';

@@ -17,6 +17,7 @@ import type { SignedWith } from '../cache/verified-token-cache';
 import type { ImportedKey } from '../keys/key-input';
 import { introspectOpaqueToken, requireActive } from '../introspection/introspect-token';
 import type { AccessToken } from './access-token';
+import { currentStageObserver, TOKEN_STAGE_NAMES, type TokenStageName } from './stage-observer';
 
 /** What the stages have established about one token so far. */
 export interface TokenWork {
@@ -111,7 +112,7 @@ const claimsStage: TokenStage = (work) => {
   );
 };
 
-/** The stages, in the order the security defaults require. */
+/** The stages, in the order the security defaults require (named in stage-observer.ts). */
 export const TOKEN_STAGES: readonly TokenStage[] = Object.freeze([
   compactStage,
   jweStage,
@@ -136,9 +137,21 @@ export async function runTokenStages(
   now: number,
 ): Promise<{ readonly accessToken: AccessToken; readonly signedWith: SignedWith | undefined }> {
   const work: TokenWork = { token, now };
-  for (const stage of TOKEN_STAGES) {
-    const pending = stage(work, plan);
+  // `tokenward explain` observes the stages (stage-observer.ts); a verification outside it pays
+  // one look-up here.
+  const observe = currentStageObserver();
+  for (let i = 0; i < TOKEN_STAGES.length; i++) {
+    const pending = (TOKEN_STAGES[i] as TokenStage)(work, plan);
     if (pending !== undefined) await pending;
+    observe?.({
+      stage: TOKEN_STAGE_NAMES[i] as TokenStageName,
+      ...(work.compact !== undefined && { kind: work.compact.kind }),
+      ...(work.encryption !== undefined && { encryption: work.encryption }),
+      ...(work.verified !== undefined && {
+        header: work.verified.header,
+        claims: work.verified.claims,
+      }),
+    });
   }
   const verified = work.verified as NonNullable<TokenWork['verified']>;
   return {
