@@ -246,10 +246,13 @@ export { TENANT_ID, isTenantId } from './tenants/tenant-id';
 // OAuth 2.0 Protected Resource Metadata (RFC 9728): the document of a verifier with `resource`.
 export {
   protectedResourceMetadataDocument,
+  protectedResourceMetadataResponse,
   protectedResourceMetadataUrl,
+  DEFAULT_RESOURCE_METADATA_MAX_AGE,
 } from './metadata/protected-resource-metadata';
 export type {
   ProtectedResourceMetadata,
   ProtectedResourceMetadataInput,
+  ProtectedResourceMetadataResponse,
 } from './metadata/protected-resource-metadata';
 export { PROTECTED_RESOURCE_METADATA_PATH } from './metadata/resource-identifier';

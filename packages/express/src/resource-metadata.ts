@@ -3,11 +3,7 @@
  * URL. The document is built once, when the middleware is created; the path is matched exactly.
  */
 import type { RequestHandler } from 'express';
-import {
-  protectedResourceMetadataDocument,
-  protectedResourceMetadataUrl,
-  type Verifier,
-} from '@tokenward/core';
+import { protectedResourceMetadataResponse, type Verifier } from '@tokenward/core';
 
 /** Options of {@link protectedResourceMetadata}. */
 export interface ProtectedResourceMetadataOptions {
@@ -24,9 +20,6 @@ export interface ProtectedResourceMetadataOptions {
   /** Seconds clients and caches may keep the document (`Cache-Control: max-age`). Default 3600. */
   maxAge?: number;
 }
-
-/** Default `maxAge`: an hour, so a changed configuration reaches clients the same day. */
-const DEFAULT_MAX_AGE = 3600;
 
 /**
  * Creates middleware answering `GET` and `HEAD` of the verifier's protected resource metadata
@@ -53,32 +46,24 @@ export function protectedResourceMetadata(
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('protectedResourceMetadata: expected an options object');
   }
-  const document = protectedResourceMetadataDocument(verifier, {
+  const response = protectedResourceMetadataResponse(verifier, {
     ...(options.scopes !== undefined && { scopesSupported: options.scopes }),
     ...(options.resourceName !== undefined && { resourceName: options.resourceName }),
     ...(options.resourceDocumentation !== undefined && {
       resourceDocumentation: options.resourceDocumentation,
     }),
+    ...(options.maxAge !== undefined && { maxAge: options.maxAge }),
   });
-  const maxAge = options.maxAge ?? DEFAULT_MAX_AGE;
-  if (!Number.isSafeInteger(maxAge) || maxAge < 0) {
-    throw new TypeError('maxAge: expected whole seconds, 0 or more');
-  }
-  // The document exists, so the verifier has a metadata URL.
-  const path = new URL(protectedResourceMetadataUrl(verifier) as string).pathname;
-  const body = Buffer.from(JSON.stringify(document), 'utf8');
+  const { path, headers } = response;
+  const body = Buffer.from(response.body, 'utf8');
   return (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
     // The raw request target, before any mount point or router rewrote it: Express matches
     // paths case-insensitively and ignores a trailing slash; this does neither.
     if (req.originalUrl !== path) return next();
     res.status(200);
-    res.setHeader('Content-Type', 'application/json');
+    for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
     res.setHeader('Content-Length', String(body.length));
-    res.setHeader('Cache-Control', `public, max-age=${maxAge}`);
-    res.setHeader('X-Content-Type-Options', 'nosniff');
-    // Public by definition (RFC 9728 §3), and browser-based clients read it cross-origin.
-    res.setHeader('Access-Control-Allow-Origin', '*');
     res.end(req.method === 'HEAD' ? undefined : body);
   };
 }

@@ -6,14 +6,8 @@
  */
 import { Inject, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryModule, DiscoveryService, HttpAdapterHost, MetadataScanner } from '@nestjs/core';
-import { METHOD_METADATA } from '@nestjs/common/constants';
-import {
-  protectedResourceMetadataDocument,
-  protectedResourceMetadataUrl,
-  scopesOf,
-  type Verifier,
-} from '@tokenward/core';
-import { routeDeclarations, type MetadataTarget } from './decorators/route-metadata';
+import { protectedResourceMetadataResponse, scopesOf, type Verifier } from '@tokenward/core';
+import { routeDeclarations, routeHandlers } from './decorators/route-metadata';
 import { TOKENWARD_VERIFIER } from './tokenward.constants';
 
 /** Options of {@link TokenwardResourceMetadataModule.forRoot}. */
@@ -35,7 +29,6 @@ export interface TokenwardResourceMetadataOptions {
 }
 
 const RESOURCE_METADATA_OPTIONS = Symbol.for('tokenward:resource-metadata-options');
-const DEFAULT_MAX_AGE = 3600;
 
 /** The request and response handles of Nest's HTTP adapter, on either platform. */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -92,17 +85,9 @@ export class TokenwardResourceMetadataModule implements OnModuleInit {
   /** Every scope the application's route handlers (and their controllers) require, sorted. */
   private routeScopes(): string[] {
     const found = new Set<string>();
-    for (const wrapper of this.discovery.getControllers()) {
-      const controller = wrapper.metatype as MetadataTarget | null | undefined;
-      if (typeof controller !== 'function') continue;
-      const prototype = (controller as { prototype: object }).prototype;
-      for (const name of this.scanner.getAllMethodNames(prototype)) {
-        const handler = (prototype as Record<string, unknown>)[name];
-        if (typeof handler !== 'function') continue;
-        if (Reflect.getMetadata(METHOD_METADATA, handler) === undefined) continue;
-        for (const policy of routeDeclarations(handler, controller).policies) {
-          for (const scope of scopesOf(policy)) found.add(scope);
-        }
+    for (const { controller, handler } of routeHandlers(this.discovery, this.scanner)) {
+      for (const policy of routeDeclarations(handler, controller).policies) {
+        for (const scope of scopesOf(policy)) found.add(scope);
       }
     }
     return [...found].sort();
@@ -118,19 +103,14 @@ export class TokenwardResourceMetadataModule implements OnModuleInit {
       throw new TypeError('TokenwardResourceMetadataModule: expected an options object');
     }
     const scopes = options.scopes ?? this.routeScopes();
-    const document = protectedResourceMetadataDocument(verifier, {
+    const { path, body, headers } = protectedResourceMetadataResponse(verifier, {
       ...(scopes.length > 0 && { scopesSupported: scopes }),
       ...(options.resourceName !== undefined && { resourceName: options.resourceName }),
       ...(options.resourceDocumentation !== undefined && {
         resourceDocumentation: options.resourceDocumentation,
       }),
+      ...(options.maxAge !== undefined && { maxAge: options.maxAge }),
     });
-    const maxAge = options.maxAge ?? DEFAULT_MAX_AGE;
-    if (!Number.isSafeInteger(maxAge) || maxAge < 0) {
-      throw new TypeError('maxAge: expected whole seconds, 0 or more');
-    }
-    const path = new URL(protectedResourceMetadataUrl(verifier) as string).pathname;
-    const body = JSON.stringify(document);
     const adapter = this.adapterHost.httpAdapter;
     const handler: AdapterHandler = (request, response, next) => {
       // The raw request target: both routers would also match other spellings of the path,
@@ -140,11 +120,7 @@ export class TokenwardResourceMetadataModule implements OnModuleInit {
         adapter.setHeader(response, 'Content-Type', 'application/json');
         return void adapter.reply(response, '{"statusCode":404,"message":"Not Found"}', 404);
       }
-      adapter.setHeader(response, 'Content-Type', 'application/json');
-      adapter.setHeader(response, 'Cache-Control', `public, max-age=${maxAge}`);
-      adapter.setHeader(response, 'X-Content-Type-Options', 'nosniff');
-      // Public by definition (RFC 9728 §3), and browser-based clients read it cross-origin.
-      adapter.setHeader(response, 'Access-Control-Allow-Origin', '*');
+      for (const [name, value] of Object.entries(headers)) adapter.setHeader(response, name, value);
       adapter.reply(response, body, 200);
     };
     adapter.get(path, handler);

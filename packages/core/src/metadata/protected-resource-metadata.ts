@@ -224,3 +224,53 @@ function isIssuerIdentifier(issuer: string): boolean {
   }
   return insecureURLReason(url) === undefined && !issuer.includes('?') && !issuer.includes('#');
 }
+
+/** What an adapter serves for {@link protectedResourceMetadataResponse}. */
+export interface ProtectedResourceMetadataResponse {
+  /** The exact request path to answer (the metadata URL's path, RFC 9728 §3.1). */
+  readonly path: string;
+  /** The JSON document. */
+  readonly body: string;
+  /** The response headers: JSON, cacheable for `maxAge`, `nosniff`, readable cross-origin. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** Default `maxAge` of the served document: an hour, so a changed configuration reaches clients the same day. */
+export const DEFAULT_RESOURCE_METADATA_MAX_AGE = 3600;
+
+/**
+ * The response adapters serve at the verifier's metadata URL: the path to match exactly, the
+ * document and its headers, built once at start-up so each request only compares a path.
+ *
+ * @param verifier A verifier from `createVerifier` with the `resource` option.
+ * @param input The document's scopes, name and documentation URL, and `maxAge` (seconds clients
+ *   and caches may keep it, default {@link DEFAULT_RESOURCE_METADATA_MAX_AGE}).
+ * @throws TypeError when the verifier has no `resource` or an input member is invalid.
+ * @example
+ * ```ts
+ * const { path, body, headers } = protectedResourceMetadataResponse(verifier, { maxAge: 300 })
+ * ```
+ */
+export function protectedResourceMetadataResponse(
+  verifier: Verifier,
+  input: ProtectedResourceMetadataInput & { readonly maxAge?: number } = {},
+): ProtectedResourceMetadataResponse {
+  const { maxAge = DEFAULT_RESOURCE_METADATA_MAX_AGE, ...documentInput } = input;
+  if (!Number.isSafeInteger(maxAge) || maxAge < 0) {
+    throw new TypeError('maxAge: expected whole seconds, 0 or more');
+  }
+  const document = protectedResourceMetadataDocument(verifier, documentInput);
+  // The document exists, so the verifier has a metadata URL.
+  const path = new URL(protectedResourceMetadataUrl(verifier) as string).pathname;
+  return {
+    path,
+    body: JSON.stringify(document),
+    headers: Object.freeze({
+      'Content-Type': 'application/json',
+      'Cache-Control': `public, max-age=${maxAge}`,
+      'X-Content-Type-Options': 'nosniff',
+      // Public by definition (RFC 9728 §3), and browser-based clients read it cross-origin.
+      'Access-Control-Allow-Origin': '*',
+    }),
+  };
+}

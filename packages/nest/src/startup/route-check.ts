@@ -6,10 +6,14 @@
  * a route nothing authenticates would always be `undefined`, a silent hole in the handler.
  */
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import { GUARDS_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
+import { GUARDS_METADATA } from '@nestjs/common/constants';
 import { APP_GUARD, DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { AUTH_PARAM_METADATA } from '../decorators/auth.decorator';
-import { routeDeclarations, type MetadataTarget } from '../decorators/route-metadata';
+import {
+  routeDeclarations,
+  routeHandlers,
+  type MetadataTarget,
+} from '../decorators/route-metadata';
 import { AccessTokenGuard } from '../guards/access-token.guard';
 import { TokenwardStrategy } from '../strategies/tokenward.strategy';
 
@@ -76,18 +80,9 @@ export class TokenwardRouteCheck implements OnApplicationBootstrap {
         .some((wrapper) => wrapper.instance instanceof TokenwardStrategy),
       passportGuard: this.hasGlobalGuard(isPassportGuard),
     };
-    for (const wrapper of this.discovery.getControllers()) {
-      const controller = wrapper.metatype as MetadataTarget | null | undefined;
-      if (typeof controller !== 'function') continue;
-      const prototype = (controller as { prototype: object }).prototype;
-      for (const name of this.scanner.getAllMethodNames(prototype)) {
-        const handler = (prototype as Record<string, unknown>)[name];
-        // Only route handlers can be called; a helper method's metadata is inert.
-        if (typeof handler !== 'function') continue;
-        if (Reflect.getMetadata(METHOD_METADATA, handler) === undefined) continue;
-        const readsAuth = Reflect.getMetadata(AUTH_PARAM_METADATA, controller, name) === true;
-        this.checkRoute(controller, handler, `${controller.name}.${name}`, cover, readsAuth);
-      }
+    for (const { controller, handler, name } of routeHandlers(this.discovery, this.scanner)) {
+      const readsAuth = Reflect.getMetadata(AUTH_PARAM_METADATA, controller, name) === true;
+      this.checkRoute(controller, handler, `${controller.name}.${name}`, cover, readsAuth);
     }
   }
 
