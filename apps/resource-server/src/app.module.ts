@@ -6,6 +6,7 @@ import type { AppConfig } from './config/app-config';
 import { RuntimeModule, VERIFIER_OPTIONS } from './config/runtime.module';
 import { trafficPlan } from './config/traffic-settings';
 import { DevTokenController } from './dev/dev-token.controller';
+import { EncryptionKeysController } from './keys/encryption-keys.controller';
 import { HealthController } from './health/health.controller';
 import { ShutdownNotice } from './lifecycle/shutdown-notice';
 import { messagesController } from './messages/messages.controller';
@@ -46,6 +47,7 @@ export class AppModule {
         GreetingController,
         messagesController(plan, rateLimits.store),
         MetricsController,
+        EncryptionKeysController,
         revocationsController(plan.adminAllowFrom),
         ...(plan.approvedClients !== undefined ? [clientsController(plan.adminAllowFrom)] : []),
         ...(config.mode === 'dev' ? [DevTokenController] : []),

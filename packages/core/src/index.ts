@@ -256,3 +256,20 @@ export type {
   ProtectedResourceMetadataResponse,
 } from './metadata/protected-resource-metadata';
 export { PROTECTED_RESOURCE_METADATA_PATH } from './metadata/resource-identifier';
+// The public JWK Set issuers encrypt to, and the rotation states of decryption keys.
+export { DEFAULT_ENCRYPTION_ALGORITHMS, encryptionKeySet } from './keys/encryption-keys';
+export type {
+  DecryptionJWK,
+  DecryptionJWKSet,
+  DecryptionKeyEntry,
+  DecryptionKeyRotation,
+  DecryptionKeyState,
+} from './keys/decryption-keys';
+// Decryption keys held outside the process (an HSM, a cloud KMS): the key-custody seam.
+export { KeyServiceUnavailableError } from './errors/key-service-unavailable-error';
+export type {
+  ExternalDecryptionKey,
+  ExternalEcdhKey,
+  ExternalKeyCallOptions,
+  ExternalRsaOaepKey,
+} from './keys/external-keys';

@@ -12,6 +12,11 @@ import { DEFAULT_REALM } from '../errors/errors';
 import type { ErrorFormat } from '../errors/problem-details';
 import type { TokenSourcesOptions } from '../http/request';
 import { importDecryptionKeys } from '../keys/decryption-keys';
+import {
+  resolveExternalKeyTimeout,
+  splitExternalKeys,
+  type ExternalKeyEntry,
+} from '../keys/external-keys';
 import type { ImportedKey } from '../keys/key-input';
 import type { MonitoredKeySource } from '../keys/health';
 import { resolveRemoteKeysSettings } from '../keys/remote-options';
@@ -51,6 +56,8 @@ export interface VerificationPlan {
   readonly keySources: readonly MonitoredKeySource[];
   readonly encryption: EncryptionMode;
   readonly decryptionKeys: readonly ImportedKey[];
+  /** The `decryptionKeys` held outside the process (ExternalDecryptionKey), with their timeout. */
+  readonly externalDecryptionKeys: readonly ExternalKeyEntry[];
   readonly keyManagementAlgorithms: ReadonlySet<string>;
   readonly contentEncryptionAlgorithms: ReadonlySet<string>;
   readonly allowUnsignedEncryptedTokens: boolean;
@@ -108,6 +115,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'logger',
   'algorithms',
   'decryptionKeys',
+  'externalKeyTimeout',
   'encryption',
   'keyManagementAlgorithms',
   'contentEncryptionAlgorithms',
@@ -167,13 +175,19 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
   const { keys: keysByIssuer, sources: keySources, audiences } = resolveTrust(options, remote);
   const algorithms = new Set([...keysByIssuer.values()].flatMap((t) => [...t.algorithms]));
 
+  // External keys (an HSM, a KMS) are checked here; the in-process ones are imported.
+  const { local: localDecryptionKeys, external: externalDecryptionKeys } = splitExternalKeys(
+    options.decryptionKeys,
+    resolveExternalKeyTimeout(options.externalKeyTimeout),
+  );
   const decryptionKeys =
-    options.decryptionKeys === undefined ? [] : importDecryptionKeys(options.decryptionKeys);
-  const encryption = options.encryption ?? (decryptionKeys.length > 0 ? 'optional' : 'forbidden');
+    localDecryptionKeys === undefined ? [] : importDecryptionKeys(localDecryptionKeys);
+  const hasDecryptionKeys = decryptionKeys.length + externalDecryptionKeys.length > 0;
+  const encryption = options.encryption ?? (hasDecryptionKeys ? 'optional' : 'forbidden');
   if (!['required', 'optional', 'forbidden'].includes(encryption)) {
     throw new TypeError(`encryption: expected 'required', 'optional' or 'forbidden'`);
   }
-  if (encryption !== 'forbidden' && decryptionKeys.length === 0) {
+  if (encryption !== 'forbidden' && !hasDecryptionKeys) {
     throw new TypeError(`encryption: '${encryption}' needs the decryptionKeys option`);
   }
 
@@ -239,7 +253,7 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
     options.introspection,
     [...trust.keys()],
     remote,
-    decryptionKeys.length > 0,
+    hasDecryptionKeys,
   );
   const keyManagementAlgorithms = allowlist(
     options.keyManagementAlgorithms,
@@ -269,6 +283,7 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
     keySources,
     encryption,
     decryptionKeys,
+    externalDecryptionKeys,
     keyManagementAlgorithms,
     contentEncryptionAlgorithms,
     allowUnsignedEncryptedTokens: options.allowUnsignedEncryptedTokens === true,
@@ -307,6 +322,7 @@ export function buildPlan(options: VerifierOptions): VerificationPlan {
                 keyManagementAlgorithms,
                 contentEncryptionAlgorithms,
                 decryptionKeys,
+                externalDecryptionKeys,
                 cryptoPool,
               },
             }

@@ -139,6 +139,13 @@ export interface VerifierOptions {
    * whose type fits its `alg`.
    */
   decryptionKeys?: DecryptionKeyInput | readonly DecryptionKeyInput[];
+  /**
+   * Seconds a call of an external decryption key (`ExternalDecryptionKey` in `decryptionKeys`:
+   * an HSM, a KMS) may take, the wait for a crypto-pool slot included, before the verification
+   * answers 503 `ERR_KEY_SERVICE_UNAVAILABLE` (the call's `signal` is aborted). Default 2; at
+   * most 60.
+   */
+  externalKeyTimeout?: number;
   /** Default `'optional'` when `decryptionKeys` are given, else `'forbidden'`. */
   encryption?: EncryptionMode;
   /** Allowed JWE `alg` values. Default: every supported one (RSA-OAEP*, ECDH-ES*, A*KW, A*GCMKW, dir); never RSA1_5 or PBES2. */

@@ -111,6 +111,7 @@ export const ERROR_CODE_OUTCOMES = Object.freeze({
   ERR_ACR_INSUFFICIENT: stepUp,
   ERR_AUTH_TIME_MISSING: stepUp,
   ERR_AUTH_TOO_OLD: stepUp,
+  ERR_KEY_SERVICE_UNAVAILABLE: unavailable,
 } satisfies { readonly [code in keyof TokenwardErrorCodes]?: ErrorCodeOutcome });
 
 /**

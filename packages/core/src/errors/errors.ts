@@ -146,6 +146,9 @@ export interface TokenwardErrorCodes {
   ERR_ACR_INSUFFICIENT: true;
   ERR_AUTH_TIME_MISSING: true;
   ERR_AUTH_TOO_OLD: true;
+  // 503 without an error attribute (KeyServiceUnavailableError): a decryption key held outside
+  // the process (an HSM, a cloud KMS) threw, rejected or did not answer within externalKeyTimeout
+  ERR_KEY_SERVICE_UNAVAILABLE: true;
 }
 
 /** A failure code: one of {@link TokenwardErrorCodes}, including codes added by augmentation. */

@@ -5,12 +5,14 @@
 import { InvalidTokenError } from '../errors/errors';
 import { VerifierBusyError } from '../errors/verifier-busy-error';
 import { selectDecryptionKeys } from '../keys/decryption-keys';
+import { selectExternalKeys, type ExternalKeyEntry } from '../keys/external-keys';
 import type { ImportedKey } from '../keys/key-input';
 import { FORBIDDEN_KEY_MANAGEMENT } from '../lib/algorithms';
 import type { CryptoPool } from '../lib/crypto-pool';
 import { decodeHeaderSegment } from '../compact/compact';
 import { normalizeMediaType } from '../compact/media-type';
 import { checkCommonHeader, readAlg } from '../compact/header-checks';
+import { decryptWithExternalKey } from './engines/external';
 import { decryptWithJose } from './engines/jose';
 import { fastDecryptorFor } from './engines/select';
 
@@ -19,6 +21,11 @@ export interface JWEDecryptionContext {
   readonly keyManagementAlgorithms: ReadonlySet<string>;
   readonly contentEncryptionAlgorithms: ReadonlySet<string>;
   readonly decryptionKeys: readonly ImportedKey[];
+  /**
+   * Keys held outside the process (`ExternalDecryptionKey` in `decryptionKeys`), tried after the
+   * in-process ones on a JWE that names their `kid`. Absent: none.
+   */
+  readonly externalDecryptionKeys?: readonly ExternalKeyEntry[];
   /** Whether a JWE with no `cty` may carry bare claims (symmetric key management only). */
   readonly allowUnsigned: boolean;
   /**
@@ -100,13 +107,15 @@ export async function decryptJWE(
   }
   const epk = header.epk;
   const crv = typeof epk === 'object' && epk !== null ? (epk as { crv?: unknown }).crv : undefined;
-  const candidates = selectDecryptionKeys(context.decryptionKeys, {
+  const selector = {
     alg,
     enc,
     kid: header.kid as string | undefined,
     crv: typeof crv === 'string' ? crv : undefined,
-  });
-  if (candidates.length === 0) {
+  };
+  const candidates = selectDecryptionKeys(context.decryptionKeys, selector);
+  const external = selectExternalKeys(context.externalDecryptionKeys ?? [], selector);
+  if (candidates.length === 0 && external.length === 0) {
     throw new InvalidTokenError(
       'ERR_JWE_KEY_NOT_FOUND',
       'no configured decryption key fits this token (kid or algorithm); check option decryptionKeys',
@@ -115,9 +124,10 @@ export async function decryptJWE(
   // A fast engine answers "does not decrypt with this key" without an error object; jose's own
   // failure is kept as `cause` (never shown to clients).
   let joseError: unknown;
-  const fast = candidates.every((c) => c.key.type === 'private')
-    ? fastDecryptorFor(alg, enc, header, segments)
-    : undefined;
+  const fast =
+    candidates.length > 0 && candidates.every((c) => c.key.type === 'private')
+      ? fastDecryptorFor(alg, enc, header, segments)
+      : undefined;
   // Every attempt holds a slot of the pool for its private-key work; past the queue bound the
   // request is shed with 503 (VerifierBusyError) before any work is done.
   const bounded = <T>(task: () => Promise<T>): Promise<T> =>
@@ -135,6 +145,11 @@ export async function decryptJWE(
       if (error instanceof VerifierBusyError) throw error;
       joseError = error;
     }
+  }
+  // The key service does the private-key step; its failure is 503 (KeyServiceUnavailableError).
+  for (const key of external) {
+    const plaintext = await decryptWithExternalKey(key, alg, enc, header, segments, bounded);
+    if (plaintext !== undefined) return { header, plaintext, nested };
   }
   throw new InvalidTokenError(
     'ERR_JWE_DECRYPTION_FAILED',

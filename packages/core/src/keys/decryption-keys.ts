@@ -14,10 +14,74 @@ import {
   type JSONWebKeySet,
   type NamedKey,
 } from './key-input';
+import type { ExternalDecryptionKey } from './external-keys';
 
-/** One decryption key: a private JWK / JWK Set, PKCS#8 PEM text, a KeyObject, raw secret bytes, or any of these with a `kid`. */
+/**
+ * One decryption key: a private JWK / JWK Set, PKCS#8 PEM text, a KeyObject, raw secret bytes, or
+ * any of these but a set in a {@link DecryptionKeyEntry} (`kid`, `alg`, rotation `state`); or an
+ * {@link ExternalDecryptionKey} that does its private-key step outside the process.
+ */
 export type DecryptionKeyInput =
-  JWK | JSONWebKeySet | string | KeyObject | Uint8Array | NamedKey<string | KeyObject | Uint8Array>;
+  | JWK
+  | JSONWebKeySet
+  | string
+  | KeyObject
+  | Uint8Array
+  | NamedKey<string | KeyObject | Uint8Array>
+  | DecryptionKeyEntry
+  | DecryptionJWK
+  | DecryptionJWKSet
+  | ExternalDecryptionKey;
+
+/** A private JWK with its rotation members (`state`, `until`), as a key file holds it. */
+export type DecryptionJWK = JWK & DecryptionKeyRotation;
+
+/** A private JWK Set whose keys may carry their rotation members. */
+export interface DecryptionJWKSet {
+  keys: DecryptionJWK[];
+}
+
+/**
+ * Where a decryption key is in its rotation (docs/remote-keys.md):
+ * - `'active'` (default): accepted, and published by `encryptionKeySet`;
+ * - `'next'`: accepted, not published yet, so every instance accepts it before any issuer can
+ *   pick it;
+ * - `'retiring'`: accepted until its `until`, then refused without a decryption attempt
+ *   (`ERR_JWE_KEY_NOT_FOUND`); never published.
+ */
+export type DecryptionKeyState = 'next' | 'active' | 'retiring';
+
+/** The rotation members a decryption key may carry (on a private JWK, or in a {@link DecryptionKeyEntry}). */
+export interface DecryptionKeyRotation {
+  /** Default `'active'`. */
+  readonly state?: DecryptionKeyState;
+  /**
+   * `'retiring'` only, and required there: the last moment the key is accepted, as a Date or an
+   * ISO 8601 string. Compared with the server clock (not a verification's `currentDate`).
+   */
+  readonly until?: Date | string;
+}
+
+/** A decryption key with its metadata given beside it: for PEM text, KeyObjects and bytes, or a JWK. */
+export interface DecryptionKeyEntry extends DecryptionKeyRotation {
+  /** The private key (or secret bytes). */
+  readonly key: JWK | string | KeyObject | Uint8Array;
+  /** The key id; wins over the JWK's own. Published keys without one get their RFC 7638 thumbprint. */
+  readonly kid?: string;
+  /**
+   * The key management algorithm this key is for (`RSA-OAEP-256`, `ECDH-ES`, …): it is then the
+   * only one it decrypts with, and the `alg` it is published with. A JWK's own `alg` must agree.
+   */
+  readonly alg?: string;
+}
+
+/** A decryption key as the verifier holds it: the imported key and its rotation state. */
+export type DecryptionKey = ImportedKey & {
+  /** Absent: `'active'`. */
+  readonly state?: DecryptionKeyState;
+  /** `'retiring'` keys: the end of acceptance, in milliseconds since the epoch. */
+  readonly until?: number;
+};
 
 /** At most this many keys are tried on a JWE without `kid` (documented in the README). */
 export const MAX_DECRYPTION_CANDIDATES = 3;
@@ -31,35 +95,30 @@ export interface DecryptionKeySelector {
   readonly crv: string | undefined;
 }
 
-function isNamedKey(value: unknown): value is NamedKey<string | KeyObject | Uint8Array> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    'kid' in value &&
-    'key' in value &&
-    !('kty' in value)
-  );
+function isNamedKey(value: unknown): value is DecryptionKeyEntry {
+  return typeof value === 'object' && value !== null && 'key' in value && !('kty' in value);
 }
 
 /** Parses the `decryptionKeys` option. */
 export function importDecryptionKeys(
   input: DecryptionKeyInput | readonly DecryptionKeyInput[],
-): ImportedKey[] {
+): DecryptionKey[] {
   const inputs: readonly DecryptionKeyInput[] = Array.isArray(input)
     ? input
     : [input as DecryptionKeyInput];
-  const keys: ImportedKey[] = [];
+  const keys: DecryptionKey[] = [];
   inputs.forEach((item, index) => {
     const option = Array.isArray(input) ? `decryptionKeys[${index}]` : 'decryptionKeys';
     if (isJWKSet(item)) {
       for (const jwk of item.keys) {
         if (jwk.use !== undefined && jwk.use !== 'enc') continue;
-        keys.push(importPrivateKey(jwk, `${option} (kid ${JSON.stringify(jwk.kid ?? null)})`));
+        const member = `${option} (kid ${JSON.stringify(jwk.kid ?? null)})`;
+        keys.push(withRotation(importPrivateKey(jwk, member), jwk, member));
       }
     } else if (isNamedKey(item)) {
-      if (typeof item.kid !== 'string' || item.kid === '')
+      if (item.kid !== undefined && (typeof item.kid !== 'string' || item.kid === ''))
         throw new TypeError(`${option}.kid: must be a non-empty string`);
-      keys.push(importPrivateKey(item.key, option, item.kid));
+      keys.push(withRotation(entryKey(item, option), item, option));
     } else {
       if (typeof item === 'object' && !isKeyObject(item) && !(item instanceof Uint8Array)) {
         const jwk = item as JWK;
@@ -69,11 +128,77 @@ export function importDecryptionKeys(
           );
         }
       }
-      keys.push(importPrivateKey(item as JWK | string | KeyObject | Uint8Array, option));
+      const key = importPrivateKey(item as JWK | string | KeyObject | Uint8Array, option);
+      keys.push(withRotation(key, item, option));
     }
   });
   if (keys.length === 0) throw new TypeError('decryptionKeys: no usable decryption key');
+  assertActiveKey(keys);
   return keys;
+}
+
+/** Imports a {@link DecryptionKeyEntry}'s key with the entry's `kid` and `alg`. */
+function entryKey(entry: DecryptionKeyEntry, option: string): ImportedKey {
+  const imported = importPrivateKey(entry.key, option, entry.kid);
+  if (entry.alg === undefined) return imported;
+  if (typeof entry.alg !== 'string' || entry.alg === '') {
+    throw new TypeError(`${option}.alg: must be a non-empty string`);
+  }
+  if (imported.alg !== undefined && imported.alg !== entry.alg) {
+    throw new TypeError(
+      `${option}.alg: ${JSON.stringify(entry.alg)} disagrees with the JWK's "alg" (${JSON.stringify(imported.alg)})`,
+    );
+  }
+  return { ...imported, alg: entry.alg };
+}
+
+const KEY_STATES: ReadonlySet<unknown> = new Set(['next', 'active', 'retiring']);
+
+/**
+ * Adds the rotation members (`state`, `until`) of a key input (an entry, or a private JWK that
+ * carries them: RFC 7517 §4 lets a JWK hold members others ignore) to its imported key.
+ */
+function withRotation(key: ImportedKey, input: unknown, option: string): DecryptionKey {
+  if (typeof input !== 'object' || input === null || isKeyObject(input)) return key;
+  if (input instanceof Uint8Array) return key;
+  const { state, until } = input as { state?: unknown; until?: unknown };
+  if (state === undefined && until === undefined) return key;
+  if (state !== undefined && !KEY_STATES.has(state)) {
+    throw new TypeError(`${option}.state: expected 'next', 'active' or 'retiring'`);
+  }
+  if (state !== 'retiring') {
+    if (until !== undefined) {
+      throw new TypeError(`${option}.until: only a key with state 'retiring' has an end`);
+    }
+    return { ...key, state: state as DecryptionKeyState };
+  }
+  const end =
+    until instanceof Date ? until.getTime() : typeof until === 'string' ? Date.parse(until) : NaN;
+  // An ISO string is required of text: Date.parse also reads locale formats it should not.
+  const iso =
+    typeof until !== 'string' || /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(until);
+  if (!Number.isFinite(end) || !iso) {
+    throw new TypeError(
+      `${option}.until: a 'retiring' key needs the end of its acceptance (a Date or an ISO 8601 string)`,
+    );
+  }
+  return { ...key, state: 'retiring', until: end };
+}
+
+/**
+ * At least one key must be `active`: a set of only `next` and `retiring` keys is a rotation left
+ * half done, and would publish nothing to encrypt to.
+ */
+function assertActiveKey(keys: readonly DecryptionKey[]): void {
+  if (keys.some((key) => (key.state ?? 'active') === 'active')) return;
+  throw new TypeError(
+    "decryptionKeys: no key has state 'active' (a rotation switches its 'next' key to 'active' when the old one becomes 'retiring')",
+  );
+}
+
+/** Whether a key may still decrypt at `nowMs`: every key but a `retiring` one past its `until`. */
+function accepted(key: DecryptionKey, nowMs: number): boolean {
+  return key.until === undefined || nowMs <= key.until;
 }
 
 /** Whether a key can serve the JWE header's algorithm (type, curve and length). */
@@ -98,14 +223,19 @@ function fits(key: ImportedKey, selector: DecryptionKeySelector): boolean {
 /**
  * Chooses the keys to try for a JWE: with a `kid`, only keys of that `kid` (or keys without a
  * `kid`); without one, the first {@link MAX_DECRYPTION_CANDIDATES} keys whose type fits `alg`.
+ * A `retiring` key past its `until` (at `nowMs`, the server clock) is never chosen.
  */
 export function selectDecryptionKeys(
-  keys: readonly ImportedKey[],
+  keys: readonly DecryptionKey[],
   selector: DecryptionKeySelector,
+  nowMs: number = Date.now(),
 ): ImportedKey[] {
   const pool =
     selector.kid === undefined
       ? keys
       : keys.filter((key) => key.kid === undefined || key.kid === selector.kid);
-  return pool.filter((key) => fits(key, selector)).slice(0, MAX_DECRYPTION_CANDIDATES);
+  // A retired key is dropped before fitting: past its `until` it is never tried on any token.
+  return pool
+    .filter((key) => accepted(key, nowMs) && fits(key, selector))
+    .slice(0, MAX_DECRYPTION_CANDIDATES);
 }

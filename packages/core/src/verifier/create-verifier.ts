@@ -28,6 +28,7 @@ import { FailureBudgetGate, ipOf } from './failure-budget-gate';
 import { AnomalyDetector } from '../traffic/anomaly/anomaly-detector';
 import { registerRiskSource } from '../traffic/anomaly/risk';
 import { registerResourceMetadata } from '../metadata/protected-resource-metadata';
+import { registerEncryptionKeys } from '../keys/encryption-keys';
 
 /**
  * Creates a verifier for access tokens: signed JWTs, and nested JWTs (a signed JWT encrypted to
@@ -415,6 +416,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
   });
   if (dpop !== undefined) registerBindingContext(verifier);
   registerResourceMetadata(verifier, plan);
+  // The public JWK Set issuers encrypt to (encryptionKeySet), fixed with the options.
+  registerEncryptionKeys(verifier, plan.decryptionKeys, plan.keyManagementAlgorithms);
   // The adapters' route step reports through the same boundary (@tokenward/core/internal).
   registerRouteDecisions(verifier, {
     allow: (token, request, route) => {

@@ -71,6 +71,7 @@ const jweStage: TokenStage = async (work, plan) => {
     keyManagementAlgorithms: plan.keyManagementAlgorithms,
     contentEncryptionAlgorithms: plan.contentEncryptionAlgorithms,
     decryptionKeys: plan.decryptionKeys,
+    externalDecryptionKeys: plan.externalDecryptionKeys,
     allowUnsigned: plan.allowUnsignedEncryptedTokens,
     cryptoPool: plan.cryptoPool,
     requireKid: plan.tenant !== undefined,

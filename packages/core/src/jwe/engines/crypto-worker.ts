@@ -28,6 +28,9 @@ parentPort.on('message', (job) => {
     if (job.op === 'ecdh') {
       const publicKey = createPublicKey({ key: job.epk, format: 'jwk' });
       result = diffieHellman({ privateKey: job.key, publicKey });
+    } else if (job.op === 'epk') {
+      createPublicKey({ key: job.epk, format: 'jwk' });
+      result = new Uint8Array(1);
     } else if (job.op === 'rsa-oaep') {
       result = privateDecrypt(
         { key: job.key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: job.hash },
@@ -47,6 +50,7 @@ const WORKER_COUNT = Math.max(1, Math.min(4, availableParallelism()));
 
 type Job =
   | { op: 'ecdh'; key: KeyObject; epk: JsonWebKey }
+  | { op: 'epk'; epk: JsonWebKey }
   | { op: 'rsa-oaep'; key: KeyObject; hash: string; data: Uint8Array };
 
 interface Slot {
@@ -139,4 +143,19 @@ export async function decryptOAEP(
   data: Uint8Array,
 ): Promise<Buffer | undefined> {
   return (await runInWorker({ op: 'rsa-oaep', key, hash, data })) ?? undefined;
+}
+
+/**
+ * Whether the token's ephemeral public key is a point on its curve (NIST SP 800-56A §5.6.2.3,
+ * checked by OpenSSL on import), off the event loop: an external key is never handed a point
+ * off the curve (invalid-curve attacks), whatever its key service checks itself.
+ *
+ * @param epk The `epk` JWK, already checked for shape.
+ * @example
+ * ```ts
+ * if (!(await isValidPublicPoint(epk))) return undefined
+ * ```
+ */
+export async function isValidPublicPoint(epk: JsonWebKey): Promise<boolean> {
+  return (await runInWorker({ op: 'epk', epk })) !== null;
 }
