@@ -6,6 +6,10 @@ export interface CliIo {
   stderr(text: string): void;
   /** Sets the exit code (0 ok, 1 a finding such as a tampered trail, 2 a usage or I/O error). */
   exit(code: number): void;
+  /** What `-` reads. Default: the process's stdin. */
+  readonly stdin?: NodeJS.ReadableStream;
+  /** The environment `explain --env` reads. Default: the process's. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /** The process's streams and `process.exitCode`. */

@@ -106,7 +106,10 @@ describe('tokenward explain', () => {
     });
     const iat = new Date('2026-01-01T10:00:00Z');
     const expired = await issuer.issue({ sub: 'alice' }, { currentDate: iat, expiresIn: 300 });
-    const result = await cli(['explain', '--config', config, '-'], { input: `${expired}\n` });
+    const result = await cli(['explain', '--config', config, '-'], {
+      input: `${expired}\n`,
+      binary: true,
+    });
     expect(result.code).toBe(1);
     expect(lines(result.stdout)).toEqual([
       'compact: JWS (3 segments)',

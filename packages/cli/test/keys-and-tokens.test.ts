@@ -42,7 +42,8 @@ describe('tokenward keygen', () => {
     '%j writes a private JWK (mode 0600) and prints the public one',
     async (args, kty, alg, use) => {
       const out = file(`gen-${args.join('')}.json`);
-      const result = await cli(['keygen', ...args, '--out', out]);
+      // The built binary, as a user runs it: the file mode is the process's doing.
+      const result = await cli(['keygen', ...args, '--out', out], { binary: true });
       expect(result).toMatchObject({ code: 0, stderr: '' });
       expect(statSync(out).mode & 0o777).toBe(0o600);
       const publicJwk = JSON.parse(result.stdout) as Record<string, string>;
@@ -416,7 +417,7 @@ describe('tokenward inspect and decrypt', () => {
   });
 
   it('inspect of a nested token: the JWE header only, and it says the inner header cannot be seen without the key', async () => {
-    const text = await cli(['inspect', '-'], { input: `${nested}\n` });
+    const text = await cli(['inspect', '-'], { input: `${nested}\n`, binary: true });
     expect(text.code).toBe(0);
     expect(text.stdout).toContain('JWE (compact, 5 segments): encrypted');
     expect(text.stdout).toContain('"kid": "enc-2"');

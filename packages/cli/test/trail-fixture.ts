@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFileAuditSink, type AuditEvent } from '@tokenward/core';
-import { createProgram, type CliIo } from '../src';
+import { cli } from './built-cli';
 
 /** A trail on disk and its key files. */
 export interface TrailFixture {
@@ -150,25 +150,10 @@ export function keyArgs(trail: TrailFixture): string[] {
   return ['--chain-key-file', trail.chainKeyFile, '--public-key-file', trail.publicKeyFile];
 }
 
-/** Runs the CLI with `args`, capturing output and the exit code. */
+/** Runs the CLI with `args` in this process, capturing output and the exit code. */
 export async function run(
   args: string[],
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  let code = 0;
-  const io: CliIo = {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    exit: (c) => void (code = c),
-  };
-  try {
-    await createProgram(io).parseAsync(['node', 'tokenward', ...args]);
-  } catch (error) {
-    // As bin.ts does: commander's own errors keep their message; the rest are one line, code 2.
-    if (!(error instanceof Error && error.name === 'CommanderError'))
-      stderr += `tokenward: ${(error as Error).message}\n`;
-    code = 2;
-  }
-  return { code, stdout, stderr };
+  const result = await cli(args);
+  return { ...result, code: result.code ?? 2 };
 }

@@ -84,7 +84,7 @@ export function registerDecrypt(program: Command, io: CliIo): void {
     .option('--json', 'print { encryption, kid, kind, header, claims, verified } as JSON')
     .action(async (argument: string, flags: { key: string; json?: boolean }) => {
       const keys = readKeyFile(flags.key, '--key');
-      const token = await readTokenArgument(argument);
+      const token = await readTokenArgument(argument, io.stdin);
       const refuse = (message: string) => {
         if (flags.json === true) io.stdout(`${pretty({ decrypted: false, error: message })}\n`);
         else io.stdout(`cannot decrypt: ${message}\n`);

@@ -30,12 +30,12 @@ interface ExplainFlags {
   json?: boolean;
 }
 
-async function loadOptions(flags: ExplainFlags): Promise<VerifierOptions> {
+async function loadOptions(flags: ExplainFlags, env: NodeJS.ProcessEnv): Promise<VerifierOptions> {
   if ((flags.config === undefined) === (flags.env !== true)) {
     throw new UsageError('give one of --config <file> and --env');
   }
   const options =
-    flags.config !== undefined ? await loadConfigFile(flags.config) : loadEnvConfig(process.env);
+    flags.config !== undefined ? await loadConfigFile(flags.config) : loadEnvConfig(env);
   // Every run verifies afresh (no cache), and the CLI reports no metrics of its own.
   return { ...options, cache: false, metrics: false };
 }
@@ -96,9 +96,9 @@ export function registerExplain(program: Command, io: CliIo): void {
     .option('--url <url>', 'the absolute request URL the proof is for')
     .option('--json', 'print { accepted, stages, error, token } as JSON')
     .action(async (argument: string, flags: ExplainFlags) => {
-      const options = await loadOptions(flags);
+      const options = await loadOptions(flags, io.env ?? process.env);
       const context = verifyContext(flags);
-      const token = await readTokenArgument(argument);
+      const token = await readTokenArgument(argument, io.stdin);
       let verifier: Verifier;
       try {
         verifier = createVerifier(options);

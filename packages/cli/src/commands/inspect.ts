@@ -79,7 +79,7 @@ export function registerInspect(program: Command, io: CliIo): void {
       'print { kind, segments, header, claims, verified, nested, cannotSee } as JSON',
     )
     .action(async (argument: string, flags: { json?: boolean }) => {
-      const token = await readTokenArgument(argument);
+      const token = await readTokenArgument(argument, io.stdin);
       let seen: Inspection;
       try {
         seen = inspectToken(token);
