@@ -205,6 +205,16 @@ const quoteRealm = (value: string): string =>
 const quote = (value: string): string => `"${sanitizeAttribute(value)}"`;
 
 /**
+ * A copy of `error` (same class, every own property) with one property replaced: errors are
+ * immutable once thrown, so a verifier presents a copy carrying its realm, challenges, format.
+ */
+function copyWith<T extends object>(error: T, name: string, descriptor: PropertyDescriptor): T {
+  const descriptors: PropertyDescriptorMap = Object.getOwnPropertyDescriptors(error);
+  descriptors[name] = descriptor;
+  return Object.create(Object.getPrototypeOf(error) as object, descriptors) as T;
+}
+
+/**
  * Base class of every error tokenward throws on a request: carries the HTTP status, the
  * `WWW-Authenticate` challenge and a JSON body per RFC 6750.
  *
@@ -287,9 +297,7 @@ export class TokenwardError extends Error {
     if (this.error === undefined) return this;
     const description = terseDescription(this.code, this.error);
     if (description === this.description) return this;
-    const descriptors: PropertyDescriptorMap = Object.getOwnPropertyDescriptors(this);
-    descriptors['description'] = { value: description, writable: false };
-    return Object.create(Object.getPrototypeOf(this) as object, descriptors) as this;
+    return copyWith(this, 'description', { value: description, writable: false });
   }
 
   /**
@@ -306,9 +314,7 @@ export class TokenwardError extends Error {
    */
   withRealm(realm: string): this {
     if (realm === this.realm) return this;
-    const descriptors: PropertyDescriptorMap = Object.getOwnPropertyDescriptors(this);
-    descriptors['realm'] = { value: realm, enumerable: true, writable: false };
-    return Object.create(Object.getPrototypeOf(this) as object, descriptors) as this;
+    return copyWith(this, 'realm', { value: realm, enumerable: true, writable: false });
   }
 
   /**
@@ -323,9 +329,7 @@ export class TokenwardError extends Error {
    * ```
    */
   withChallenges(challenges: ChallengeSet): this {
-    const descriptors: PropertyDescriptorMap = Object.getOwnPropertyDescriptors(this);
-    descriptors['challenges'] = { value: challenges, writable: false };
-    return Object.create(Object.getPrototypeOf(this) as object, descriptors) as this;
+    return copyWith(this, 'challenges', { value: challenges, writable: false });
   }
 
   /**
@@ -342,9 +346,7 @@ export class TokenwardError extends Error {
    */
   withErrorFormat(format: ErrorFormat): this {
     if (format === this.errorFormat) return this;
-    const descriptors: PropertyDescriptorMap = Object.getOwnPropertyDescriptors(this);
-    descriptors['errorFormat'] = { value: format, writable: false };
-    return Object.create(Object.getPrototypeOf(this) as object, descriptors) as this;
+    return copyWith(this, 'errorFormat', { value: format, writable: false });
   }
 
   /**
@@ -361,9 +363,7 @@ export class TokenwardError extends Error {
    */
   withResourceMetadata(url: string | undefined): this {
     if (url === this.resourceMetadata) return this;
-    const descriptors: PropertyDescriptorMap = Object.getOwnPropertyDescriptors(this);
-    descriptors['resourceMetadata'] = { value: url, writable: false };
-    return Object.create(Object.getPrototypeOf(this) as object, descriptors) as this;
+    return copyWith(this, 'resourceMetadata', { value: url, writable: false });
   }
 
   /** Extra challenge attributes a subclass adds (the `scope` of a 403). */
