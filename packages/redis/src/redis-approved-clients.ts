@@ -12,6 +12,7 @@
  */
 import type Redis from 'ioredis';
 import type { ApprovalVerdict, ApprovedClientList } from '@tokenward/core';
+import { pushedListOptions } from './pushed-list-options';
 
 /** Options of {@link createRedisApprovedClients}. */
 export interface RedisApprovedClientsOptions {
@@ -172,16 +173,10 @@ export function createRedisApprovedClients(
   ) {
     throw new TypeError('createRedisApprovedClients: expected { client } with an ioredis client');
   }
-  const prefix = options.prefix ?? 'tokenward:{approved-clients}:';
-  if (typeof prefix !== 'string' || prefix === '') throw new TypeError('prefix: expected a string');
-  const maxStaleness = options.maxStaleness ?? 30;
-  if (typeof maxStaleness !== 'number' || !(maxStaleness > 0) || maxStaleness > 86_400) {
-    throw new TypeError('maxStaleness: expected seconds in (0, 86400]');
-  }
-  const timeout = options.timeout ?? 2000;
-  if (typeof timeout !== 'number' || !(timeout > 0) || timeout > 60_000) {
-    throw new TypeError('timeout: expected milliseconds in (0, 60000]');
-  }
+  const { prefix, maxStaleness, timeout } = pushedListOptions(
+    options,
+    'tokenward:{approved-clients}:',
+  );
   if (options.initial !== undefined && !Array.isArray(options.initial)) {
     throw new TypeError('initial: expected an array of client ids');
   }

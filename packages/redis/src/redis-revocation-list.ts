@@ -13,6 +13,7 @@ import {
 } from '@tokenward/core/internal';
 
 import { fromStored, toStored, type Message } from './stored-revocation';
+import { pushedListOptions } from './pushed-list-options';
 
 /** Options of {@link createRedisRevocationList}. */
 export interface RedisRevocationListOptions {
@@ -81,16 +82,7 @@ export function createRedisRevocationList(
     throw new TypeError('createRedisRevocationList: expected { client } with an ioredis client');
   }
   const settings = revocationListSettings(options);
-  const prefix = options.prefix ?? 'tokenward:{revocations}:';
-  if (typeof prefix !== 'string' || prefix === '') throw new TypeError('prefix: expected a string');
-  const maxStaleness = options.maxStaleness ?? 30;
-  if (typeof maxStaleness !== 'number' || !(maxStaleness > 0) || maxStaleness > 86_400) {
-    throw new TypeError('maxStaleness: expected seconds in (0, 86400]');
-  }
-  const timeout = options.timeout ?? 2000;
-  if (typeof timeout !== 'number' || !(timeout > 0) || timeout > 60_000) {
-    throw new TypeError('timeout: expected milliseconds in (0, 60000]');
-  }
+  const { prefix, maxStaleness, timeout } = pushedListOptions(options, 'tokenward:{revocations}:');
   const { client } = options;
   const ownsSubscriber = options.subscriber === undefined;
   const subscriber = options.subscriber ?? client.duplicate();
