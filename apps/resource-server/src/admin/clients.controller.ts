@@ -8,12 +8,12 @@ import {
   Inject,
   Param,
   Put,
-  ServiceUnavailableException,
   type Type,
 } from '@nestjs/common';
 import { AllowFrom, Roles, Scopes } from '@tokenward/nest';
 import { CLIENT_ID_RULE, isClientId } from '../config/env-checks';
 import { TRAFFIC, type TrafficControl } from '../traffic/traffic.provider';
+import { runStoreOperation } from './store-operation';
 
 /** The client id of a path, checked (a bad one is a 400 saying what is expected). */
 function clientIdOf(id: string): string {
@@ -67,15 +67,11 @@ export function clientsController(allowFrom: readonly string[]): Type {
     }
 
     /** Runs a list operation: a bad argument is a 400, a store that cannot answer a 503. */
-    private async run<T>(operation: () => Promise<T>): Promise<T> {
-      try {
-        return await operation();
-      } catch (error) {
-        if (error instanceof TypeError) throw new BadRequestException(error.message);
-        throw new ServiceUnavailableException(
-          'the approved-client list cannot be read or changed right now; retry later',
-        );
-      }
+    private run<T>(operation: () => Promise<T>): Promise<T> {
+      return runStoreOperation(
+        operation,
+        'the approved-client list cannot be read or changed right now; retry later',
+      );
     }
   }
   return ClientsController;

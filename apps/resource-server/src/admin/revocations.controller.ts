@@ -10,13 +10,13 @@ import {
   NotFoundException,
   Param,
   Post,
-  ServiceUnavailableException,
   type Type,
 } from '@nestjs/common';
 import { revocationId, type AccessToken, type RevocationEntry } from '@tokenward/core';
 import { AllowFrom, Auth, Roles, Scopes } from '@tokenward/nest';
 import { REVOCATION, type RevocationHolder } from '../lifecycle/revocation.provider';
 import { parseRevocationRequest } from './revocation-request';
+import { runStoreOperation } from './store-operation';
 
 /** An entry as the API shows it: dates as ISO strings, and an id fit for a URL. */
 function present(entry: RevocationEntry & { id?: string }) {
@@ -126,15 +126,11 @@ export function revocationsController(allowFrom: readonly string[]): Type {
     }
 
     /** Runs a list operation: a bad argument is a 400, a store that cannot answer a 503. */
-    private async run<T>(operation: () => Promise<T>): Promise<T> {
-      try {
-        return await operation();
-      } catch (error) {
-        if (error instanceof TypeError) throw new BadRequestException(error.message);
-        throw new ServiceUnavailableException(
-          'the revocation list cannot be written right now; retry later',
-        );
-      }
+    private run<T>(operation: () => Promise<T>): Promise<T> {
+      return runStoreOperation(
+        operation,
+        'the revocation list cannot be written right now; retry later',
+      );
     }
   }
   return RevocationsController;
