@@ -5,6 +5,7 @@ import { revocationsController } from './admin/revocations.controller';
 import type { AppConfig } from './config/app-config';
 import { RuntimeModule, VERIFIER_OPTIONS } from './config/runtime.module';
 import { trafficPlan } from './config/traffic-settings';
+import { DevConsoleController } from './dev/console/dev-console.controller';
 import { DevTokenController } from './dev/dev-token.controller';
 import { EncryptionKeysController } from './keys/encryption-keys.controller';
 import { HealthController } from './health/health.controller';
@@ -50,7 +51,7 @@ export class AppModule {
         EncryptionKeysController,
         revocationsController(plan.adminAllowFrom),
         ...(plan.approvedClients !== undefined ? [clientsController(plan.adminAllowFrom)] : []),
-        ...(config.mode === 'dev' ? [DevTokenController] : []),
+        ...(config.mode === 'dev' ? [DevTokenController, DevConsoleController] : []),
       ],
       providers: [MessagesService, ShutdownNotice],
     };
