@@ -92,6 +92,52 @@ describe('tokenward report', () => {
     });
   });
 
+  it('--key-states gives each decryption key its rotation state and flags a retiring key used after its until', async () => {
+    const write = (name: string, content: unknown) => {
+      const path = join(trail.dir, name);
+      writeFileSync(path, JSON.stringify(content));
+      return path;
+    };
+    const stateOf = async (file: string) => {
+      const { code, report } = await json(['--key-states', file, ...trail.files]);
+      expect(code).toBe(0);
+      return report.keys.map((k) => [k.kind, k.kid, k.state, k.flag]);
+    };
+    // The trail decrypts with enc-1 from 10:00:01 to 10:00:27 (fixture).
+    expect(
+      await stateOf(
+        write('retiring.json', {
+          keys: [{ kid: 'enc-1', kty: 'oct', state: 'retiring', until: '2026-12-01T10:00:10Z' }],
+        }),
+      ),
+    ).toEqual([
+      ['signing', 'sig-1', null, null],
+      ['decryption', 'enc-1', 'retiring until 2026-12-01T10:00:10.000Z', 'used after its until'],
+    ]);
+    expect(await stateOf(write('active.json', [{ kid: 'enc-1', key: {} }]))).toContainEqual([
+      'decryption',
+      'enc-1',
+      'active',
+      null,
+    ]);
+    expect(await stateOf(write('other.json', [{ kid: 'enc-2' }]))).toContainEqual([
+      'decryption',
+      'enc-1',
+      'not configured',
+      'a token was decrypted with a key the configuration does not name',
+    ]);
+    const bad = await run([
+      'report',
+      '--format',
+      'json',
+      '--key-states',
+      write('bad.json', [{ kid: 'enc-1', state: 'old' }]),
+      ...trail.files,
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('state must be next, active or retiring');
+  });
+
   it('filters by --from (inclusive) and --to (exclusive)', async () => {
     const { report } = await json([
       '--from',

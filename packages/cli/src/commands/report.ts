@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError, type CliIo } from '../io';
 import { readTrailKeys } from '../keys';
+import { readKeyStates } from '../report/key-states';
 import { buildComplianceReport } from '../report/read-report';
 import { renderHtml } from '../report/render-html';
 import { renderMarkdown } from '../report/render-markdown';
@@ -16,6 +17,7 @@ interface ReportFlags {
   publicKeyFile?: string;
   maxTokenLifetime?: string;
   top?: string;
+  keyStates?: string;
 }
 
 const date = (value: string | undefined, option: string): Date | undefined => {
@@ -52,6 +54,10 @@ export function registerReport(program: Command, io: CliIo): void {
     .option('--public-key-file <path>', 'Ed25519 public key (PEM) of the trail')
     .option('--max-token-lifetime <seconds>', 'the lifetime policy to count tokens against')
     .option('--top <n>', 'rows in each top-N table', '20')
+    .option(
+      '--key-states <file>',
+      "the decryption key configuration (kid, state, until), for each key's rotation state",
+    )
     .action(async (files: string[], flags: ReportFlags) => {
       if (!['html', 'md', 'json'].includes(flags.format)) {
         throw new UsageError(`--format: expected html, md or json, not ${flags.format}`);
@@ -72,6 +78,7 @@ export function registerReport(program: Command, io: CliIo): void {
         ...(to && { to }),
         ...(maxTokenLifetime !== undefined && { maxTokenLifetime }),
         ...(keys && { keys }),
+        ...(flags.keyStates !== undefined && { keyStates: readKeyStates(flags.keyStates) }),
         top: whole(flags.top, '--top') ?? 20,
       });
       const text =

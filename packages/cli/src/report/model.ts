@@ -18,6 +18,8 @@ export interface ReportOptions {
   readonly keys?: { readonly chainKey: string; readonly publicKey: string };
   /** Rows in each top-N table. Default 20. */
   readonly top?: number;
+  /** The decryption keys' rotation states by kid (`--key-states`). */
+  readonly keyStates?: ReadonlyMap<string, { readonly state: string; readonly until?: string }>;
 }
 
 /** The whole report. */
@@ -91,6 +93,13 @@ export interface ComplianceReport {
     readonly lastSeen: string;
     /** lastSeen − firstSeen in days, within this trail. */
     readonly daysInUse: number;
+    /**
+     * A decryption key's configured state (with `--key-states`): `next`, `active`, `retiring
+     * until …`, or `not configured` for a kid the configuration does not name; null otherwise.
+     */
+    readonly state: string | null;
+    /** What an auditor should look at: a retiring key used after its `until`, an unconfigured kid. */
+    readonly flag: string | null;
   }>;
   readonly lifetimes: {
     readonly policy: number | null;

@@ -325,6 +325,23 @@ export async function buildComplianceReport(
       .top((v) => v.count, 100)
       .map(([key, v]) => {
         const [kind, kid] = key.split('\0') as ['signing' | 'decryption', string];
+        const states = options.keyStates;
+        const configured = kind === 'decryption' ? states?.get(kid) : undefined;
+        let state: string | null = null;
+        let flag: string | null = null;
+        if (kind === 'decryption' && states !== undefined) {
+          if (configured === undefined) {
+            state = 'not configured';
+            flag = 'a token was decrypted with a key the configuration does not name';
+          } else {
+            state = configured.until
+              ? `${configured.state} until ${configured.until}`
+              : configured.state;
+            if (configured.until !== undefined && v.last > Date.parse(configured.until)) {
+              flag = 'used after its until';
+            }
+          }
+        }
         return {
           kind,
           kid,
@@ -332,6 +349,8 @@ export async function buildComplianceReport(
           firstSeen: new Date(v.first).toISOString(),
           lastSeen: new Date(v.last).toISOString(),
           daysInUse: Math.round(((v.last - v.first) / 86_400_000) * 10) / 10,
+          state,
+          flag,
         };
       }),
     lifetimes: {

@@ -153,8 +153,17 @@ export function renderHtml(report: ComplianceReport): string {
     section(
       'keys',
       table(
-        ['Kind', 'Key id', 'Tokens', 'First seen', 'Last seen', 'Days in use'],
-        r.keys.map((k) => [k.kind, k.kid, k.count, k.firstSeen, k.lastSeen, k.daysInUse]),
+        ['Kind', 'Key id', 'Tokens', 'First seen', 'Last seen', 'Days in use', 'State', 'Flag'],
+        r.keys.map((k) => [
+          k.kind,
+          k.kid,
+          k.count,
+          k.firstSeen,
+          k.lastSeen,
+          k.daysInUse,
+          k.state ?? '',
+          k.flag ?? '',
+        ]),
       ),
     ),
   );
