@@ -18,12 +18,12 @@
 //
 //   node bench/dpop/http.mjs [--rounds N] [--requests N] [--warmup N] [--scenarios same,distinct]
 //     [--subjects a,b] [--out file.json]
-import { fork } from 'node:child_process';
 import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import autocannon from 'autocannon';
+import { forkMeasuredServer } from '../lib/measured-server.mjs';
 import { generateKeys } from '../lib/fixtures.mjs';
 import {
   dist,
@@ -57,39 +57,7 @@ const TW = 'tokenward-dpop';
 const started = Date.now();
 
 function startServer(subject, keys) {
-  return new Promise((resolve, reject) => {
-    const child = fork(join(here, 'server.mjs'), [], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const call = (type, expect) =>
-      new Promise((res) => {
-        const on = (m) => {
-          if (m.type === expect) {
-            child.off('message', on);
-            res(m);
-          }
-        };
-        child.on('message', on);
-        child.send({ type });
-      });
-    child.once('message', (m) => {
-      if (m.type !== 'ready') return reject(new Error(`server said ${m.type}`));
-      resolve({
-        port: m.port,
-        start: () => call('start', 'started'),
-        stop: () => call('stop', 'stopped'),
-        close: () =>
-          new Promise((res) => {
-            if (child.exitCode !== null) return res();
-            child.once('exit', res);
-            child.send({ type: 'exit' });
-          }),
-      });
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => code && reject(new Error(`${subject} exited with ${code}`)));
-    child.send({ subject, keys });
-  });
+  return forkMeasuredServer(join(here, 'server.mjs'), { subject, keys }, { label: subject });
 }
 
 /**

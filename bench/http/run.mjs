@@ -7,12 +7,13 @@
 //
 //   node bench/http/run.mjs [--quick] [--rounds N] [--duration S] [--scenarios a,b] [--subjects a,b]
 //     [--modes same,distinct] [--distinct N] [--out file.json]
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import autocannon from 'autocannon';
+import { forkMeasuredServer } from '../lib/measured-server.mjs';
 import { generateKeys, mintTokens, SCENARIOS } from '../lib/fixtures.mjs';
 import { SUBJECTS, scenarioNamed } from './subjects.mjs';
 
@@ -54,40 +55,15 @@ const taskset = (cpus, pid) => execFileSync('taskset', ['-a', '-p', '-c', cpus, 
 if (pin) taskset(pin[0], process.pid);
 
 function startServer(subject, scenario, keys) {
-  return new Promise((resolve, reject) => {
-    const child = fork(join(here, 'server.mjs'), [], {
+  return forkMeasuredServer(
+    join(here, 'server.mjs'),
+    { subject, scenario, keys },
+    {
+      label: subject,
       execArgv: process.env.BENCH_SERVER_ARGS ? process.env.BENCH_SERVER_ARGS.split(' ') : [],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    if (pin) taskset(pin[1], child.pid);
-    const call = (type, expect) =>
-      new Promise((res) => {
-        const on = (m) => {
-          if (m.type === expect) {
-            child.off('message', on);
-            res(m);
-          }
-        };
-        child.on('message', on);
-        child.send({ type });
-      });
-    child.once('message', (m) => {
-      if (m.type !== 'ready') return reject(new Error(`server said ${m.type}`));
-      resolve({
-        port: m.port,
-        start: () => call('start', 'started'),
-        stop: () => call('stop', 'stopped'),
-        close: () =>
-          new Promise((res) => {
-            child.once('exit', res);
-            child.send({ type: 'exit' });
-          }),
-      });
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => code && reject(new Error(`${subject} exited with ${code}`)));
-    child.send({ subject, scenario, keys });
-  });
+      ...(pin && { onSpawn: (child) => taskset(pin[1], child.pid) }),
+    },
+  );
 }
 
 function load(port, tokens, { amount, duration }) {

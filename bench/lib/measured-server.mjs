@@ -1,4 +1,5 @@
 /* global process, performance */
+import { fork } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 // The measuring side of a benchmark server run as a child process (IPC channel): reports its
 // port, and between the parent's `start` and `stop` messages counts the answered requests and
@@ -85,4 +86,48 @@ function threadDeltas(before, after) {
     byName[name] = (byName[name] ?? 0) + delta * 10_000;
   }
   return byName;
+}
+
+/**
+ * The parent's side: forks `script` (a module that calls {@link serveMeasured}), sends it
+ * `setup` (what it builds its app from), and resolves once it listens, with its port and its
+ * `start`, `stop` (each resolving with the child's answer) and `close`. A child that exits with
+ * a code rejects, naming `label`.
+ *
+ * @param options.execArgv Node options of the child (a profiler, say).
+ * @param options.onSpawn Called with the child right after the fork (to pin it to a CPU).
+ */
+export function forkMeasuredServer(script, setup, { label, execArgv = [], onSpawn } = {}) {
+  return new Promise((resolve, reject) => {
+    const child = fork(script, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    onSpawn?.(child);
+    const call = (type, expect) =>
+      new Promise((res) => {
+        const on = (m) => {
+          if (m.type === expect) {
+            child.off('message', on);
+            res(m);
+          }
+        };
+        child.on('message', on);
+        child.send({ type });
+      });
+    child.once('message', (m) => {
+      if (m.type !== 'ready') return reject(new Error(`server said ${m.type}`));
+      resolve({
+        port: m.port,
+        start: () => call('start', 'started'),
+        stop: () => call('stop', 'stopped'),
+        close: () =>
+          new Promise((res) => {
+            if (child.exitCode !== null) return res();
+            child.once('exit', res);
+            child.send({ type: 'exit' });
+          }),
+      });
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => code && reject(new Error(`${label} exited with ${code}`)));
+    child.send(setup);
+  });
 }

@@ -20,12 +20,12 @@
 //   pnpm build && node bench/traffic/http.mjs [--quick] [--rounds N] [--duration S]
 //     [--warmup N] [--subjects a,b] [--out file.json]
 //   BENCH_SERVER_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" node bench/traffic/http.mjs …
-import { fork } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { forkMeasuredServer } from '../lib/measured-server.mjs';
 import { generateKeys, mintTokens } from '../lib/fixtures.mjs';
 import { startRedisServer } from '../lib/redis-server.mjs';
 import { SUBJECTS, WINDOW_SECONDS, connectRedis } from './http-subjects.mjs';
@@ -56,39 +56,14 @@ for (const s of config.subjects) if (!SUBJECTS[s]) throw new Error(`unknown subj
 const out = value('out', join(here, '..', 'results', 'traffic-http.json'));
 
 function startServer(subject, keys, points, redisUrl) {
-  return new Promise((resolve, reject) => {
-    const child = fork(join(here, 'http-server.mjs'), [], {
+  return forkMeasuredServer(
+    join(here, 'http-server.mjs'),
+    { subject, keys, points, redisUrl },
+    {
+      label: subject,
       execArgv: process.env.BENCH_SERVER_ARGS ? process.env.BENCH_SERVER_ARGS.split(' ') : [],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    const call = (type, expect) =>
-      new Promise((res) => {
-        const on = (m) => {
-          if (m.type === expect) {
-            child.off('message', on);
-            res(m);
-          }
-        };
-        child.on('message', on);
-        child.send({ type });
-      });
-    child.once('message', (m) => {
-      if (m.type !== 'ready') return reject(new Error(`server said ${m.type}`));
-      resolve({
-        port: m.port,
-        start: () => call('start', 'started'),
-        stop: () => call('stop', 'stopped'),
-        close: () =>
-          new Promise((res) => {
-            child.once('exit', res);
-            child.send({ type: 'exit' });
-          }),
-      });
-    });
-    child.once('error', reject);
-    child.once('exit', (code) => code && reject(new Error(`${subject} exited with ${code}`)));
-    child.send({ subject, keys, points, redisUrl });
-  });
+    },
+  );
 }
 
 function load(port, token, { amount, duration }) {
