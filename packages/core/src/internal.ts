@@ -25,3 +25,11 @@ export type {
   TokenStageObserver,
   TokenStageReport,
 } from './verifier/stage-observer';
+// One stage-by-stage account for `tokenward explain` and the sample app's dev console.
+export { explainStages, renderStages } from './verifier/explain-stages';
+export type {
+  ExplainLine,
+  ExplainOutcome,
+  ExplainStageStatus,
+  UnverifiedView,
+} from './verifier/explain-stages';

@@ -12,8 +12,14 @@ import {
   type VerifierOptions,
   type VerifyContext,
 } from '@tokenward/core';
-import { observeTokenStages, type TokenStageReport } from '@tokenward/core/internal';
-import { explainStages, renderStages, type Outcome } from '../explain/stage-lines';
+import {
+  explainStages,
+  observeTokenStages,
+  renderStages,
+  type ExplainOutcome,
+  type TokenStageReport,
+} from '@tokenward/core/internal';
+
 import { loadConfigFile, loadEnvConfig } from '../explain/load-config';
 import { UsageError, type CliIo } from '../io';
 import { inspectToken, TokenShapeError, type Inspection } from '../tokens/inspect-token';
@@ -113,7 +119,7 @@ export function registerExplain(program: Command, io: CliIo): void {
         if (!(error instanceof TokenShapeError)) throw error;
       }
       const reports: TokenStageReport[] = [];
-      let outcome: Outcome;
+      let outcome: ExplainOutcome;
       try {
         const accepted = await observeTokenStages(
           (report) => reports.push(report),

@@ -15,14 +15,20 @@ import {
   type Verifier,
   type VerifierOptions,
 } from '@tokenward/core';
-import { observeTokenStages, type TokenStageReport } from '@tokenward/core/internal';
+import {
+  explainStages,
+  observeTokenStages,
+  renderStages,
+  type ExplainLine,
+  type ExplainOutcome,
+  type TokenStageReport,
+} from '@tokenward/core/internal';
 import { Public, TOKENWARD_VERIFIER } from '@tokenward/nest';
 import type { Request, Response } from 'express';
 import type { AppConfig } from '../../config/app-config';
 import { APP_CONFIG, VERIFIER_OPTIONS } from '../../config/runtime.module';
 import { consolePage, consoleSecurityHeaders } from './console-page';
 import { assertLoopbackRequest } from './loopback-host';
-import { explainStages, renderStages, type StageLine } from './stage-lines';
 
 /** Longest token `/dev/explain` reads (the verifier's own limits are checked after this). */
 const MAX_TOKEN_LENGTH = 16_384;
@@ -32,7 +38,7 @@ export interface ExplainAnswer {
   /** Whether the app's verifier accepted the token. */
   readonly accepted: boolean;
   /** One line per stage, as `tokenward explain` reports it. */
-  readonly stages: StageLine[];
+  readonly stages: ExplainLine[];
   /** The lines as `tokenward explain` prints them. */
   readonly text: string;
   /** The refusal: its code, HTTP status, RFC 6750 error and message. */
@@ -44,17 +50,6 @@ export interface ExplainAnswer {
     readonly header?: Readonly<Record<string, unknown>>;
     readonly claims?: Readonly<Record<string, unknown>>;
   };
-}
-
-function bindingLine(token: AccessToken): StageLine {
-  const { binding } = token;
-  const detail =
-    binding.scheme === 'dpop'
-      ? `DPoP proof checked, jkt ${String(binding.jkt)}`
-      : binding.scheme === 'mtls'
-        ? `client certificate checked, x5t#S256 ${String(binding.x5t)}`
-        : 'bearer (not sender-constrained)';
-  return { stage: 'binding', status: 'ok', detail };
 }
 
 /**
@@ -109,13 +104,18 @@ export class DevConsoleController {
       if (!(caught instanceof TokenwardError)) throw caught;
       error = caught;
     }
-    const stages = explainStages(reports, error, this.options, Date.now());
-    if (accepted !== undefined) stages.push(bindingLine(accepted));
+    const outcome: ExplainOutcome =
+      accepted !== undefined
+        ? { accepted: true, token: accepted }
+        : { accepted: false, error: error as TokenwardError };
+    // The same account as `tokenward explain` (core's explainStages); the page has no
+    // unverified view of its own to add, and no DPoP proof to give.
+    const stages = explainStages(reports, outcome, undefined, this.options, Date.now());
     const last = reports.at(-1);
     return {
       accepted: accepted !== undefined,
       stages,
-      text: renderStages(stages, error),
+      text: renderStages(stages, outcome),
       ...(error !== undefined && {
         error: {
           code: error.code,

@@ -1,26 +1,41 @@
 /**
  * The stage-by-stage account of one verification, from what the real verifier reported: the
- * stages it completed (core's stage observer), what each established, and the error it refused
- * the token with. Nothing here verifies anything; it only says what the verifier did.
+ * stages it completed (stage-observer.ts), what each established, and the error it refused the
+ * token with. Nothing here verifies anything; it only says what the verifier did. One account
+ * for every tool that explains a token (`tokenward explain`, the sample app's dev console).
  */
-import type { AccessToken, TokenwardError, VerifierOptions } from '@tokenward/core';
-import { TOKEN_STAGE_NAMES, type TokenStageReport } from '@tokenward/core/internal';
-import type { Inspection } from '../tokens/inspect-token';
+import type { VerifierOptions } from '../config/verifier-options';
+import type { TokenwardError } from '../errors/errors';
+import type { AccessToken } from './access-token';
+import { TOKEN_STAGE_NAMES, type TokenStageReport } from './stage-observer';
+
+/**
+ * What the token shows without a key, when the caller looked (a JWS's header and unverified
+ * claims; a JWE's kind): refusals before the signature check can then say what the token
+ * claimed, marked as not verified.
+ */
+export type UnverifiedView =
+  | {
+      readonly kind: 'JWS';
+      readonly header: Readonly<Record<string, unknown>>;
+      readonly claims: Readonly<Record<string, unknown>>;
+    }
+  | { readonly kind: 'JWE' };
 
 /** How one stage went. */
-export type StageStatus = 'ok' | 'skipped' | 'refused' | 'not reached';
+export type ExplainStageStatus = 'ok' | 'skipped' | 'refused' | 'not reached';
 
 /** One line of the account. */
-export interface StageLine {
+export interface ExplainLine {
   /** A token stage (compact, jwe, jws, replicated-claims, claims) or a later check. */
   readonly stage: string;
-  readonly status: StageStatus;
+  readonly status: ExplainStageStatus;
   /** What the stage established, or why it refused. */
   readonly detail: string;
 }
 
 /** What the verification gave: the accepted token, or the refusal. */
-export type Outcome =
+export type ExplainOutcome =
   | { readonly accepted: true; readonly token: AccessToken }
   | { readonly accepted: false; readonly error: TokenwardError };
 
@@ -80,7 +95,7 @@ function bindingHint(cnf: unknown, options: VerifierOptions, proofGiven: boolean
 }
 
 /** The line of a stage that completed. */
-function okDetail(report: TokenStageReport, inspection: Inspection | undefined): StageLine {
+function okDetail(report: TokenStageReport, inspection: UnverifiedView | undefined): ExplainLine {
   switch (report.stage) {
     case 'compact':
       return {
@@ -144,19 +159,21 @@ function refusingStage(reports: readonly TokenStageReport[], code: string): stri
  * The account of one verification.
  *
  * @param reports The stages the verifier completed, in order, from `observeTokenStages`.
- * @param inspection What the token shows without a key (undefined when it is not a JWS or JWE).
+ * @param inspection What the token shows without a key (undefined when not looked at, or when it
+ *   is not a JWS or JWE).
  * @param options The options the verifier ran with, for the expected values of a refused claim.
+ * @param nowMs The instant of the verification.
  * @param proofGiven Whether the verification was given a DPoP proof (`--dpop-proof`).
  * @example `const lines = explainStages(reports, outcome, inspectToken(token), options, Date.now())`
  */
 export function explainStages(
   reports: readonly TokenStageReport[],
-  outcome: Outcome,
-  inspection: Inspection | undefined,
+  outcome: ExplainOutcome,
+  inspection: UnverifiedView | undefined,
   options: VerifierOptions,
   nowMs: number,
   proofGiven = false,
-): StageLine[] {
+): ExplainLine[] {
   const lines = reports.map((r) => okDetail(r, inspection));
   if (outcome.accepted) {
     const { binding } = outcome.token;
@@ -204,7 +221,7 @@ export function explainStages(
  *
  * @example `io.stdout(renderStages(lines, outcome))`
  */
-export function renderStages(lines: readonly StageLine[], outcome: Outcome): string {
+export function renderStages(lines: readonly ExplainLine[], outcome: ExplainOutcome): string {
   const text = lines
     .filter((l) => !(l.stage === 'replicated-claims' && l.status === 'skipped'))
     .map((l) => `${l.stage}: ${l.status === 'refused' ? `REFUSED ${l.detail}` : l.detail}`);
