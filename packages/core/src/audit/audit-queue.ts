@@ -87,7 +87,7 @@ export class AuditQueue {
       // A drain already in flight began before this flush; its failure says nothing about the
       // events queued behind it, so only a drain this flush started may end the loop.
       const own = this.writing === undefined;
-      if (own) this.writing = this.drain();
+      if (own) this.writing = this.drain(true);
       await this.writing;
       // A drain that could not write (the sink keeps failing) must not spin: one attempt of its
       // own per flush call is what a shutdown can afford.
@@ -131,13 +131,24 @@ export class AuditQueue {
   private readonly run = (): void => {
     this.scheduled = false;
     this.delayed = undefined;
-    if (this.writing === undefined) this.writing = this.drain();
+    if (this.writing === undefined) this.writing = this.drain(false);
   };
 
-  /** Writes batches until the queue is empty; one write at a time. */
-  private async drain(): Promise<void> {
+  /**
+   * Writes batches, one write at a time: until the queue is empty when `all` (flush, close),
+   * else what was queued when the write began, plus every full batch queued behind it.
+   */
+  private async drain(all: boolean): Promise<void> {
+    const delay = this.sink.batchDelay ?? 0;
     try {
+      let first = true;
       while (this.events.length > 0 || this.drops.size > 0) {
+        // Events queued while a write was in flight wait for a full batch or the sink's delay
+        // again, instead of following at once: a server under load would otherwise write a small
+        // batch every few milliseconds (a system call, and for the file sink a message to its
+        // chain worker, each), the per-batch costs the delay exists to spread.
+        if (!first && !all && delay > 0 && this.events.length < this.settings.batchSize) break;
+        first = false;
         const batch = this.takeBatch();
         const ok = await this.writeBatch(batch);
         this.lastDrainFailed = !ok;

@@ -149,6 +149,37 @@ describe('AuditQueue', () => {
     expect(sink.batches.map((b) => b.length)).toEqual([4, 10, 1]);
   });
 
+  it('events queued during a slow write wait for the delay again; full batches behind it go at once', async () => {
+    let finish: () => void = () => undefined;
+    const batches: number[] = [];
+    const sink: AuditSink = {
+      batchDelay: 40,
+      write: (events) => {
+        batches.push(events.length);
+        return new Promise<void>((resolve) => (finish = resolve));
+      },
+    };
+    const queue = new AuditQueue(sink, settings);
+    for (let i = 0; i < 10; i++) queue.push(event(i));
+    await new Promise((r) => setImmediate(r));
+    expect(batches).toEqual([10]);
+    // Two partial batches' worth behind the write in flight: 13 events, one full batch of 10.
+    for (let i = 0; i < 13; i++) queue.push(event(i));
+    finish();
+    await new Promise((r) => setTimeout(r, 5));
+    expect(batches).toEqual([10, 10]);
+    finish();
+    await new Promise((r) => setTimeout(r, 5));
+    // The 3 left over are no full batch: they wait for the sink's delay, not the next turn.
+    expect(batches).toEqual([10, 10]);
+    expect(queue.stats().queued).toBe(3);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(batches).toEqual([10, 10, 3]);
+    finish();
+    await queue.flush();
+    expect(queue.stats()).toMatchObject({ written: 23, queued: 0 });
+  });
+
   it('close() during a failing write still makes its own attempt for the events queued behind it', async () => {
     let rejectInFlight: (error: Error) => void = () => undefined;
     let failing = true;
