@@ -31,6 +31,8 @@ interface CacheEntry {
   readonly accessToken: AccessToken;
   /** Absent for an unsigned encrypted token (the decryption key vouched for it). */
   readonly signedWith: SignedWith | undefined;
+  /** The token's `exp`, or `maxTtl` after it was stored if sooner, in milliseconds. */
+  readonly expiresAtMs: number;
 }
 
 /**
@@ -128,19 +130,26 @@ export class VerifiedTokenCache {
       maxSize: bounds.maxBytes,
       // The size is passed to set() (estimated once); this only guards a set() without one.
       sizeCalculation: (entry) => estimateEntryBytes(entry.accessToken),
-      ttlAutopurge: false,
-      // lru-cache's own clock only evicts; the verifier re-checks exp/nbf on every hit.
-      allowStale: false,
+      // No lru-cache TTLs: an entry's end (exp, or maxTtl) is compared here with the verifier's
+      // own clock, which each hit reads anyway for exp/nbf. lru-cache's clock would cost a
+      // performance.now() per look-up and, under load, a timer created and fired every
+      // millisecond (its ttlResolution). An ended entry is removed when it is looked up, or
+      // evicted by the bounds like any other.
     });
   }
 
   /**
-   * The cached token for exactly this string, if any, while the key that verified it is still
-   * held by its source; an entry whose key is gone is removed.
+   * The cached token for exactly this string, if any, while it is within its stored life at
+   * `nowMs` and the key that verified it is still held by its source; an entry past its life or
+   * whose key is gone is removed.
    */
-  get(token: string): AccessToken | undefined {
+  get(token: string, nowMs: number): AccessToken | undefined {
     const entry = this.lru.get(token);
     if (entry === undefined) return undefined;
+    if (nowMs >= entry.expiresAtMs) {
+      this.lru.delete(token);
+      return undefined;
+    }
     const signedWith = entry.signedWith;
     if (signedWith !== undefined && signedWith.source.holds?.(signedWith.key) === false) {
       this.lru.delete(token);
@@ -158,8 +167,8 @@ export class VerifiedTokenCache {
     if (ttl <= 0 || !this.admit(accessToken.token)) return;
     this.lru.set(
       accessToken.token,
-      { accessToken, signedWith },
-      { ttl: Math.ceil(ttl), size: estimateEntryBytes(accessToken) },
+      { accessToken, signedWith, expiresAtMs: nowMs + ttl },
+      { size: estimateEntryBytes(accessToken) },
     );
   }
 

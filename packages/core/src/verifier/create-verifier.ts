@@ -174,7 +174,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     context: VerifyContext | undefined,
     countMiss = true,
   ): AccessToken | undefined => {
-    const cached = cache?.get(token);
+    const nowMs = nowMillis(context);
+    const cached = cache?.get(token, nowMs);
     // The adapters' synchronous path does not count its miss: verifyRequest, called next,
     // looks again and counts it, so one request is one look-up in the metrics.
     if (cache !== undefined && (cached !== undefined || countMiss)) {
@@ -183,7 +184,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
     // Only decryption and signature work is skipped: time claims are re-checked on every hit,
     // and policies run in the adapters on every request.
     if (cached !== undefined) {
-      checkTimeClaims(cached.claims, rulesOf(plan, cached), nowSeconds(context));
+      checkTimeClaims(cached.claims, rulesOf(plan, cached), Math.floor(nowMs / 1000));
       return cached;
     }
     // An opaque token is never in the verified-token cache; a cached introspection answer is

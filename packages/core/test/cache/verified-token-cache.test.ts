@@ -28,9 +28,9 @@ describe('VerifiedTokenCache', () => {
     const cache = new VerifiedTokenCache(ALWAYS);
     const entry = accessToken('aaa.bbb.ccc', 60);
     cache.set(entry, NOW);
-    expect(cache.get('aaa.bbb.ccc')).toBe(entry);
-    expect(cache.get('aaa.bbb.cc')).toBeUndefined();
-    expect(cache.get('aaa.bbb.ccc ')).toBeUndefined();
+    expect(cache.get('aaa.bbb.ccc', NOW)).toBe(entry);
+    expect(cache.get('aaa.bbb.cc', NOW)).toBeUndefined();
+    expect(cache.get('aaa.bbb.ccc ', NOW)).toBeUndefined();
   });
 
   it('does not store a token that is already past exp', () => {
@@ -45,8 +45,8 @@ describe('VerifiedTokenCache', () => {
     for (let i = 0; i < 500; i++) cache.set(accessToken(`token-${i}`, 60), NOW);
     expect(cache.size).toBe(50);
     // LRU: the newest survive, the oldest are gone.
-    expect(cache.get('token-499')).toMatchObject({ token: 'token-499' });
-    expect(cache.get('token-0')).toBeUndefined();
+    expect(cache.get('token-499', NOW)).toMatchObject({ token: 'token-499' });
+    expect(cache.get('token-0', NOW)).toBeUndefined();
   });
 
   it('never holds more than maxBytes of estimated entry heap', () => {
@@ -62,10 +62,10 @@ describe('admission: repeat (the doorkeeper)', () => {
     const cache = new VerifiedTokenCache(DEFAULT_TOKEN_CACHE);
     const first = accessToken('hdr.claims.signature-one', 60);
     cache.set(first, NOW);
-    expect(cache.get(first.token)).toBeUndefined();
+    expect(cache.get(first.token, NOW)).toBeUndefined();
     const again = accessToken(first.token, 60);
     cache.set(again, NOW);
-    expect(cache.get(first.token)).toBe(again);
+    expect(cache.get(first.token, NOW)).toBe(again);
   });
 
   it('forgets a fingerprint whose slot another token took (a bounded table, never a list)', () => {
@@ -86,6 +86,21 @@ describe('admission: repeat (the doorkeeper)', () => {
     const cache = new VerifiedTokenCache(DEFAULT_TOKEN_CACHE);
     cache.set(accessToken('x.y.expired', -1), NOW);
     cache.set(accessToken('x.y.expired', -1), NOW);
+    expect(cache.size).toBe(0);
+  });
+
+  it('ends an entry at exp, or maxTtl after it was stored if sooner, on the clock it is given', () => {
+    const cache = new VerifiedTokenCache({ ...ALWAYS, maxTtl: 60 });
+    const soon = accessToken('x.y.soon', 30);
+    const late = accessToken('x.y.late', 3600);
+    cache.set(soon, NOW);
+    cache.set(late, NOW);
+    expect(cache.get('x.y.soon', NOW + 29_999)).toBe(soon);
+    expect(cache.get('x.y.soon', NOW + 30_000)).toBeUndefined();
+    expect(cache.get('x.y.late', NOW + 59_999)).toBe(late);
+    expect(cache.get('x.y.late', NOW + 60_000)).toBeUndefined();
+    // An ended entry is removed, not kept for a clock that goes back.
+    expect(cache.get('x.y.soon', NOW)).toBeUndefined();
     expect(cache.size).toBe(0);
   });
 });

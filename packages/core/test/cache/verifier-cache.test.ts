@@ -52,7 +52,10 @@ describe('verified-token cache in createVerifier', () => {
         test.mockRestore();
       }
       expect(get).toHaveBeenCalledTimes(2);
-      expect(get.mock.calls).toEqual([[jwt], [jwt]]);
+      expect(get.mock.calls).toEqual([
+        [jwt, NOW.getTime()],
+        [jwt, NOW.getTime()],
+      ]);
     } finally {
       get.mockRestore();
     }
