@@ -14,7 +14,6 @@ import {
   readHeader,
   type ExtractedToken,
   type RequestLike,
-  type TokenLocation,
   type TokenSourcesOptions,
 } from './request';
 
@@ -146,48 +145,55 @@ function locate(
   sources: TokenSourcesOptions,
   header: HeaderCredentials | undefined,
 ): ExtractedToken {
-  const found: { where: TokenLocation; token: string }[] = [];
-  if (header !== undefined) found.push({ where: 'header', token: header.token });
+  // Counted, not collected: the common request (one Authorization header) allocates only its
+  // answer.
   const fromQueryString = fromQuery(request);
-  if (fromQueryString !== undefined) found.push({ where: 'query', token: fromQueryString });
   const fromForm = fromBody(request);
-  if (fromForm !== undefined) found.push({ where: 'body', token: fromForm });
-
-  if (found.length > 1) {
+  const places =
+    (header === undefined ? 0 : 1) +
+    (fromQueryString === undefined ? 0 : 1) +
+    (fromForm === undefined ? 0 : 1);
+  if (places > 1) {
     // RFC 6750 §2: clients MUST NOT use more than one method to transmit the token.
     throw new InvalidRequestError(
       'ERR_REQUEST_MULTIPLE_TOKENS',
       'the request carries an access token in more than one place',
     );
   }
-  const [only] = found;
-  if (only === undefined) throw new MissingTokenError();
-  if (only.where === 'query' && !sources.query) {
-    throw new InvalidRequestError(
-      'ERR_REQUEST_TOKEN_LOCATION_DISABLED',
-      'access tokens in the query string are not accepted (option tokenSources.query)',
-    );
+  if (header !== undefined) {
+    if (header.token === '') throw emptyToken();
+    return { token: header.token, scheme: header.scheme, source: 'header', syntaxChecked: false };
   }
-  if (only.where === 'body' && !sources.body) {
-    throw new InvalidRequestError(
-      'ERR_REQUEST_TOKEN_LOCATION_DISABLED',
-      'access tokens in the request body are not accepted (option tokenSources.body)',
-    );
+  if (fromQueryString !== undefined) {
+    if (!sources.query) {
+      throw new InvalidRequestError(
+        'ERR_REQUEST_TOKEN_LOCATION_DISABLED',
+        'access tokens in the query string are not accepted (option tokenSources.query)',
+      );
+    }
+    if (fromQueryString === '') throw emptyToken();
+    return { token: fromQueryString, scheme: 'Bearer', source: 'query', syntaxChecked: true };
   }
-  // RFC 6750 §2.2: the form body must belong to a method whose body has semantics, never GET.
-  if (only.where === 'body' && request.method === 'GET') {
-    throw new InvalidRequestError(
-      'ERR_REQUEST_MALFORMED',
-      'a form body may carry the token only on a request method with a body, never GET',
-    );
+  if (fromForm !== undefined) {
+    if (!sources.body) {
+      throw new InvalidRequestError(
+        'ERR_REQUEST_TOKEN_LOCATION_DISABLED',
+        'access tokens in the request body are not accepted (option tokenSources.body)',
+      );
+    }
+    // RFC 6750 §2.2: the form body must belong to a method whose body has semantics, never GET.
+    if (request.method === 'GET') {
+      throw new InvalidRequestError(
+        'ERR_REQUEST_MALFORMED',
+        'a form body may carry the token only on a request method with a body, never GET',
+      );
+    }
+    if (fromForm === '') throw emptyToken();
+    return { token: fromForm, scheme: 'Bearer', source: 'body', syntaxChecked: true };
   }
-  if (only.token === '') {
-    throw new InvalidRequestError('ERR_REQUEST_MALFORMED', 'the access_token parameter is empty');
-  }
-  return {
-    token: only.token,
-    scheme: only.where === 'header' ? (header as HeaderCredentials).scheme : 'Bearer',
-    source: only.where,
-    syntaxChecked: only.where !== 'header',
-  };
+  throw new MissingTokenError();
+}
+
+function emptyToken(): InvalidRequestError {
+  return new InvalidRequestError('ERR_REQUEST_MALFORMED', 'the access_token parameter is empty');
 }
