@@ -7,6 +7,7 @@ export {
   bindingContext,
   presentRejection,
   runRouteStep,
+  usesBindingContext,
   verifyRequestFromCache,
 } from './verifier/sync-path';
 export { frameworkOrigin } from './http/public-origin';

@@ -113,6 +113,39 @@ describe.each(EXPRESS_VERSIONS)('audit through $label', ({ express }) => {
     ]);
   });
 
+  it('one route-level authenticate() on several routes names each one, also past its kept contexts', async () => {
+    const events: AuditDecisionEvent[] = [];
+    const verifier = createVerifier(
+      issuer.verifierOptions({ audit: { sink: (e) => void events.push(e as AuditDecisionEvent) } }),
+    );
+    const guard = authenticate(verifier);
+    const app = express();
+    app.get('/a/:id', guard, ok);
+    app.get('/b', guard, ok);
+    // A router on a parameterised mount path: req.baseUrl is the matched path, so each tenant
+    // is another template; more of them than authenticate() keeps contexts for (1,000).
+    const tenant = express.Router();
+    tenant.get('/items', guard, ok);
+    app.use('/t/:tenant', tenant);
+    const token = await issuer.issueSigned();
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const get = (path: string) =>
+        fetch(base + path, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.status);
+      expect(await get('/a/1')).toBe(200);
+      expect(await get('/b')).toBe(200);
+      const paths = Array.from({ length: 1_010 }, (_, i) => `/t/${i}/items`);
+      for (const path of paths) expect(await get(path)).toBe(200);
+      expect(await get('/a/2')).toBe(200);
+      await settle();
+      expect(events.map((e) => e.route)).toEqual(['/a/:id', '/b', ...paths, '/a/:id']);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
   it('a missing token is one authn_token_missing event; a route without requirements adds none', async () => {
     const { app, events } = setup();
     await request(app).get('/open').expect(401);

@@ -98,6 +98,19 @@ export function registerBindingContext(verifier: Verifier): void {
 }
 
 /**
+ * Whether `verifier` checks DPoP proofs, so that {@link bindingContext} adds to an adapter's
+ * context. Asked once when an adapter is set up: without DPoP, an adapter need not allocate a
+ * header setter for every request only for `bindingContext` to drop it.
+ *
+ * For first-party adapters; not covered by semver.
+ *
+ * @example `const perRequest = usesBindingContext(verifier)`
+ */
+export function usesBindingContext(verifier: Verifier): boolean {
+  return (verifier as WithBindingContext)[BINDING_CONTEXT] === true;
+}
+
+/**
  * The verify context of one request: `base` (the route, the getter), plus, for a verifier that
  * checks DPoP proofs, the public origin the framework determined and `setHeader` for a fresh
  * `DPoP-Nonce`. Without DPoP, `base` itself: nothing is allocated on the cache-hit path.
