@@ -49,7 +49,12 @@ const start = (subject) =>
   forkMeasuredServer(
     join(here, 'server.mjs'),
     { subject, scenario: config.scenario, keys },
-    { label: subject, ...(config.pin && { onSpawn: (child) => taskset('1', child.pid) }) },
+    {
+      label: subject,
+      // BENCH_SERVER_ARGS: Node options of both servers (a profiler, say), as for run.mjs.
+      execArgv: process.env.BENCH_SERVER_ARGS ? process.env.BENCH_SERVER_ARGS.split(' ') : [],
+      ...(config.pin && { onSpawn: (child) => taskset('1', child.pid) }),
+    },
   );
 
 const load = (port, options) =>
