@@ -6,7 +6,12 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
-import { bindingContext, runRouteStep, verifyRequestFromCache } from '@tokenward/core/internal';
+import {
+  bindingContext,
+  runRouteStep,
+  usesBindingContext,
+  verifyRequestFromCache,
+} from '@tokenward/core/internal';
 import {
   TokenwardError,
   type AccessToken,
@@ -28,6 +33,12 @@ function routeTemplate(request: RequestLike): string | undefined {
   const path = r.route?.path ?? r.routeOptions?.url;
   return typeof path === 'string' ? path : undefined;
 }
+
+/**
+ * Most route templates whose verify context one guard keeps (templates are the application's
+ * routes; the bound only guards against a platform that reports request paths instead).
+ */
+const MAX_ROUTE_CONTEXTS = 1000;
 
 /** What a route requires, read once from its metadata (decorators are static). */
 interface RoutePlan {
@@ -73,6 +84,7 @@ export class AccessTokenGuard implements CanActivate {
   // Per controller class, then handler: the same method can be inherited by two controllers with
   // different class-level metadata. Weak keys: a dropped module takes its plans with it.
   private readonly plans = new WeakMap<Target, WeakMap<Target, RoutePlan>>();
+  private readonly routeContexts = new Map<string, VerifyContext>();
 
   /**
    * @param verifier The module's verifier (`TOKENWARD_VERIFIER`).
@@ -100,17 +112,17 @@ export class AccessTokenGuard implements CanActivate {
     const route = routeTemplate(request);
     // With DPoP, also the public origin the platform derived (its trust-proxy setting) and a
     // setter for a fresh DPoP-Nonce on the response, through the platform's adapter.
-    const verifyContext = bindingContext(
-      this.verifier,
-      request,
-      route === undefined ? undefined : { route },
-      (name, value) =>
-        this.adapterHost?.httpAdapter.setHeader(
-          context.switchToHttp().getResponse<unknown>(),
-          name,
-          value,
-        ),
-    );
+    // Without DPoP a route's context is the same for every request on it: made once per route.
+    const base = route === undefined ? undefined : this.routeContext(route);
+    const verifyContext = !usesBindingContext(this.verifier)
+      ? base
+      : bindingContext(this.verifier, request, base, (name, value) =>
+          this.adapterHost?.httpAdapter.setHeader(
+            context.switchToHttp().getResponse<unknown>(),
+            name,
+            value,
+          ),
+        );
     // A token verified before is answered without a promise while the policies are synchronous
     // (the built-in ones are); anything else takes the asynchronous path below.
     const cached = verifyRequestFromCache(this.verifier, request, verifyContext);
@@ -225,6 +237,16 @@ export class AccessTokenGuard implements CanActivate {
    * Sets headers of route requirements (a rate limit's `RateLimit` fields) on the platform's
    * response, as the challenge is set; `undefined` outside HTTP or without the adapter.
    */
+  /** The verify context of a route template, kept for up to MAX_ROUTE_CONTEXTS templates. */
+  private routeContext(route: string): VerifyContext {
+    let context = this.routeContexts.get(route);
+    if (context === undefined) {
+      context = { route };
+      if (this.routeContexts.size < MAX_ROUTE_CONTEXTS) this.routeContexts.set(route, context);
+    }
+    return context;
+  }
+
   private headerSetter(
     context: ExecutionContext,
     plan: RoutePlan,
