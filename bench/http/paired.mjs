@@ -11,7 +11,8 @@
 // leaves placement to the scheduler. A round is valid only when every request succeeded.
 //
 //   node bench/http/paired.mjs --a tokenward-express --b tokenward-express-audit
-//     [--scenario RS256] [--rounds N] [--duration S] [--no-pin] [--out file.json]
+//     [--scenario RS256] [--rounds N] [--duration S] [--distinct N] [--a-from DIR] [--no-pin]
+//     [--out file.json]
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -44,10 +45,22 @@ if (config.pin) taskset('0', process.pid);
 
 const keys = generateKeys();
 const [token] = await mintTokens(keys, config.scenario, 1, { prefix: 's' });
+// --distinct N: each server gets its own N tokens instead, each sent once (warm-up included), so
+// no cache can hit; a server that ran out of them would be sent none, a 401 that aborts the run.
+const distinct = Number(value('distinct', 0));
+const pools = distinct
+  ? {
+      a: await mintTokens(keys, config.scenario, distinct, { prefix: 'da' }),
+      b: await mintTokens(keys, config.scenario, distinct, { prefix: 'db' }),
+    }
+  : undefined;
 
-const start = (subject) =>
+// --a-from DIR: side a runs from another checkout (a `git worktree` of an earlier commit, built),
+// so two versions of the same subject can be compared in one pair.
+const aFrom = value('a-from', undefined);
+const start = (subject, side) =>
   forkMeasuredServer(
-    join(here, 'server.mjs'),
+    side === 'a' && aFrom ? join(aFrom, 'bench', 'http', 'server.mjs') : join(here, 'server.mjs'),
     { subject, scenario: config.scenario, keys },
     {
       label: subject,
@@ -57,13 +70,30 @@ const start = (subject) =>
     },
   );
 
-const load = (port, options) =>
+const next = { a: 0, b: 0 };
+const load = (port, options, side) =>
   autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: config.connections,
     ...options,
-    headers: { authorization: `Bearer ${token}` },
-    requests: [{ method: 'GET', path: '/api/me' }],
+    ...(pools
+      ? {
+          requests: [
+            {
+              method: 'GET',
+              path: '/api/me',
+              setupRequest: (req) => {
+                const t = pools[side][next[side]++];
+                req.headers = { ...req.headers, ...(t && { authorization: `Bearer ${t}` }) };
+                return req;
+              },
+            },
+          ],
+        }
+      : {
+          headers: { authorization: `Bearer ${token}` },
+          requests: [{ method: 'GET', path: '/api/me' }],
+        }),
   });
 
 const median = (xs) => {
@@ -72,17 +102,19 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
-const servers = { a: await start(config.a), b: await start(config.b) };
+const servers = { a: await start(config.a, 'a'), b: await start(config.b, 'b') };
 const rounds = [];
 try {
-  await Promise.all(Object.values(servers).map((s) => load(s.port, { amount: config.warmup })));
+  await Promise.all(
+    Object.entries(servers).map(([side, s]) => load(s.port, { amount: config.warmup }, side)),
+  );
   for (let round = 1; round <= config.rounds; round++) {
     await Promise.all(Object.values(servers).map((s) => s.start()));
     // The load generators start in turn, first a's then b's, then the other way round: what
     // starting first is worth does not become a difference between the subjects.
     const order = round % 2 ? ['a', 'b'] : ['b', 'a'];
     const started = Object.fromEntries(
-      order.map((k) => [k, load(servers[k].port, { duration: config.duration })]),
+      order.map((k) => [k, load(servers[k].port, { duration: config.duration }, k)]),
     );
     const results = await Promise.all([started.a, started.b]);
     const [a, b] = await Promise.all(Object.values(servers).map((s) => s.stop()));
@@ -110,15 +142,15 @@ const summary = {
   minRatio: Math.min(...ratios),
   maxRatio: Math.max(...ratios),
   medianCpuPerRequest: {
-    [config.a]: median(rounds.map((r) => r.a.cpuPerRequest)),
-    [config.b]: median(rounds.map((r) => r.b.cpuPerRequest)),
+    a: median(rounds.map((r) => r.a.cpuPerRequest)),
+    b: median(rounds.map((r) => r.b.cpuPerRequest)),
   },
 };
 console.log(
   `${config.scenario}, ${config.rounds} rounds of ${config.duration} s, ${config.pin ? 'pinned' : 'not pinned'}: ` +
     `${config.b} ÷ ${config.a} throughput, median ${summary.medianRatio.toFixed(3)} ` +
     `(${summary.minRatio.toFixed(3)}–${summary.maxRatio.toFixed(3)}); CPU per request, medians: ` +
-    `${summary.medianCpuPerRequest[config.a].toFixed(1)} µs against ${summary.medianCpuPerRequest[config.b].toFixed(1)} µs`,
+    `${summary.medianCpuPerRequest.a.toFixed(1)} µs against ${summary.medianCpuPerRequest.b.toFixed(1)} µs`,
 );
 if (out) {
   const machine = { cpus: os.cpus().length, model: os.cpus()[0]?.model, node: process.version };
