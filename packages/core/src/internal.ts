@@ -6,6 +6,7 @@
 export {
   bindingContext,
   presentRejection,
+  routeContexts,
   runRouteStep,
   usesBindingContext,
   verifyRequestFromCache,

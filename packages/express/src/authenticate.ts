@@ -13,6 +13,7 @@ import {
 } from '@tokenward/core';
 import {
   bindingContext,
+  routeContexts,
   usesBindingContext,
   verifyRequestFromCache,
 } from '@tokenward/core/internal';
@@ -52,9 +53,6 @@ export interface AuthenticateOptions {
    */
   getToken?: (req: Request) => string | null | undefined;
 }
-
-/** Most route templates whose verify context one `authenticate()` keeps. */
-const MAX_ROUTE_CONTEXTS = 1000;
 
 const AUTHENTICATE_OPTIONS = new Set(['credentialsRequired', 'errorHandling', 'getToken']);
 
@@ -115,24 +113,14 @@ export function authenticate(
   };
   // The route template, for the audit event: known when authenticate() is route-level middleware
   // (`app.get('/x/:id', authenticate(), …)`), not when it runs before routing (`app.use`).
-  // Without DPoP a route's context is the same for every request on it, so it is made once per
-  // route (up to MAX_ROUTE_CONTEXTS; a router mounted on a parameterised path makes as many
-  // templates as paths) and a cache hit allocates nothing here. With DPoP, each request's context
-  // also carries the public origin Express derived under its trust-proxy setting and a setter for
-  // a fresh DPoP-Nonce on the response.
+  // Without DPoP a route's context is the same for every request on it: made once per route.
+  // With DPoP, each request's context also carries the public origin Express derived under its
+  // trust-proxy setting and a setter for a fresh DPoP-Nonce on the response.
   const perRequest = usesBindingContext(resolved);
-  const routeContexts = new Map<string, VerifyContext>();
-  const routeContext = (route: string): VerifyContext => {
-    let context = routeContexts.get(route);
-    if (context === undefined) {
-      context = { ...shared, route };
-      if (routeContexts.size < MAX_ROUTE_CONTEXTS) routeContexts.set(route, context);
-    }
-    return context;
-  };
+  const routeContext = routeContexts(shared);
   const contextOf = (req: Request, res: Response): VerifyContext | undefined => {
     const route = routeTemplate(req);
-    const base = route === undefined ? shared : routeContext(route);
+    const base = routeContext(route);
     if (!perRequest) return base;
     return bindingContext(resolved, req, base, (name, value) => void res.setHeader(name, value));
   };

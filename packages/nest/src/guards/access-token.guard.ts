@@ -8,6 +8,7 @@ import {
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import {
   bindingContext,
+  routeContexts,
   runRouteStep,
   usesBindingContext,
   verifyRequestFromCache,
@@ -33,12 +34,6 @@ function routeTemplate(request: RequestLike): string | undefined {
   const path = r.route?.path ?? r.routeOptions?.url;
   return typeof path === 'string' ? path : undefined;
 }
-
-/**
- * Most route templates whose verify context one guard keeps (templates are the application's
- * routes; the bound only guards against a platform that reports request paths instead).
- */
-const MAX_ROUTE_CONTEXTS = 1000;
 
 /** What a route requires, read once from its metadata (decorators are static). */
 interface RoutePlan {
@@ -84,7 +79,8 @@ export class AccessTokenGuard implements CanActivate {
   // Per controller class, then handler: the same method can be inherited by two controllers with
   // different class-level metadata. Weak keys: a dropped module takes its plans with it.
   private readonly plans = new WeakMap<Target, WeakMap<Target, RoutePlan>>();
-  private readonly routeContexts = new Map<string, VerifyContext>();
+  /** The verify context of each route template, made once per template. */
+  private readonly routeContext = routeContexts(undefined);
 
   /**
    * @param verifier The module's verifier (`TOKENWARD_VERIFIER`).
@@ -113,7 +109,7 @@ export class AccessTokenGuard implements CanActivate {
     // With DPoP, also the public origin the platform derived (its trust-proxy setting) and a
     // setter for a fresh DPoP-Nonce on the response, through the platform's adapter.
     // Without DPoP a route's context is the same for every request on it: made once per route.
-    const base = route === undefined ? undefined : this.routeContext(route);
+    const base = this.routeContext(route);
     const verifyContext = !usesBindingContext(this.verifier)
       ? base
       : bindingContext(this.verifier, request, base, (name, value) =>
@@ -237,16 +233,6 @@ export class AccessTokenGuard implements CanActivate {
    * Sets headers of route requirements (a rate limit's `RateLimit` fields) on the platform's
    * response, as the challenge is set; `undefined` outside HTTP or without the adapter.
    */
-  /** The verify context of a route template, kept for up to MAX_ROUTE_CONTEXTS templates. */
-  private routeContext(route: string): VerifyContext {
-    let context = this.routeContexts.get(route);
-    if (context === undefined) {
-      context = { route };
-      if (this.routeContexts.size < MAX_ROUTE_CONTEXTS) this.routeContexts.set(route, context);
-    }
-    return context;
-  }
-
   private headerSetter(
     context: ExecutionContext,
     plan: RoutePlan,
