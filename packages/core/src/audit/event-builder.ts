@@ -103,15 +103,15 @@ export function createEventBuilder(
   };
 
   /** One decision event: its head, then method, route, token facts, ip, request id and tenant. */
-  const decision = (
-    place: DecisionPlace,
-    event: AuditDecisionName,
-    outcome: 'allow' | 'deny',
-    reason: AuditDecisionEvent['reason'],
-    status: number,
-    facts: TokenFacts | undefined,
-    issuer: string | undefined,
-  ): AuditDecisionEvent => {
+  const decision: EventBuilder['decision'] = (
+    place,
+    event,
+    outcome,
+    reason,
+    status,
+    facts,
+    issuer,
+  ) => {
     const fields = placeFieldsOf(place);
     let e: Record<string, unknown>;
     if (facts === undefined) {
