@@ -18,6 +18,7 @@ import {
   verifyRequestFromCache,
 } from '@tokenward/core/internal';
 import './augment';
+import { clientAddress } from './client-address';
 import { routeTemplate } from './route-template';
 import {
   fail,
@@ -108,8 +109,9 @@ export function authenticate(
   const resolved = isVerifier(verifier) ? verifier : createVerifier(verifier);
   const state: RequestState = { realm: resolved.realm, errorHandling, verifier: resolved };
   // Express's request is the RequestLike the getter is handed back.
-  const shared = getToken && {
-    getToken: (request: unknown) => getToken(request as Request),
+  const shared: VerifyContext = {
+    clientAddress: clientAddress as (request: unknown) => string | undefined,
+    ...(getToken && { getToken: (request: unknown) => getToken(request as Request) }),
   };
   // The route template, for the audit event: known when authenticate() is route-level middleware
   // (`app.get('/x/:id', authenticate(), …)`), not when it runs before routing (`app.use`).

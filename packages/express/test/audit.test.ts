@@ -146,6 +146,46 @@ describe.each(EXPRESS_VERSIONS)('audit through $label', ({ express }) => {
     }
   });
 
+  it.each([
+    // Express's default: no proxy is trusted, the address is the socket's peer.
+    [undefined, '127.0.0.1'],
+    [false, '127.0.0.1'],
+    [0, '127.0.0.1'],
+    // A trusted loopback proxy: the client is the last address it forwarded.
+    ['loopback', '203.0.113.9'],
+    // Every proxy trusted: the first address of the list.
+    [true, '198.51.100.1'],
+  ])(
+    'the event ip is req.ip under trust proxy %p (%s), at both stages',
+    async (trust, expected) => {
+      const events: AuditDecisionEvent[] = [];
+      const verifier = createVerifier(
+        issuer.verifierOptions({
+          audit: { sink: (e) => void events.push(e as AuditDecisionEvent) },
+        }),
+      );
+      const app = express();
+      if (trust !== undefined) app.set('trust proxy', trust);
+      const seen: (string | undefined)[] = [];
+      app.get('/ip', authenticate(verifier), requireScopes('items:read'), (req, res) => {
+        seen.push(req.ip);
+        res.json({ ok: true });
+      });
+      const token = await issuer.issueSigned({ scope: 'items:read' });
+      await request(app)
+        .get('/ip')
+        .set('Authorization', `Bearer ${token}`)
+        .set('X-Forwarded-For', '198.51.100.1, 203.0.113.9')
+        .expect(200);
+      await settle();
+      expect(seen[0]?.replace(/^::ffff:/, '')).toBe(expected);
+      expect(events.map((e) => [e.event, e.ip])).toEqual([
+        ['authn_token_valid', seen[0]],
+        ['authz_success', seen[0]],
+      ]);
+    },
+  );
+
   it('a missing token is one authn_token_missing event; a route without requirements adds none', async () => {
     const { app, events } = setup();
     await request(app).get('/open').expect(401);

@@ -16,9 +16,11 @@ import type { TokenFacts } from './token-facts';
 /** Where a decision was made, as the caller knows it. */
 export interface DecisionPlace {
   readonly stage: AuditStage;
-  readonly request?: RequestLike;
+  readonly request?: RequestLike | undefined;
   /** The route template, from the adapter. */
-  readonly route?: string;
+  readonly route?: string | undefined;
+  /** Reads the request's client address; default `request.ip` (see `VerifyContext.clientAddress`). */
+  readonly clientAddress?: ((request: RequestLike) => string | undefined) | undefined;
 }
 
 /** What an anomaly event says beyond its place and token. */
@@ -149,7 +151,7 @@ export function createEventBuilder(
     };
     if (request === undefined) return fields;
     if (typeof request.method === 'string') fields.method = request.method.slice(0, 16);
-    const ip = request.ip;
+    const ip = place.clientAddress === undefined ? request.ip : place.clientAddress(request);
     if (typeof ip === 'string') fields.ip = ip.slice(0, MAX_IP_LENGTH);
     if (requestIdOf !== false) {
       try {

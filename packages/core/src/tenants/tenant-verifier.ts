@@ -183,8 +183,9 @@ export function createTenantVerifier(options: TenantVerifierOptions): TenantVeri
     frontAuditor?.deny(
       {
         stage: 'authentication',
-        ...(request !== undefined && { request }),
-        ...(context?.route !== undefined && { route: context.route }),
+        request,
+        route: context?.route,
+        clientAddress: context?.clientAddress,
       },
       error,
       undefined,

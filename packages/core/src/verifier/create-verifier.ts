@@ -99,10 +99,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
     metrics?.decision(place.stage, 'deny', error.code, named);
     auditor?.deny(place, error, issuer, token);
   };
+  // One shape for every place (absent fields undefined): no object grown by spreads per request.
   const authentication = (request?: RequestLike, context?: VerifyContext): DecisionPlace => ({
     stage: 'authentication',
-    ...(request !== undefined && { request }),
-    ...(context?.route !== undefined && { route: context.route }),
+    request,
+    route: context?.route,
+    clientAddress: context?.clientAddress,
   });
 
   /**

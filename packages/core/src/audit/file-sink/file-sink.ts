@@ -165,25 +165,25 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
   };
 
   /** Appends `lines` lines of `text` to `file`, then takes `state` as the chain head. */
-  const commit = async (
-    file: OpenFile,
-    text: string | Uint8Array,
-    lines: number,
-    state: ChainHead,
-  ) => {
-    const bytes = typeof text === 'string' ? Buffer.byteLength(text) : text.byteLength;
+  const commit = async (file: OpenFile, text: string, lines: number, state: ChainHead) => {
     try {
-      if (typeof text === 'string') await file.handle.write(text);
-      else await file.handle.write(text);
+      // At the file's end as this sink knows it, so a write cut back after a failure leaves no gap.
+      await file.handle.write(text, file.size);
     } catch (error) {
-      // Never leave half a line behind: cut the file back to its last complete line.
-      await file.handle.truncate(file.size).catch(() => undefined);
+      await cutBack(file);
       throw error;
     }
+    committed(file, Buffer.byteLength(text), lines, state);
+  };
+
+  const committed = (file: OpenFile, bytes: number, lines: number, state: ChainHead) => {
     file.size += bytes;
     file.lines += lines;
     head = { ...state, file: file.path };
   };
+
+  /** Never leaves half a line behind: cuts the file back to its last complete line. */
+  const cutBack = (file: OpenFile) => file.handle.truncate(file.size).catch(() => undefined);
 
   /** The chain head to continue: this sink's, else the last complete line in the directory. */
   const resume = async (): Promise<{ head: ChainHead; index: number; recovered?: string }> => {
@@ -268,26 +268,46 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
     }
     const file = (current ??= await openNext(now));
     const start = head as ChainHead;
-    // Serialised here (the events are this thread's objects), chained on the worker.
+    // Serialised here (the events are this thread's objects), chained and written on the worker.
     let jsons = '';
     for (let i = 0; i < events.length; i++) {
       jsons += i === 0 ? JSON.stringify(events[i]) : `\n${JSON.stringify(events[i])}`;
     }
-    const chained =
-      events.length === 0
-        ? { bytes: new Uint8Array(0), mac: start.mac, seq: start.seq }
-        : await chainer.chain(start.mac, start.seq, jsons);
-    const d = draft({ ...start, seq: chained.seq, mac: chained.mac });
-    const due =
-      sinceCheckpoint + events.length >= checkpointEvery || now - lastCheckpointAt >= checkpointMs;
-    if (due) d.signed(CHECKPOINT_LINE, { file: file.index, time: new Date(now).toISOString() });
-    const control = d.text();
-    // A checkpoint (one batch in `checkpointEvery` events) is the only copy of the batch's bytes.
-    const text =
-      control === '' ? chained.bytes : Buffer.concat([chained.bytes, Buffer.from(control)]);
-    await commit(file, text, events.length + d.count(), d.state());
-    sinceCheckpoint = due ? 0 : sinceCheckpoint + events.length;
-    if (due) lastCheckpointAt = now;
+    if (events.length > 0) {
+      let chained;
+      try {
+        chained = await chainer.append(
+          { fd: file.handle.fd, position: file.size },
+          start.mac,
+          start.seq,
+          jsons,
+        );
+      } catch (error) {
+        await cutBack(file);
+        throw error;
+      }
+      committed(file, chained.written, events.length, {
+        ...start,
+        seq: chained.seq,
+        mac: chained.mac,
+      });
+    }
+    sinceCheckpoint += events.length;
+    if (sinceCheckpoint >= checkpointEvery || now - lastCheckpointAt >= checkpointMs) {
+      // One batch in `checkpointEvery` events also writes a signed checkpoint, from this thread.
+      // The batch's events are on disk by now: a checkpoint that fails to write loses none of
+      // them, and is due again with the next batch.
+      const d = draft(head as ChainHead);
+      d.signed(CHECKPOINT_LINE, { file: file.index, time: new Date(now).toISOString() });
+      const wrote = await commit(file, d.text(), d.count(), d.state()).then(
+        () => true,
+        () => false,
+      );
+      if (wrote) {
+        sinceCheckpoint = 0;
+        lastCheckpointAt = now;
+      }
+    }
   };
 
   // A quiet trail still gets its checkpoint within checkpointInterval of its last events.
