@@ -5,7 +5,8 @@
  * counted and becomes an `audit_events_dropped` event once the sink can take one again.
  */
 import { AUDIT_SCHEMA, type AuditDropEvent, type AuditEvent } from './audit-event';
-import type { AuditSink } from './audit-sink';
+import { takesJsonLines, WRITE_JSON_LINES, type AuditSink } from './audit-sink';
+import { serializeEvent } from './event-json';
 
 /** Settings of an {@link AuditQueue}. */
 export interface AuditQueueSettings {
@@ -190,7 +191,7 @@ export class AuditQueue {
     try {
       // A synchronous sink (a function sink, pino) has finished when write() returns: no timer
       // and no promise per batch, which with small batches would cost more than the events.
-      const written = this.sink.write(batch);
+      const written = this.write(batch);
       if (written === undefined) return true;
       const pending = Promise.resolve(written);
       const timeout = new Promise<never>((_, reject) => {
@@ -208,6 +209,17 @@ export class AuditQueue {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Hands `batch` to the sink: as JSON text to a sink that takes it, else as the events. */
+  private write(batch: readonly AuditEvent[]): void | Promise<void> {
+    const sink = this.sink;
+    if (!takesJsonLines(sink)) return sink.write(batch);
+    let jsons = '';
+    for (let i = 0; i < batch.length; i++) {
+      jsons += i === 0 ? serializeEvent(batch[i]!) : `\n${serializeEvent(batch[i]!)}`;
+    }
+    return sink[WRITE_JSON_LINES](jsons, batch.length);
   }
 
   private lose(cause: AuditDropEvent['cause'], count: number, since: string, notify = true): void {

@@ -28,6 +28,25 @@ export interface AuditSink {
   readonly batchDelay?: number;
 }
 
+/**
+ * The key of a sink's method that takes a batch as JSON text instead of objects (the file sink
+ * has it): the verifier's queue then hands it `serializeEvent`'s text of each event, one per line
+ * (no final newline), made from the token templates' facts JSON. A sink that wraps another and
+ * changes events calls the other's `write`, never this.
+ */
+export const WRITE_JSON_LINES: unique symbol = Symbol('tokenward.audit.writeJsonLines');
+
+/** A sink that also takes batches as JSON text (see {@link WRITE_JSON_LINES}). */
+export interface JsonLinesSink extends AuditSink {
+  /** Writes `count` events, given as `jsons` (one JSON object per line, no final newline). */
+  [WRITE_JSON_LINES](jsons: string, count: number): Promise<void>;
+}
+
+/** Whether `sink` takes batches as JSON text. */
+export function takesJsonLines(sink: AuditSink): sink is JsonLinesSink {
+  return typeof (sink as Partial<JsonLinesSink>)[WRITE_JSON_LINES] === 'function';
+}
+
 /** A sink, or a function that receives one event at a time (`(event) => void`). */
 export type AuditSinkInput = AuditSink | ((event: AuditEvent) => void | Promise<void>);
 

@@ -8,7 +8,7 @@ import type { TokenwardError } from '../errors/errors';
 import type { AccessToken } from '../verifier/access-token';
 import type { AuditDecisionName, AuditStage } from './audit-event';
 import { AuditQueue, type AuditQueueStats } from './audit-queue';
-import type { AuditOptions, AuditSink } from './audit-sink';
+import { takesJsonLines, type AuditOptions, type AuditSink } from './audit-sink';
 import {
   createEventBuilder,
   defaultRequestId,
@@ -95,7 +95,7 @@ export function resolveAuditor(
     ...(onDrop && { onDrop }),
   });
   const memo = new TokenFactsMemo(pseudonymize);
-  const events = createEventBuilder(requestIdOf, tenant);
+  const events = createEventBuilder(requestIdOf, tenant, takesJsonLines(sink));
   return {
     allow(place, token, signedWith) {
       const name = place.stage === 'authentication' ? 'authn_token_valid' : 'authz_success';

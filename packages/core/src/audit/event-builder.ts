@@ -11,6 +11,7 @@ import {
   type AuditDecisionName,
   type AuditStage,
 } from './audit-event';
+import { FACTS_JSON, factsJson } from './event-json';
 import type { TokenFacts } from './token-facts';
 
 /** Where a decision was made, as the caller knows it. */
@@ -62,6 +63,8 @@ export interface EventBuilder {
  *
  * @param requestIdOf The `audit.requestId` option resolved (`false`: no request ids).
  * @param tenant The verifier's tenant, on every event.
+ * @param forText Whether the events are for a sink that takes their text (`writeJsonLines`):
+ *   then each template also carries its facts' JSON (event-json.ts).
  * @example
  * ```ts
  * const events = createEventBuilder(defaultRequestId, undefined)
@@ -71,6 +74,7 @@ export interface EventBuilder {
 export function createEventBuilder(
   requestIdOf: false | ((request: RequestLike) => string | undefined),
   tenant: string | undefined,
+  forText = false,
 ): EventBuilder {
   // Decisions come in bursts: the date and time up to the second is formatted once per second,
   // the milliseconds come from a table.
@@ -91,7 +95,7 @@ export function createEventBuilder(
   // has): an event about a verified token is a copy of its template with the per-event values
   // assigned in place. One allocation of one fixed shape, instead of an object grown field by
   // field with the token's facts copied in, which in a busy server costs several times as much.
-  const templates = new WeakMap<TokenFacts, Record<string, unknown>[]>();
+  const templates = new WeakMap<TokenFacts, Template[]>();
   const templateOf = (facts: TokenFacts, fields: PlaceFields, mask: number) => {
     let byMask = templates.get(facts);
     if (byMask === undefined) templates.set(facts, (byMask = []));
@@ -99,6 +103,7 @@ export function createEventBuilder(
     if (template === undefined) {
       template = { ...HEAD_PLACEHOLDERS };
       assignPlace(template, fields, facts, undefined);
+      if (forText) template[FACTS_JSON] = factsJson(facts);
       byMask[mask] = template;
     }
     return template;
@@ -195,6 +200,9 @@ export function createEventBuilder(
     },
   };
 }
+
+/** A template event (its members, and for a text sink its facts' JSON). */
+type Template = Record<string, unknown> & { [FACTS_JSON]?: string };
 
 /** The bounded place fields of one event; `undefined` where the event has none. */
 interface PlaceFields {

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { AuditEvent } from '../audit-event';
-import type { AuditSink } from '../audit-sink';
+import { WRITE_JSON_LINES, type JsonLinesSink } from '../audit-sink';
 import { parseJSONObject } from '../../lib/parse-json-object';
 import { ChainWorker } from './chain-worker';
 import { readFileEnds } from './file-ends';
@@ -50,7 +50,7 @@ export interface FileAuditSinkOptions {
 }
 
 /** A file sink; `close()` seals the current file. */
-export interface FileAuditSink extends AuditSink {
+export interface FileAuditSink extends JsonLinesSink {
   flush(): Promise<void>;
   close(): Promise<void>;
   /** The trail files this sink wrote or continued, in order (paths). */
@@ -259,7 +259,8 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
     sinceCheckpoint = 0;
   };
 
-  const writeBatch = async (events: readonly AuditEvent[]) => {
+  /** Writes `count` events given as JSON text, one per line. */
+  const writeBatch = async (jsons: string, count: number) => {
     if (closed) throw new Error('the audit file sink is closed');
     const now = Date.now();
     if (current !== undefined) {
@@ -268,12 +269,8 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
     }
     const file = (current ??= await openNext(now));
     const start = head as ChainHead;
-    // Serialised here (the events are this thread's objects), chained and written on the worker.
-    let jsons = '';
-    for (let i = 0; i < events.length; i++) {
-      jsons += i === 0 ? JSON.stringify(events[i]) : `\n${JSON.stringify(events[i])}`;
-    }
-    if (events.length > 0) {
+    // Serialised on this thread (the events are its objects), chained and written on the worker.
+    if (count > 0) {
       let chained;
       try {
         chained = await chainer.append(
@@ -286,13 +283,13 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
         await cutBack(file);
         throw error;
       }
-      committed(file, chained.written, events.length, {
+      committed(file, chained.written, count, {
         ...start,
         seq: chained.seq,
         mac: chained.mac,
       });
     }
-    sinceCheckpoint += events.length;
+    sinceCheckpoint += count;
     if (sinceCheckpoint >= checkpointEvery || now - lastCheckpointAt >= checkpointMs) {
       // One batch in `checkpointEvery` events also writes a signed checkpoint, from this thread.
       // The batch's events are on disk by now: a checkpoint that fails to write loses none of
@@ -334,7 +331,9 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
 
   return {
     batchDelay,
-    write: (events) => serial(() => writeBatch(events)),
+    write: (events) =>
+      serial(() => writeBatch(events.map((e) => JSON.stringify(e)).join('\n'), events.length)),
+    [WRITE_JSON_LINES]: (jsons, count) => serial(() => writeBatch(jsons, count)),
     flush: () =>
       serial(async () => {
         await current?.handle.datasync();
