@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { AuditEvent } from '../audit-event';
 import { WRITE_JSON_LINES, type JsonLinesSink } from '../audit-sink';
 import { parseJSONObject } from '../../lib/parse-json-object';
 import { ChainWorker } from './chain-worker';
