@@ -9,7 +9,7 @@
 // a rate limit by client counted in Redis. Off, a stage goes: `dpop` (a plain bearer nested
 // token then), `revocation`, `audit`, `rateLimit`.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,7 +48,7 @@ async function governed(keys, redisUrl, off) {
     ...(!off.includes('audit') && {
       audit: {
         sink: createFileAuditSink({
-          directory: mkdtempSync(join(tmpdir(), 'tokenward-bench-governed-')),
+          directory: trailDirectory(),
           chainKey: randomBytes(32),
           signingKey: generateKeyPairSync('ed25519').privateKey,
         }),
@@ -82,3 +82,10 @@ process.once('message', async ({ subject, keys, redisUrl, off = [] }) => {
       : await governed(keys, redisUrl, off);
   serveMeasured(app);
 });
+
+/** A temporary folder for the trail, removed when the server process exits. */
+function trailDirectory() {
+  const directory = mkdtempSync(join(tmpdir(), 'tokenward-bench-governed-'));
+  process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
+  return directory;
+}

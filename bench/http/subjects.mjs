@@ -4,7 +4,7 @@
 // subject can). `supports(scenario)` says which scenarios a library can do at all.
 import http from 'node:http';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -112,6 +112,8 @@ export const SUBJECTS = {
       const { authenticate } = dist('express');
       const { createFileAuditSink } = dist('core');
       const directory = mkdtempSync(join(tmpdir(), 'tokenward-bench-audit-'));
+      // The server process ends with process.exit: its trail (tens of MB a run) goes with it.
+      process.once('exit', () => rmSync(directory, { recursive: true, force: true }));
       const sink = createFileAuditSink({
         directory,
         chainKey: randomBytes(32),
