@@ -13,12 +13,12 @@ import {
 } from '@tokenward/core';
 import {
   bindingContext,
+  frameworkClientAddress,
   routeContexts,
   usesBindingContext,
   verifyRequestFromCache,
 } from '@tokenward/core/internal';
 import './augment';
-import { clientAddress } from './client-address';
 import { routeTemplate } from './route-template';
 import {
   fail,
@@ -110,7 +110,7 @@ export function authenticate(
   const state: RequestState = { realm: resolved.realm, errorHandling, verifier: resolved };
   // Express's request is the RequestLike the getter is handed back.
   const shared: VerifyContext = {
-    clientAddress: clientAddress as (request: unknown) => string | undefined,
+    clientAddress: frameworkClientAddress,
     ...(getToken && { getToken: (request: unknown) => getToken(request as Request) }),
   };
   // The route template, for the audit event: known when authenticate() is route-level middleware

@@ -3,8 +3,9 @@
  * registered, one authentication and one authorization event per request, and queued events
  * written when the application closes (TokenwardModule.onApplicationShutdown).
  */
-import { Controller, Get, Module, type INestApplication } from '@nestjs/common';
+import { Controller, Get, Module, Req, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { AuditDecisionEvent, AuditEvent, AuditSink } from '@tokenward/core';
 import { Public, Scopes, TokenwardModule } from '@tokenward/nest';
@@ -23,6 +24,13 @@ class ItemsController {
   @Get()
   list() {
     return { ok: true };
+  }
+
+  /** The address the platform computed, for the event's `ip` to be compared with. */
+  @Scopes('items:read')
+  @Get('ip/seen')
+  ip(@Req() req: { ip?: string }) {
+    return { ip: req.ip };
   }
 
   @Public()
@@ -124,5 +132,48 @@ describe.each([
     const recorded: AuditEvent[] = await flushed();
     expect(before).toBeLessThan(40);
     expect(recorded).toHaveLength(40);
+  });
+});
+
+describe.each([
+  [undefined, '127.0.0.1'],
+  [false, '127.0.0.1'],
+  ['loopback', '203.0.113.9'],
+  [true, '198.51.100.1'],
+])('the event ip through the Nest guard on Express, trust proxy %p', (trust, expected) => {
+  it("is the platform's req.ip, at both stages", async () => {
+    const issuer = await testIssuer();
+    const events: AuditDecisionEvent[] = [];
+    @Module({
+      imports: [
+        TokenwardModule.forRoot(
+          issuer.verifierOptions({
+            audit: { sink: (e) => void events.push(e as AuditDecisionEvent) },
+          }),
+        ),
+      ],
+      controllers: [ItemsController],
+    })
+    class AppModule {}
+    const app = await NestFactory.create<NestExpressApplication>(AppModule, { logger: false });
+    if (trust !== undefined) app.set('trust proxy', trust);
+    await app.listen(0, '127.0.0.1');
+    try {
+      const token = await issuer.issueNested({ scope: 'items:read' });
+      const response = await request(app.getHttpServer())
+        .get('/items/ip/seen')
+        .set('Authorization', `Bearer ${token}`)
+        .set('X-Forwarded-For', '198.51.100.1, 203.0.113.9')
+        .expect(200);
+      const seen = (response.body as { ip: string }).ip;
+      expect(seen.replace(/^::ffff:/, '')).toBe(expected);
+      await app.close();
+      expect(events.map((e) => [e.event, e.ip])).toEqual([
+        ['authn_token_valid', seen],
+        ['authz_success', seen],
+      ]);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -8,6 +8,7 @@ import {
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import {
   bindingContext,
+  frameworkClientAddress,
   routeContexts,
   runRouteStep,
   usesBindingContext,
@@ -80,7 +81,8 @@ export class AccessTokenGuard implements CanActivate {
   // different class-level metadata. Weak keys: a dropped module takes its plans with it.
   private readonly plans = new WeakMap<Target, WeakMap<Target, RoutePlan>>();
   /** The verify context of each route template, made once per template. */
-  private readonly routeContext = routeContexts(undefined);
+  // Every context reads the audit's client address the cheap way where the platform allows.
+  private readonly routeContext = routeContexts({ clientAddress: frameworkClientAddress });
 
   /**
    * @param verifier The module's verifier (`TOKENWARD_VERIFIER`).
