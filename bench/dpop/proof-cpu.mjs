@@ -28,6 +28,7 @@
 // to the floor can be read step by step.
 //
 //   node [--expose-gc] bench/dpop/proof-cpu.mjs [--rounds N] [--proofs N] [--out file.json]
+//     [--compare-from DIR]
 import { createHash, createPublicKey, verify } from 'node:crypto';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -48,7 +49,7 @@ import {
   writeResult,
 } from './lib.mjs';
 
-const config = flags({ rounds: 5, proofs: 10_000, out: 'dpop-proof-cpu.json' });
+const config = flags({ rounds: 5, proofs: 10_000, out: 'dpop-proof-cpu.json', 'compare-from': '' });
 if (config.proofs < 10_000) console.error('# note: fewer than 10,000 proofs per round');
 const started = Date.now();
 const core = dist('core');
@@ -105,8 +106,8 @@ const noopStore = { claim: async () => true };
 const internal = (path) => require(`../../packages/core/dist/${path}.js`);
 
 /** A tokenward verifier with `dpop`, the token in its cache (two warm verifications). */
-async function tokenwardWith(replayStore) {
-  const verifier = core.createVerifier({
+async function tokenwardWith(replayStore, from = core) {
+  const verifier = from.createVerifier({
     ...tokenOptions,
     dpop: { required: true, ...(replayStore && { replayStore }) },
   });
@@ -116,8 +117,15 @@ async function tokenwardWith(replayStore) {
   return (proof) => verifier.verify(token, { dpop: { proof, method: 'GET', url: URL_ } });
 }
 
+// --compare-from DIR: the same default verifier built from another checkout (a `git worktree` of
+// an earlier commit, built), measured in the same rounds, so two versions can be compared.
+const compareFrom = config['compare-from'];
 const subjects = {
   'tokenward, memory replay store (default)': () => tokenwardWith(undefined),
+  ...(compareFrom && {
+    [`tokenward, memory replay store (default), from ${compareFrom}`]: () =>
+      tokenwardWith(undefined, require(`${compareFrom}/packages/core/dist/index.js`)),
+  }),
   'tokenward, no-op replay store': () => tokenwardWith(noopStore),
   // The proof check itself (built internals: resolveDPoP's plan, checkDPoPProof), without the
   // verifier around it: the difference to the rows above is the verifier's own path.

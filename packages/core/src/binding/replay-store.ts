@@ -74,34 +74,65 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
     head = 0;
   };
 
-  return {
-    claim(key, ttlSeconds) {
-      if (typeof key !== 'string' || key === '') {
-        return Promise.reject(new TypeError('claim: expected a non-empty key'));
-      }
-      if (typeof ttlSeconds !== 'number' || !(ttlSeconds > 0) || !Number.isFinite(ttlSeconds)) {
-        return Promise.reject(new TypeError('claim: expected a time to live in seconds'));
-      }
-      const now = Date.now();
-      drain(now);
-      const hashed = createHash('sha256').update(key).digest('base64url').slice(0, 22);
-      const held = claims.get(hashed);
-      if (held !== undefined && held > now) return Promise.resolve(false);
+  /** The claim itself: true once per key within its TTL; throws what `claim` rejects with. */
+  const claimNow = (key: string, ttlSeconds: number): boolean => {
+    if (typeof key !== 'string' || key === '') {
+      throw new TypeError('claim: expected a non-empty key');
+    }
+    if (typeof ttlSeconds !== 'number' || !(ttlSeconds > 0) || !Number.isFinite(ttlSeconds)) {
+      throw new TypeError('claim: expected a time to live in seconds');
+    }
+    const now = Date.now();
+    drain(now);
+    const hashed = createHash('sha256').update(key).digest('base64url').slice(0, 22);
+    const held = claims.get(hashed);
+    if (held !== undefined && held > now) return false;
+    if (claims.size >= max) {
+      sweep(now);
+      // Evicting a live claim would let its value be used twice: refuse instead (fail closed).
       if (claims.size >= max) {
-        sweep(now);
-        // Evicting a live claim would let its value be used twice: refuse instead (fail closed).
-        if (claims.size >= max) {
-          return Promise.reject(
-            new ReplayStoreFullError(
-              `the replay store holds ${max} live claims (option maxEntries)`,
-            ),
-          );
-        }
+        throw new ReplayStoreFullError(
+          `the replay store holds ${max} live claims (option maxEntries)`,
+        );
       }
-      const expires = now + Math.ceil(ttlSeconds * 1000);
-      claims.set(hashed, expires);
-      order.push([hashed, expires]);
-      return Promise.resolve(true);
-    },
+    }
+    const expires = now + Math.ceil(ttlSeconds * 1000);
+    claims.set(hashed, expires);
+    order.push([hashed, expires]);
+    return true;
   };
+
+  const store: ReplayStore & SyncReplayStore = {
+    claim(key, ttlSeconds) {
+      try {
+        return Promise.resolve(claimNow(key, ttlSeconds));
+      } catch (error) {
+        return Promise.reject(error as Error);
+      }
+    },
+    [CLAIM_SYNC]: claimNow,
+  };
+  return store;
+}
+
+/**
+ * The key of a store's synchronous claim (the memory store has one): the DPoP check calls it
+ * directly, without the promise, the race and the timer a store that may hang needs.
+ */
+const CLAIM_SYNC: unique symbol = Symbol('tokenward.replayStore.claimSync');
+
+/** A store that can also claim synchronously (see {@link claimSync}). */
+interface SyncReplayStore {
+  [CLAIM_SYNC](key: string, ttlSeconds: number): boolean;
+}
+
+/**
+ * The store's synchronous claim, when it has one (the memory store), else `undefined`.
+ *
+ * @example `const claim = claimSync(store); claim ? claim(key, ttl) : await store.claim(key, ttl)`
+ */
+export function claimSync(
+  store: ReplayStore,
+): ((key: string, ttlSeconds: number) => boolean) | undefined {
+  return (store as Partial<SyncReplayStore>)[CLAIM_SYNC];
 }

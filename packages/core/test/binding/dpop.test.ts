@@ -283,6 +283,28 @@ describe('DPoP-bound tokens', () => {
     expect((error as TokenwardError).headers).toEqual({ 'Retry-After': '1' });
   });
 
+  it.each([
+    ['refused as unavailable (503)', {}, 'ERR_REPLAY_STORE_UNAVAILABLE'],
+    [
+      "accepted unclaimed under onReplayStoreError: 'accept'",
+      { onReplayStoreError: 'accept' as const },
+      'accepted',
+    ],
+  ])(
+    'the memory store (claimed without a promise) full of live claims: a new proof is %s',
+    async (_, extra, expected) => {
+      const { verifier, token, proof } = await setup({
+        replayStore: createMemoryReplayStore({ maxEntries: 1 }),
+        ...extra,
+      });
+      const first = await proof();
+      expect(await codeOf(verifier.verifyRequest(request(token, first)))).toBe('accepted');
+      // The live claim holds: its proof is a replay, whatever the store's room.
+      expect(await codeOf(verifier.verifyRequest(request(token, first)))).toBe('ERR_DPOP_REPLAYED');
+      expect(await codeOf(verifier.verifyRequest(request(token, await proof())))).toBe(expected);
+    },
+  );
+
   it("onReplayStoreError: 'accept' accepts unclaimed and warns the logger once per outage", async () => {
     const warnings: string[] = [];
     let down = true;

@@ -1,5 +1,6 @@
 /** The memory replay store: once per key within its ttl, bounded, and never forgets a live claim. */
 import { createMemoryReplayStore, ReplayStoreFullError } from '@tokenward/core';
+import { claimSync } from '../../src/binding/replay-store';
 
 describe('createMemoryReplayStore', () => {
   it('accepts a key once, concurrently too, until its ttl passes', async () => {
@@ -43,6 +44,20 @@ describe('createMemoryReplayStore', () => {
       await new Promise((r) => setTimeout(r, 60));
     }
     expect(accepted).toBe(100_000);
+  });
+
+  it('its synchronous claim shares the claims of `claim`, and throws what `claim` rejects with', async () => {
+    const store = createMemoryReplayStore({ maxEntries: 2 });
+    const claimNow = claimSync(store)!;
+    expect(claimNow('a', 10)).toBe(true);
+    expect(await store.claim('a', 10)).toBe(false);
+    expect(await store.claim('b', 10)).toBe(true);
+    expect(claimNow('b', 10)).toBe(false);
+    expect(() => claimNow('c', 10)).toThrow(ReplayStoreFullError);
+    await expect(store.claim('c', 10)).rejects.toBeInstanceOf(ReplayStoreFullError);
+    expect(() => claimNow('', 10)).toThrow(TypeError);
+    // A store of the application's own has none: it is claimed through its promise.
+    expect(claimSync({ claim: async () => true })).toBeUndefined();
   });
 
   it('refuses bad options and bad claims', async () => {

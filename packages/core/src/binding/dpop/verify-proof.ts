@@ -18,6 +18,7 @@ import type { DPoPPlan } from './dpop-options';
 import { MAX_PROOF_LENGTH } from './dpop-options';
 import { normalizeHtu } from './htu';
 import type { ProofKey } from './proof-key';
+import { claimSync } from '../replay-store';
 
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 /** The longest `jti` accepted: RFC 9449 asks for 96 bits of randomness; 256 characters is ample. */
@@ -168,15 +169,42 @@ export async function checkDPoPProof(request: ProofRequest, plan: DPoPPlan): Pro
   if (!valid) refuse('ERR_DPOP_SIGNATURE_INVALID', 'the DPoP proof signature is invalid');
   // §11.1: the proof is used once, whichever instance sees it. The key holds the thumbprint,
   // whose base64url alphabet has no ':', so two keys' proof ids cannot collide.
-  await claimOnce(`${key.jkt}:${jti as string}`, plan);
+  const id = `${key.jkt}:${jti as string}`;
+  const claimNow = claimSync(plan.replayStore);
+  if (claimNow !== undefined) claimInProcess(id, plan, claimNow);
+  else await claimOnce(id, plan);
   return { staleNonce };
+}
+
+/**
+ * Accepted at t, a proof has iat in [t - maxAge - tolerance, t + tolerance]; it stays
+ * acceptable until iat + maxAge + tolerance, at most t + maxAge + 2 × tolerance: the claim's TTL.
+ */
+const claimTtl = (plan: DPoPPlan): number => plan.proofMaxAge + 2 * plan.clockTolerance;
+
+/**
+ * Claims a proof id in a store that answers synchronously (the memory store): it cannot hang, so
+ * no timer races it; a store that cannot claim (full) is unavailable, as for any store.
+ */
+function claimInProcess(
+  id: string,
+  plan: DPoPPlan,
+  claimNow: (key: string, ttlSeconds: number) => boolean,
+): void {
+  let first: boolean;
+  try {
+    first = claimNow(id, claimTtl(plan));
+    plan.storeState.failing = false;
+  } catch (error) {
+    storeFailed(error, plan);
+    return;
+  }
+  if (!first) refuse('ERR_DPOP_REPLAYED', 'the DPoP proof was used before');
 }
 
 /** Claims a proof id for the whole window a proof with that `iat` could still be accepted. */
 async function claimOnce(id: string, plan: DPoPPlan): Promise<void> {
-  // Accepted at t, a proof has iat in [t - maxAge - tolerance, t + tolerance]; it stays
-  // acceptable until iat + maxAge + tolerance, at most t + maxAge + 2 × tolerance.
-  const ttl = plan.proofMaxAge + 2 * plan.clockTolerance;
+  const ttl = claimTtl(plan);
   let timer: NodeJS.Timeout | undefined;
   let first: boolean;
   try {
@@ -194,22 +222,31 @@ async function claimOnce(id: string, plan: DPoPPlan): Promise<void> {
     ]);
     plan.storeState.failing = false;
   } catch (error) {
-    if (plan.acceptOnStoreError) {
-      // One warning per outage, not one per request.
-      if (!plan.storeState.failing) {
-        plan.storeState.failing = true;
-        plan.warn(
-          'the DPoP replay store cannot answer; proofs are accepted unclaimed (dpop.onReplayStoreError: accept)',
-          { error: error instanceof Error ? error.message : String(error) },
-        );
-      }
-      return;
-    }
-    throw new ReplayCheckUnavailableError(1, { cause: error });
+    storeFailed(error, plan);
+    return;
   } finally {
     clearTimeout(timer);
   }
   if (first !== true) refuse('ERR_DPOP_REPLAYED', 'the DPoP proof was used before');
+}
+
+/**
+ * A store that could not answer: the proof is accepted unclaimed under
+ * `onReplayStoreError: 'accept'` (one warning per outage), else refused as unavailable (503).
+ */
+function storeFailed(error: unknown, plan: DPoPPlan): void {
+  if (plan.acceptOnStoreError) {
+    // One warning per outage, not one per request.
+    if (!plan.storeState.failing) {
+      plan.storeState.failing = true;
+      plan.warn(
+        'the DPoP replay store cannot answer; proofs are accepted unclaimed (dpop.onReplayStoreError: accept)',
+        { error: error instanceof Error ? error.message : String(error) },
+      );
+    }
+    return;
+  }
+  throw new ReplayCheckUnavailableError(1, { cause: error });
 }
 
 /** Checks 4, 5 and 7 of RFC 9449 §4.3 on a protected header, and imports its key. */
