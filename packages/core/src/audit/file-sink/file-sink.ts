@@ -268,7 +268,7 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
     }
     const file = (current ??= await openNext(now));
     const start = head as ChainHead;
-    // Serialised on this thread (the events are its objects), chained and written on the worker.
+    // The events arrive as JSON text, one per line; they are chained and written on the worker.
     if (count > 0) {
       let chained;
       try {
