@@ -293,17 +293,17 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
       // One batch in `checkpointEvery` events also writes a signed checkpoint, from this thread.
       // The batch's events are on disk by now: a checkpoint that fails to write loses none of
       // them, and is due again with the next batch.
-      const d = draft(head as ChainHead);
-      d.signed(CHECKPOINT_LINE, { file: file.index, time: new Date(now).toISOString() });
-      const wrote = await commit(file, d.text(), d.count(), d.state()).then(
-        () => true,
-        () => false,
-      );
-      if (wrote) {
-        sinceCheckpoint = 0;
-        lastCheckpointAt = now;
-      }
+      await checkpoint(file, now).catch(() => undefined);
     }
+  };
+
+  /** Writes a signed checkpoint of the chain head into `file`; then none is due. */
+  const checkpoint = async (file: OpenFile, now: number) => {
+    const d = draft(head as ChainHead);
+    d.signed(CHECKPOINT_LINE, { file: file.index, time: new Date(now).toISOString() });
+    await commit(file, d.text(), d.count(), d.state());
+    sinceCheckpoint = 0;
+    lastCheckpointAt = now;
   };
 
   // A quiet trail still gets its checkpoint within checkpointInterval of its last events.
@@ -316,11 +316,7 @@ export function createFileAuditSink(options: FileAuditSinkOptions): FileAuditSin
       ) {
         void serial(async () => {
           if (current === undefined || head === undefined || sinceCheckpoint === 0) return;
-          const d = draft(head);
-          d.signed(CHECKPOINT_LINE, { file: current.index, time: new Date().toISOString() });
-          await commit(current, d.text(), d.count(), d.state());
-          sinceCheckpoint = 0;
-          lastCheckpointAt = Date.now();
+          await checkpoint(current, Date.now());
         }).catch(() => undefined);
       }
     },
