@@ -11,7 +11,6 @@ export {
   usesBindingContext,
   verifyRequestFromCache,
 } from './verifier/sync-path';
-export { frameworkClientAddress } from './http/client-address';
 export { frameworkOrigin } from './http/public-origin';
 export type { FrameworkRequest } from './http/public-origin';
 export type { RejectionPlace } from './verifier/sync-path';

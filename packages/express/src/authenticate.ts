@@ -13,7 +13,6 @@ import {
 } from '@tokenward/core';
 import {
   bindingContext,
-  frameworkClientAddress,
   routeContexts,
   usesBindingContext,
   verifyRequestFromCache,
@@ -109,9 +108,8 @@ export function authenticate(
   const resolved = isVerifier(verifier) ? verifier : createVerifier(verifier);
   const state: RequestState = { realm: resolved.realm, errorHandling, verifier: resolved };
   // Express's request is the RequestLike the getter is handed back.
-  const shared: VerifyContext = {
-    clientAddress: frameworkClientAddress,
-    ...(getToken && { getToken: (request: unknown) => getToken(request as Request) }),
+  const shared = getToken && {
+    getToken: (request: unknown) => getToken(request as Request),
   };
   // The route template, for the audit event: known when authenticate() is route-level middleware
   // (`app.get('/x/:id', authenticate(), …)`), not when it runs before routing (`app.use`).

@@ -3,6 +3,7 @@
  * detection, each with its bounded place fields (method, route, ip, request id) and the tenant.
  * Nothing here queues or writes; the auditor does.
  */
+import { frameworkClientAddress } from '../http/client-address';
 import type { RequestLike } from '../http/request';
 import {
   AUDIT_SCHEMA,
@@ -20,8 +21,6 @@ export interface DecisionPlace {
   readonly request?: RequestLike | undefined;
   /** The route template, from the adapter. */
   readonly route?: string | undefined;
-  /** Reads the request's client address; default `request.ip` (see `VerifyContext.clientAddress`). */
-  readonly clientAddress?: ((request: RequestLike) => string | undefined) | undefined;
 }
 
 /** What an anomaly event says beyond its place and token. */
@@ -156,7 +155,7 @@ export function createEventBuilder(
     };
     if (request === undefined) return fields;
     if (typeof request.method === 'string') fields.method = request.method.slice(0, 16);
-    const ip = place.clientAddress === undefined ? request.ip : place.clientAddress(request);
+    const ip = frameworkClientAddress(request);
     if (typeof ip === 'string') fields.ip = ip.slice(0, MAX_IP_LENGTH);
     if (requestIdOf !== false) {
       try {

@@ -1,6 +1,7 @@
 /**
  * The client address of a request as its web framework determined it (`RequestLike.ip`), for
- * the audit trail, read without the framework's getter where its answer is known beforehand.
+ * the audit trail, read without the framework's getter where its answer is known beforehand: the
+ * event builder reads every event's address here, at both stages, whichever adapter called.
  */
 import type { RequestLike } from './request';
 
@@ -18,7 +19,7 @@ interface ExpressLike extends RequestLike {
  * peer address, which is then read directly. Any other setting, and any other framework (Fastify,
  * a bare `node:http` request), is answered by `request.ip` itself.
  *
- * @example `createVerifier(options).verifyRequest(req, { clientAddress: frameworkClientAddress })`
+ * @example `frameworkClientAddress(req) // '127.0.0.1', as req.ip would say`
  */
 export function frameworkClientAddress(request: RequestLike): string | undefined {
   const settings = (request as ExpressLike).app?.settings;

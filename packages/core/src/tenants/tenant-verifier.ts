@@ -185,7 +185,6 @@ export function createTenantVerifier(options: TenantVerifierOptions): TenantVeri
         stage: 'authentication',
         request,
         route: context?.route,
-        clientAddress: context?.clientAddress,
       },
       error,
       undefined,

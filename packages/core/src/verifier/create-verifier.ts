@@ -104,7 +104,6 @@ export function createVerifier(options: VerifierOptions): Verifier {
     stage: 'authentication',
     request,
     route: context?.route,
-    clientAddress: context?.clientAddress,
   });
 
   /**

@@ -18,12 +18,6 @@ export interface VerifyContext {
    */
   route?: string;
   /**
-   * Reads the request's client address (`RequestLike.ip`) for the audit event of this decision,
-   * when the adapter knows a cheaper way to the same answer than the framework's getter (Express
-   * computes `req.ip` from its trust-proxy setting on every read). Default: `request.ip`.
-   */
-  clientAddress?: (request: RequestLike) => string | undefined;
-  /**
    * The API's public origin (`https://api.example.com`) as the framework determined it from its
    * trust-proxy settings: the adapters pass it for the DPoP `htu` check. Option `dpop.origin`
    * wins over it.

@@ -39,12 +39,7 @@ describe('serializeEvent', () => {
       route: '/q"uote\\d/\n/😀',
       request: request({ 'x-request-id': 'r-1"2' }, '::ffff:10.0.0.1'),
     },
-    {
-      stage: 'authentication' as const,
-      route: '/r',
-      request: request({}),
-      clientAddress: () => '192.0.2.1',
-    },
+    { stage: 'authentication' as const, route: '/r', request: request({}, '192.0.2.1') },
   ];
 
   it.each([

@@ -8,7 +8,6 @@ import {
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import {
   bindingContext,
-  frameworkClientAddress,
   routeContexts,
   runRouteStep,
   usesBindingContext,
@@ -81,8 +80,7 @@ export class AccessTokenGuard implements CanActivate {
   // different class-level metadata. Weak keys: a dropped module takes its plans with it.
   private readonly plans = new WeakMap<Target, WeakMap<Target, RoutePlan>>();
   /** The verify context of each route template, made once per template. */
-  // Every context reads the audit's client address the cheap way where the platform allows.
-  private readonly routeContext = routeContexts({ clientAddress: frameworkClientAddress });
+  private readonly routeContext = routeContexts(undefined);
 
   /**
    * @param verifier The module's verifier (`TOKENWARD_VERIFIER`).
