@@ -35,8 +35,10 @@ export function serializeEvent(event: AuditEvent): string {
   const facts = e[FACTS_JSON];
   if (facts === undefined) return JSON.stringify(event);
   // The members in the template's order (event-builder.ts): head, method, route, token facts,
-  // ip, request id, tenant. Every string from outside is quoted by JSON.stringify.
-  let text = `${HEAD}${q(e.time)},"event":${q(e.event)},"stage":${q(e.stage)},"outcome":${q(e.outcome)},"reason":${q(e.reason)},"status":${JSON.stringify(e.status)}`;
+  // ip, request id, tenant. The time stamp, event name, stage and outcome are the builder's own
+  // strings (digits and punctuation, letters and `_`), which JSON writes as they are; the reason
+  // (an error's code) and every string from outside are quoted by JSON.stringify.
+  let text = `${HEAD}"${e.time}","event":"${e.event}","stage":"${e.stage}","outcome":"${e.outcome}","reason":${q(e.reason)},"status":${JSON.stringify(e.status)}`;
   if (e.method !== undefined) text += `,"method":${q(e.method)}`;
   if (e.route !== undefined) text += `,"route":${q(e.route)}`;
   text += `,${facts}`;

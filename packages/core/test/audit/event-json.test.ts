@@ -55,6 +55,8 @@ describe('serializeEvent', () => {
         for (const event of [
           builder.decision(place, 'authn_token_valid', 'allow', 'ok', 200, facts, undefined),
           builder.decision(place, 'authz_fail', 'deny', 'ERR_SCOPE_MISSING', 403, facts, undefined),
+          // An error code is quoted like any string (an application's error could carry any).
+          builder.decision(place, 'authz_fail', 'deny', 'ERR_"X\\' as never, 403, facts, undefined),
           builder.decision(
             place,
             'authn_token_invalid',
@@ -95,7 +97,7 @@ describe('serializeEvent', () => {
         expect(serializeEvent(again)).toBe(JSON.stringify(again));
       }
     }
-    expect(checked).toBe(tokens.length * places.length * 4);
+    expect(checked).toBe(tokens.length * places.length * 5);
   });
 
   it('an auditor hands a text sink the text of its events, and other sinks no facts JSON', async () => {
