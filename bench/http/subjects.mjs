@@ -64,6 +64,23 @@ const app = (middleware) => {
   return a;
 };
 
+// What control-map-state-* record per request, under a key nothing else uses.
+const CONTROL_STATE = Symbol('control.state');
+const controlState = { realm: 'control' };
+const controlMapWithState = (record) => {
+  const seen = new Map();
+  return app([
+    (req, res, next) => {
+      record(req, res, controlState);
+      const token = bearer(req);
+      if (!token) return unauthorized(res);
+      if (!seen.has(token)) seen.set(token, { sub: 'control' });
+      req.subjectOut = seen.get(token).sub;
+      next();
+    },
+  ]);
+};
+
 const fromAsync = (verify) => (req, res, next) => {
   const token = bearer(req);
   if (!token) return unauthorized(res);
@@ -328,6 +345,22 @@ export const SUBJECTS = {
         },
       ]);
     },
+  },
+
+  // control-map plus one per-request record for a later middleware, kept the two ways an
+  // adapter can keep it: a symbol-keyed property of Express's `req` (one more property on an
+  // object whose shape every later middleware and Node's HTTP code sees), or a symbol key of
+  // `res.locals` (a dictionary, `Object.create(null)`, whose shape one more key does not change).
+  // The pair prices where tokenward's Express adapter keeps its request state.
+  'control-map-state-on-req': {
+    supports: () => true,
+    control: true,
+    build: () => controlMapWithState((req, _res, state) => (req[CONTROL_STATE] = state)),
+  },
+  'control-map-state-in-locals': {
+    supports: () => true,
+    control: true,
+    build: () => controlMapWithState((_req, res, state) => (res.locals[CONTROL_STATE] = state)),
   },
 
   'floor-node-crypto': {

@@ -7,7 +7,7 @@ import { ipInNetworks, IpNotAllowedError, parseNetworks } from '@tokenward/core'
 import { presentRejection } from '@tokenward/core/internal';
 import './augment';
 import { routeTemplate } from './route-template';
-import { fail, STATE, UNAUTHENTICATED, type WithState } from './request-state';
+import { fail, requestStateOf, UNAUTHENTICATED } from './request-state';
 
 /**
  * Creates middleware that lets a request through only from the listed networks (CIDR blocks or
@@ -37,7 +37,7 @@ export function allowFrom(...cidrs: string[]): RequestHandler {
       next();
       return;
     }
-    const authenticated = (req as WithState)[STATE];
+    const authenticated = requestStateOf(req, res);
     const state = authenticated ?? UNAUTHENTICATED;
     const refused = new IpNotAllowedError();
     fail(

@@ -19,13 +19,7 @@ import {
 } from '@tokenward/core/internal';
 import './augment';
 import { routeTemplate } from './route-template';
-import {
-  fail,
-  STATE,
-  type ErrorHandling,
-  type RequestState,
-  type WithState,
-} from './request-state';
+import { fail, setRequestState, type ErrorHandling, type RequestState } from './request-state';
 
 /** Options of {@link authenticate}, beyond the verifier itself. */
 export interface AuthenticateOptions {
@@ -128,7 +122,7 @@ export function authenticate(
   // Not an `async` function: Express 5 would attach its own handlers to the returned promise,
   // one more promise per request for nothing (failures are all handled here).
   return (req, res, next) => {
-    (req as WithState)[STATE] = state;
+    setRequestState(req, res, state);
     // Express's request already has the RequestLike shape: method, url, headers, and the
     // parsed query and body (when a body parser ran) for the opt-in token locations.
     // A token verified before is answered synchronously: no promise, no extra event-loop job.

@@ -20,7 +20,7 @@ import {
 import { presentRejection, runRouteStep } from '@tokenward/core/internal';
 import './augment';
 import { routeTemplate } from './route-template';
-import { fail, STATE, UNAUTHENTICATED, type WithState } from './request-state';
+import { fail, requestStateOf, UNAUTHENTICATED } from './request-state';
 
 /**
  * Creates middleware that runs a core policy on `req.auth` (`allOf`/`anyOf` compositions too).
@@ -36,7 +36,7 @@ export function authorize(policy: Policy): RequestHandler {
   // Not an `async` function: the built-in policies are synchronous, and Express 5 would chain its
   // own handlers on a returned promise. An asynchronous policy (revocation look-up) is awaited.
   return (req, res, next) => {
-    const authenticated = (req as WithState)[STATE];
+    const authenticated = requestStateOf(req, res);
     const state = authenticated ?? UNAUTHENTICATED;
     // runRouteStep presents a failure as the verifier presents its own (realm, terse
     // descriptions, onRejection hook) and records the decision on its audit trail.

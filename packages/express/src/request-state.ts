@@ -20,11 +20,35 @@ export interface RequestState {
   readonly verifier?: Verifier;
 }
 
-// What authenticate() decided for a request, for the policy middlewares that follow it. A
-// symbol-keyed property: nothing can collide with it, JSON and Object.keys skip it, and unlike a
-// WeakMap entry it costs the garbage collector nothing extra per request.
-export const STATE = Symbol('tokenward.state');
-export type WithState = Request & { [STATE]?: RequestState };
+// What authenticate() decided for a request, for the policy middlewares that follow it, under a
+// symbol key: nothing can collide with it, and JSON, Object.keys and for-in skip it.
+const STATE = Symbol('tokenward.state');
+type WithState = { [STATE]?: RequestState };
+
+/**
+ * Records what authenticate() decided, in `res.locals` (which Express creates for every request)
+ * rather than on `req`. Express's request objects are fast-mode objects whose shape every later
+ * middleware and Node's HTTP code sees: one more property there is one more hidden class at each
+ * of those sites, measured at about 3 % of a cached request's throughput (the
+ * `control-map-state-*` subjects of bench/http/subjects.mjs). `res.locals` is a dictionary (`Object.create(null)`), where one more
+ * key changes no shape. Outside Express (no `res.locals`), the request carries it.
+ */
+export function setRequestState(req: Request, res: Response, state: RequestState): void {
+  const locals = res.locals as unknown;
+  if (typeof locals === 'object' && locals !== null) (locals as WithState)[STATE] = state;
+  else (req as WithState)[STATE] = state;
+}
+
+/**
+ * What authenticate() recorded for this request, or `undefined` when none ran before (or the
+ * application replaced `res.locals` since: the policies then fail closed, as without one).
+ */
+export function requestStateOf(req: Request, res: Response): RequestState | undefined {
+  const locals = res.locals as unknown;
+  const stored =
+    typeof locals === 'object' && locals !== null ? (locals as WithState)[STATE] : undefined;
+  return stored ?? (req as WithState)[STATE];
+}
 
 // A policy with no authenticate() before it answers like a request without a token (fail closed).
 export const UNAUTHENTICATED: RequestState = { realm: DEFAULT_REALM, errorHandling: 'respond' };

@@ -345,6 +345,78 @@ describe.each(EXPRESS_VERSIONS)('on $label', ({ express, packageName, major }) =
       expect(res.body).toEqual({});
     });
 
+    describe('what authenticate() decided, in res.locals', () => {
+      const realmVerifier = () => createVerifier(testIssuer.verifierOptions({ realm: 'messages' }));
+
+      it('reaches the policies past middlewares that add to res.locals, and stays off req', async () => {
+        const app = express();
+        let ownSymbols: symbol[] = [];
+        app.get(
+          '/x',
+          authenticate(realmVerifier()),
+          (req, res, next) => {
+            res.locals.user = 'someone';
+            ownSymbols = Object.getOwnPropertySymbols(req);
+            next();
+          },
+          requireScopes('a'),
+          echo,
+        );
+        const res = await request(app)
+          .get('/x')
+          .set(bearer(await testIssuer.issueSigned({ scope: 'b' })));
+        expect(res.status).toBe(403);
+        expect(res.headers['www-authenticate']).toMatch(
+          /^Bearer realm="messages", error="insufficient_scope"/,
+        );
+        // Not one more property on Express's request object (see request-state.ts for why).
+        expect(ownSymbols.map(String)).not.toContain('Symbol(tokenward.state)');
+      });
+
+      it('replaced by the app after authenticate(): every requirement still holds (default realm)', async () => {
+        const app = express();
+        app.use(authenticate(realmVerifier()));
+        app.use((_req, res, next) => {
+          res.locals = { replaced: true };
+          next();
+        });
+        app.get('/x', requireScopes('a'), echo);
+        const denied = await request(app)
+          .get('/x')
+          .set(bearer(await testIssuer.issueSigned({ scope: 'b' })));
+        expect(denied.status).toBe(403);
+        // The state went with the old res.locals: the policy answers as for a req.auth that
+        // something else set, under the default realm, and still refuses.
+        expect(denied.headers['www-authenticate']).toMatch(
+          /^Bearer realm="api", error="insufficient_scope"/,
+        );
+        const noToken = await request(app).get('/x');
+        expect(noToken.status).toBe(401);
+        const allowed = await request(app)
+          .get('/x')
+          .set(bearer(await testIssuer.issueSigned({ scope: 'a' })));
+        expect(allowed.status).toBe(200);
+      });
+
+      it('without res.locals (a caller that is not Express), is kept on the request', async () => {
+        const token = await testIssuer.issueSigned({ scope: 'b' });
+        const req = {
+          method: 'GET',
+          url: '/x',
+          headers: { authorization: `Bearer ${token}` },
+        } as unknown as Parameters<RequestHandler>[0];
+        const res = {} as unknown as Parameters<RequestHandler>[1];
+        const run = (handler: RequestHandler) =>
+          new Promise<unknown>((resolve) => void handler(req, res, resolve));
+        expect(await run(authenticate(realmVerifier(), { errorHandling: 'next' }))).toBeUndefined();
+        expect(req.auth?.scopes.has('b')).toBe(true);
+        const refused = await run(requireScopes('a'));
+        expect(refused).toBeInstanceOf(InsufficientScopeError);
+        // The realm of the verifier that authenticated, so the state was found on req.
+        expect((refused as InsufficientScopeError).realm).toBe('messages');
+      });
+    });
+
     it('check their arguments when the app is set up', () => {
       expect(() => requireScopes()).toThrow(TypeError);
       expect(() => requireAnyScope('')).toThrow(TypeError);
