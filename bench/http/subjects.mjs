@@ -197,12 +197,19 @@ export const SUBJECTS = {
   // Nest's own routing costs more than bare Express: a Nest app without a guard is its baseline.
   'baseline-nest': {
     supports: () => true,
-    build: (keys, scenario) => nestApp(keys, scenario, false),
+    build: (keys, scenario) => nestApp(keys, scenario),
   },
 
   'tokenward-nest': {
     supports: () => true,
-    build: (keys, scenario) => nestApp(keys, scenario, true),
+    build: (keys, scenario) => nestApp(keys, scenario, 'tokenward'),
+  },
+  // control-map's look-up in a global Nest guard: the part of tokenward-nest's cost that any
+  // guard reading the token has in Nest.
+  'control-nest-map-guard': {
+    supports: () => true,
+    control: true,
+    build: (keys, scenario) => nestApp(keys, scenario, 'map'),
   },
 
   'express-oauth2-jwt-bearer': {
@@ -372,10 +379,15 @@ export const SUBJECTS = {
   },
 };
 
-async function nestApp(keys, scenario, guarded) {
+/**
+ * A Nest app with one `GET /api/me` route. `guard`: none, `'tokenward'` (TokenwardModule's global
+ * AccessTokenGuard) or `'map'` (a global guard doing control-map's look-up: what any guard that
+ * reads the token costs in Nest).
+ */
+async function nestApp(keys, scenario, guard) {
   require('reflect-metadata');
-  const { Controller, Get, Module, Req } = require('@nestjs/common');
-  const { NestFactory } = require('@nestjs/core');
+  const { Controller, Get, Injectable, Module, Req } = require('@nestjs/common');
+  const { APP_GUARD, NestFactory } = require('@nestjs/core');
   const { ExpressAdapter } = require('@nestjs/platform-express');
   const { TokenwardModule } = dist('nest');
   class MeController {
@@ -389,8 +401,22 @@ async function nestApp(keys, scenario, guarded) {
   Get('me')(MeController.prototype, 'me', descriptor);
   Reflect.defineMetadata('design:paramtypes', [Object], MeController.prototype, 'me');
   class AppModule {}
+  const seen = new Map();
+  class MapGuard {
+    canActivate(context) {
+      const req = context.switchToHttp().getRequest();
+      const token = bearer(req);
+      if (!token) return false;
+      if (!seen.has(token)) seen.set(token, { subject: 'control' });
+      req.auth = seen.get(token);
+      return true;
+    }
+  }
+  Injectable()(MapGuard);
   Module({
-    imports: guarded ? [TokenwardModule.forRoot(tokenwardOptions(keys, scenario))] : [],
+    imports:
+      guard === 'tokenward' ? [TokenwardModule.forRoot(tokenwardOptions(keys, scenario))] : [],
+    providers: guard === 'map' ? [{ provide: APP_GUARD, useClass: MapGuard }] : [],
     controllers: [MeController],
   })(AppModule);
   const server = express();
