@@ -12,6 +12,7 @@
  */
 import type Redis from 'ioredis';
 import type { ApprovalVerdict, ApprovedClientList } from '@tokenward/core';
+import { pushedCopy } from './pushed-copy';
 import { pushedListOptions } from './pushed-list-options';
 
 /** Options of {@link createRedisApprovedClients}. */
@@ -191,15 +192,8 @@ export function createRedisApprovedClients(
   let approved = new Set<string>();
   const versions = new Map<string, number>();
   let baseline = 0;
-
-  // Freshness: the copy is current while the push connection is up and a resynchronisation has
-  // completed since it (re)connected; `lostAt` is when it stopped being so. `connection` counts
-  // disconnections, so a resynchronisation the connection dropped under does not claim freshness.
-  let synced: number | undefined;
-  let lostAt: number | undefined = Date.now();
-  let connection = 0;
+  // Whether `initial` was offered to Redis (the first resynchronisation offers it).
   let seeded = initial.length === 0;
-  let closed = false;
 
   /**
    * `command` under the deadline. Not connected is an immediate failure, not a wait in ioredis's
@@ -255,12 +249,16 @@ export function createRedisApprovedClients(
   };
 
   /**
-   * Replaces the copy with what Redis holds, read with its version in one transaction. Changes
-   * newer than the snapshot (pushed or written here while it was read) are kept: a push that
-   * arrives during the read is not lost, whichever side of the snapshot its change fell on.
+   * Replaces the copy with what Redis holds (after seeding it with `initial` once), read with its
+   * version in one transaction. Changes newer than the snapshot (pushed or written here while it
+   * was read) are kept: a push that arrives during the read is not lost, whichever side of the
+   * snapshot its change fell on.
    */
   const resync = async () => {
-    const at = connection;
+    if (!seeded) {
+      await change('seed', initial, 'seeding');
+      seeded = true;
+    }
     const results = await bounded(
       () => client.multi().smembers(keys.set).get(keys.version).exec().then(failedStep),
       'resynchronisation',
@@ -282,84 +280,24 @@ export function createRedisApprovedClients(
     }
     approved = next;
     baseline = version;
-    synced = Date.now();
-    if (at === connection && subscriber.status === 'ready') lostAt = undefined;
   };
 
-  let resolveReady: () => void = () => undefined;
-  const readyPromise = new Promise<void>((resolve) => {
-    resolveReady = resolve;
+  const copy = pushedCopy({
+    client,
+    subscriber,
+    ownsSubscriber,
+    channel: keys.channel,
+    maxStaleness,
+    onMessage(text) {
+      const message = parseMessage(text);
+      if (message !== undefined) apply(message);
+    },
+    resync,
   });
-
-  // One resynchronisation at a time (a slower one finishing last would hold an older snapshot);
-  // a request during one runs another after it. A failure while subscribed retries shortly; while
-  // not, the next `ready` asks again.
-  let wanted = false;
-  let running = false;
-  let retry: NodeJS.Timeout | undefined;
-  const requestSync = () => {
-    wanted = true;
-    if (running || closed) return;
-    running = true;
-    void (async () => {
-      while (wanted && !closed) {
-        wanted = false;
-        try {
-          if (!seeded) {
-            await change('seed', initial, 'seeding');
-            seeded = true;
-          }
-          await resync();
-          resolveReady();
-        } catch {
-          if (!closed && subscriber.status === 'ready' && retry === undefined) {
-            retry = setTimeout(() => {
-              retry = undefined;
-              requestSync();
-            }, 200);
-            retry.unref();
-          }
-        }
-      }
-      running = false;
-    })();
-  };
-
-  const onMessage = (channel: string, text: string) => {
-    if (channel !== keys.channel) return;
-    const message = parseMessage(text);
-    if (message !== undefined) apply(message);
-  };
-  // Every (re)connection re-subscribes and resynchronises: nothing changed while this instance
-  // was away is missed.
-  const onReady = () => {
-    void subscriber.subscribe(keys.channel).then(requestSync, () => undefined);
-  };
-  const onLost = () => {
-    connection += 1;
-    lostAt ??= Date.now();
-  };
-  const onError = () => undefined;
-  // The subscriber may be ready before the client (a resynchronisation then fails at once):
-  // retry as soon as the client is, rather than on the timer.
-  const onClientReady = () => {
-    if (retry === undefined) return;
-    clearTimeout(retry);
-    retry = undefined;
-    requestSync();
-  };
-  client.on('ready', onClientReady);
-  subscriber.on('message', onMessage);
-  subscriber.on('ready', onReady);
-  subscriber.on('close', onLost);
-  subscriber.on('end', onLost);
-  subscriber.on('error', onError);
-  if (subscriber.status === 'ready') onReady();
 
   return {
     isApproved(clientId): ApprovalVerdict {
-      if (synced === undefined) return 'unknown';
-      if (lostAt !== undefined && Date.now() - lostAt > maxStaleness * 1000) return 'unknown';
+      if (!copy.answers(Date.now())) return 'unknown';
       return approved.has(clientId);
     },
     async approve(...ids) {
@@ -374,27 +312,9 @@ export function createRedisApprovedClients(
       const members = await bounded(() => client.smembers(keys.set), 'list');
       return members.filter(isClientId).sort();
     },
-    ready: () => readyPromise,
-    syncedAt: () => (lostAt === undefined ? Date.now() : synced),
-    async close() {
-      if (closed) return;
-      closed = true;
-      clearTimeout(retry);
-      client.off('ready', onClientReady);
-      // No more pushes reach the copy: it goes stale from now, like a lost connection.
-      lostAt ??= Date.now();
-      subscriber.off('message', onMessage);
-      subscriber.off('ready', onReady);
-      subscriber.off('close', onLost);
-      subscriber.off('end', onLost);
-      if (ownsSubscriber) {
-        subscriber.disconnect();
-        // Errors of the closing connection have nowhere to go.
-        return;
-      }
-      subscriber.off('error', onError);
-      await subscriber.unsubscribe(keys.channel).catch(() => undefined);
-    },
+    ready: () => copy.ready(),
+    syncedAt: () => copy.syncedAt(),
+    close: () => copy.close(),
   };
 }
 

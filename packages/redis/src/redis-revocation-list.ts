@@ -13,6 +13,7 @@ import {
 } from '@tokenward/core/internal';
 
 import { fromStored, toStored, type Message } from './stored-revocation';
+import { pushedCopy } from './pushed-copy';
 import { pushedListOptions } from './pushed-list-options';
 
 /** Options of {@link createRedisRevocationList}. */
@@ -50,7 +51,11 @@ export interface RedisRevocationList extends RevocationList {
   ready(): Promise<void>;
   /** When the local copy was last known current (ms since the epoch); undefined before `ready`. */
   syncedAt(): number | undefined;
-  /** Unsubscribes and closes the subscriber connection it created. */
+  /**
+   * Unsubscribes and closes the subscriber connection it created (one passed in stays
+   * connected). The copy hears of nothing after it: checks answer `unknown` once `maxStaleness`
+   * has passed.
+   */
   close(): Promise<void>;
 }
 
@@ -93,12 +98,9 @@ export function createRedisRevocationList(
   };
   const index = new RevocationIndex();
 
-  // Freshness: the copy is current while the push connection is up and a resynchronisation has
-  // completed since it (re)connected; `lostAt` is when it stopped being so.
-  let synced: number | undefined;
-  let lostAt: number | undefined = Date.now();
+  // The messages that arrive while a resynchronisation reads, applied again after its snapshot
+  // (which may or may not include them).
   let syncing: Message[] | undefined;
-  let closed = false;
 
   const bounded = <T>(pending: Promise<T>, what: string): Promise<T> => {
     let timer: NodeJS.Timeout | undefined;
@@ -122,58 +124,39 @@ export function createRedisRevocationList(
     }
   };
 
-  /** Reads every entry; messages that arrive meanwhile are applied again after it. */
-  const resync = async () => {
-    syncing = [];
-    try {
-      const all = await bounded(client.hgetall(keys.entries), 'resynchronisation');
-      const now = Date.now();
-      const entries = Object.values(all)
-        .map(fromStored)
-        .filter((e): e is RevocationEntry => e !== undefined && e.expiresAt.getTime() > now);
-      index.replaceAll(entries);
-      for (const message of syncing) apply(message);
-      synced = Date.now();
-      lostAt = undefined;
-    } finally {
-      syncing = undefined;
-    }
-  };
-
-  let resolveReady: () => void = () => undefined;
-  const readyPromise = new Promise<void>((resolve) => {
-    resolveReady = resolve;
+  const copy = pushedCopy({
+    client,
+    subscriber,
+    ownsSubscriber,
+    channel: keys.channel,
+    maxStaleness,
+    onMessage(text) {
+      let message: Message;
+      try {
+        message = JSON.parse(text) as Message;
+      } catch {
+        return;
+      }
+      apply(message);
+      syncing?.push(message);
+    },
+    // Reads every entry; messages that arrive meanwhile are applied again after it.
+    async resync() {
+      const arrived: Message[] = [];
+      syncing = arrived;
+      try {
+        const all = await bounded(client.hgetall(keys.entries), 'resynchronisation');
+        const now = Date.now();
+        const entries = Object.values(all)
+          .map(fromStored)
+          .filter((e): e is RevocationEntry => e !== undefined && e.expiresAt.getTime() > now);
+        index.replaceAll(entries);
+        for (const message of arrived) apply(message);
+      } finally {
+        syncing = undefined;
+      }
+    },
   });
-
-  subscriber.on('message', (channel: string, text: string) => {
-    if (channel !== keys.channel) return;
-    let message: Message;
-    try {
-      message = JSON.parse(text) as Message;
-    } catch {
-      return;
-    }
-    apply(message);
-    syncing?.push(message);
-  });
-  // Every (re)connection re-subscribes (ioredis does) and resynchronises: nothing revoked while
-  // this instance was away is missed.
-  const onSubscribed = () => {
-    void resync().then(resolveReady, () => {
-      // Redis answered the subscription but not the read: try again shortly.
-      if (!closed) setTimeout(onSubscribed, 200).unref();
-    });
-  };
-  subscriber.on('ready', () => {
-    void subscriber.subscribe(keys.channel).then(onSubscribed, () => undefined);
-  });
-  const onLost = () => {
-    lostAt ??= Date.now();
-  };
-  subscriber.on('close', onLost);
-  subscriber.on('end', onLost);
-  subscriber.on('error', () => undefined);
-  if (subscriber.status === 'ready') subscriber.emit('ready');
 
   /** Writes an entry and publishes it, atomically; then applies it here. */
   const store = async (entry: RevocationEntry) => {
@@ -266,17 +249,12 @@ export function createRedisRevocationList(
         );
     },
     check(token, nowMs): RevocationVerdict {
-      if (synced === undefined) return 'unknown';
-      if (lostAt !== undefined && nowMs - lostAt > maxStaleness * 1000) return 'unknown';
+      if (!copy.answers(nowMs)) return 'unknown';
       return index.isRevoked(token) ? 'revoked' : 'valid';
     },
-    ready: () => readyPromise,
-    syncedAt: () => (lostAt === undefined ? Date.now() : synced),
-    async close() {
-      closed = true;
-      if (ownsSubscriber) subscriber.disconnect();
-      else await subscriber.unsubscribe(keys.channel).catch(() => undefined);
-    },
+    ready: () => copy.ready(),
+    syncedAt: () => copy.syncedAt(),
+    close: () => copy.close(),
   };
 }
 

@@ -147,6 +147,95 @@ describe('createRedisRevocationList', () => {
     expect(a.check(auth, Date.now())).toBe('valid');
   });
 
+  describe('resynchronisations', () => {
+    /**
+     * Holds the next snapshots read through `client` after Redis has answered them, until
+     * released: a slow resynchronisation, as on a loaded network.
+     */
+    function holdSnapshots(client: Redis, count: number) {
+      const taken: Array<Promise<void>> = [];
+      const marks: Array<() => void> = [];
+      for (let i = 0; i < count; i++) taken.push(new Promise<void>((r) => marks.push(r)));
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((r) => (release = r));
+      const hgetall = client.hgetall.bind(client) as (key: string) => Promise<unknown>;
+      let held = 0;
+      jest.spyOn(client, 'hgetall').mockImplementation((async (key: string) => {
+        const snapshot = await hgetall(key);
+        if (held < count) {
+          marks[held++]?.();
+          await released;
+        }
+        return snapshot;
+      }) as never);
+      return { taken, release };
+    }
+    const reconnect = async (subscriber: Redis) => {
+      const ended = new Promise((r) => subscriber.once('end', r));
+      subscriber.disconnect();
+      await ended;
+      await subscriber.connect();
+    };
+
+    it('one its push connection dropped under leaves the copy stale (never fresh and blind)', async () => {
+      const a = await instance();
+      const client = connect();
+      const subscriber = connect();
+      const b = await instance({ client, subscriber, maxStaleness: 0.2, timeout: 5000 });
+      const { taken, release } = holdSnapshots(client, 1);
+      await reconnect(subscriber);
+      await taken[0];
+      // The push connection drops while the snapshot is read, and a revocation is made that B
+      // never hears of.
+      const ended = new Promise((r) => subscriber.once('end', r));
+      subscriber.disconnect();
+      await ended;
+      await a.revokeToken({ issuer: auth.issuer, jti: 'shared-1', expiresAt: auth.expiresAt });
+      release();
+      await waitFor(() => String(b.syncedAt() !== undefined), 'true');
+      await new Promise((r) => setTimeout(r, 300));
+      // Past maxStaleness since the connection dropped: the copy cannot say (503), it does not
+      // answer `valid` for a revoked token.
+      expect(b.check(auth, Date.now())).toBe('unknown');
+      await subscriber.connect();
+      await waitFor(() => b.check(auth, Date.now()), 'revoked');
+    });
+
+    it('one at a time: a slow one does not put an older snapshot back over a pushed revocation', async () => {
+      const a = await instance();
+      const client = connect();
+      const subscriber = connect();
+      const b = await instance({ client, subscriber, timeout: 5000 });
+      const { taken, release } = holdSnapshots(client, 1);
+      await reconnect(subscriber);
+      await taken[0];
+      // A second reconnection asks for another resynchronisation while the first is held.
+      await reconnect(subscriber);
+      await a.revokeToken({ issuer: auth.issuer, jti: 'shared-1', expiresAt: auth.expiresAt });
+      await waitFor(() => b.check(auth, Date.now()), 'revoked');
+      const releasedAt = Date.now();
+      release();
+      // The held snapshot (without the revocation) is applied, then what was pushed meanwhile:
+      // the token stays revoked at every moment, and the next resynchronisation agrees.
+      for (let i = 0; i < 50; i++) {
+        expect(b.check(auth, Date.now())).toBe('revoked');
+        await new Promise((r) => setImmediate(r));
+      }
+      await waitFor(() => String((b.syncedAt() ?? 0) >= releasedAt), 'true');
+      expect(b.check(auth, Date.now())).toBe('revoked');
+    });
+  });
+
+  it('close(): the copy goes stale; a subscriber of the application is left connected', async () => {
+    const subscriber = connect();
+    const b = await instance({ subscriber, maxStaleness: 0.2 });
+    await b.close();
+    await new Promise((r) => setTimeout(r, 250));
+    expect(b.check(auth, Date.now())).toBe('unknown');
+    expect(subscriber.status).toBe('ready');
+    expect(subscriber.listenerCount('message')).toBe(0);
+  });
+
   it('refuses bad options', () => {
     expect(() => createRedisRevocationList({} as never)).toThrow(/expected \{ client \}/);
     const client = connect();
