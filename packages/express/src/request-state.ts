@@ -29,9 +29,9 @@ type WithState = { [STATE]?: RequestState };
  * Records what authenticate() decided, in `res.locals` (which Express creates for every request)
  * rather than on `req`. Express's request objects are fast-mode objects whose shape every later
  * middleware and Node's HTTP code sees: one more property there is one more hidden class at each
- * of those sites, measured at about 3 % of a cached request's throughput (the
- * `control-map-state-*` subjects of bench/http/subjects.mjs). `res.locals` is a dictionary (`Object.create(null)`), where one more
- * key changes no shape. Outside Express (no `res.locals`), the request carries it.
+ * of those sites, measured at 2–3 % of a cached request's throughput (the `control-map-state-*`
+ * subjects of bench/http/subjects.mjs). `res.locals` is a dictionary (`Object.create(null)`),
+ * where one more key changes no shape. Outside Express (no `res.locals`), the request carries it.
  */
 export function setRequestState(req: Request, res: Response, state: RequestState): void {
   const locals = res.locals as unknown;
