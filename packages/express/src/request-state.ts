@@ -35,8 +35,13 @@ type WithState = { [STATE]?: RequestState };
  */
 export function setRequestState(req: Request, res: Response, state: RequestState): void {
   const locals = res.locals as unknown;
-  if (typeof locals === 'object' && locals !== null) (locals as WithState)[STATE] = state;
-  else (req as WithState)[STATE] = state;
+  if (typeof locals !== 'object' || locals === null) {
+    (req as WithState)[STATE] = state;
+    return;
+  }
+  // Not enumerable: `res.render` spreads `res.locals` into the template engine's options, where
+  // the state (its verifier included) has no business.
+  Object.defineProperty(locals, STATE, { value: state, writable: true, configurable: true });
 }
 
 /**
