@@ -370,6 +370,70 @@ export const SUBJECTS = {
     build: () => controlMapWithState((_req, res, state) => (res.locals[CONTROL_STATE] = state)),
   },
 
+  // control-map with one of tokenward's hit-path parts in place of the control's own: core's
+  // RFC 6750 extraction (duplicate Authorization lines, a token in the query or the form body
+  // too) instead of reading `req.headers.authorization`, or the verified-token cache (lru-cache
+  // bounded by entries and bytes, each entry's end checked) instead of the Map.
+  'control-core-extract': {
+    supports: () => true,
+    control: true,
+    build: () => {
+      const { extractToken } = require('../../packages/core/dist/http/extract-token.js');
+      const seen = new Map();
+      const sources = {};
+      return app([
+        (req, res, next) => {
+          let token;
+          try {
+            token = extractToken(req, sources).token;
+          } catch {
+            return unauthorized(res);
+          }
+          if (!seen.has(token)) seen.set(token, { sub: 'control' });
+          req.subjectOut = seen.get(token).sub;
+          next();
+        },
+      ]);
+    },
+  },
+  'control-token-cache': {
+    supports: () => true,
+    control: true,
+    build: () => {
+      const {
+        VerifiedTokenCache,
+      } = require('../../packages/core/dist/cache/verified-token-cache.js');
+      const cache = new VerifiedTokenCache({
+        admission: 'always',
+        maxEntries: 10_000,
+        maxBytes: 64 * 1024 * 1024,
+        maxTtl: 3600,
+      });
+      return app([
+        (req, res, next) => {
+          const token = bearer(req);
+          if (!token) return unauthorized(res);
+          const now = Date.now();
+          let found = cache.get(token, now);
+          if (found === undefined) {
+            // The fields the cache reads of an AccessToken: its text, its end and (for the
+            // size estimate) its claims and header.
+            found = {
+              token,
+              subject: 'control',
+              claims: {},
+              header: {},
+              expiresAt: new Date(now + 3_600_000),
+            };
+            cache.set(found, now);
+          }
+          req.subjectOut = found.subject;
+          next();
+        },
+      ]);
+    },
+  },
+
   'floor-node-crypto': {
     supports: () => true,
     build: (keys, scenario) => {
