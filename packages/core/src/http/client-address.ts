@@ -16,13 +16,17 @@ interface ExpressLike extends RequestLike {
  * socket's peer address and the `X-Forwarded-For` list under the app's `trust proxy` setting
  * (about 2 µs a request, measured as a share of a cache hit's throughput). With that setting off
  * (Express's default `false`, or `0` hops: no proxy is trusted) Express's answer is the socket's
- * peer address, which is then read directly. Any other setting, and any other framework (Fastify,
- * a bare `node:http` request), is answered by `request.ip` itself.
+ * peer address, which is then read directly, unless the application set an `ip` of the request's
+ * own. Any other setting, and any other framework (Fastify, a bare `node:http` request), is
+ * answered by `request.ip` itself.
  *
  * @example `frameworkClientAddress(req) // '127.0.0.1', as req.ip would say`
  */
 export function frameworkClientAddress(request: RequestLike): string | undefined {
   const settings = (request as ExpressLike).app?.settings;
   if (settings === undefined || settings['trust proxy']) return request.ip;
+  // Express's `ip` is a getter of the request prototype: an `ip` of the request's own was set
+  // by the application (its own proxy-header parsing, say) and is its answer.
+  if (Object.hasOwn(request, 'ip')) return request.ip;
   return request.socket?.remoteAddress;
 }

@@ -1,26 +1,29 @@
 /**
  * `frameworkClientAddress`: an Express request whose app trusts no proxy is answered with the
- * socket's peer address, without the `req.ip` getter; any other setting, and any request outside
- * an Express app (Fastify, node:http), by `request.ip` itself. Real Express apps check the whole
+ * socket's peer address, without the `req.ip` getter (unless the application set an `ip` of the
+ * request's own); any other setting, and any request outside an Express app (Fastify,
+ * node:http), by `request.ip` itself. Real Express apps check the whole
  * path in the adapters' audit tests.
  */
 import { frameworkClientAddress } from '../../src/http/client-address';
 import type { RequestLike } from '../../src/http/request';
 
-/** A request whose `ip` getter counts its reads. */
+/** A request whose `ip` getter, on its prototype as Express's is, counts its reads. */
 function requestWith(settings: Record<string, unknown> | undefined) {
   const reads = { ip: 0 };
-  const request = {
-    method: 'GET',
-    url: '/',
-    headers: {},
-    socket: { remoteAddress: '127.0.0.1' },
-    ...(settings && { app: { settings } }),
+  const prototype = {
     get ip() {
       reads.ip += 1;
       return '203.0.113.9';
     },
   };
+  const request = Object.assign(Object.create(prototype) as object, {
+    method: 'GET',
+    url: '/',
+    headers: {},
+    socket: { remoteAddress: '127.0.0.1' },
+    ...(settings && { app: { settings } }),
+  });
   return { request: request as RequestLike, reads };
 }
 
@@ -33,6 +36,13 @@ describe('frameworkClientAddress', () => {
       expect(reads.ip).toBe(0);
     },
   );
+
+  it('an Express app trusting no proxy, whose middleware set req.ip itself: that address', () => {
+    const { request, reads } = requestWith({ 'trust proxy': false });
+    Object.defineProperty(request, 'ip', { value: '198.51.100.4', enumerable: true });
+    expect(frameworkClientAddress(request)).toBe('198.51.100.4');
+    expect(reads.ip).toBe(0);
+  });
 
   it.each([
     ['an app trusting loopback proxies', { 'trust proxy': 'loopback' }],
