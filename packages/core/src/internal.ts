@@ -11,6 +11,7 @@ export {
   usesBindingContext,
   verifyRequestFromCache,
 } from './verifier/sync-path';
+export { clientAddressOf } from './http/client-address';
 export { frameworkOrigin } from './http/public-origin';
 export type { FrameworkRequest } from './http/public-origin';
 export type { RejectionPlace } from './verifier/sync-path';

@@ -4,7 +4,7 @@
  */
 import type { RequestHandler } from 'express';
 import { ipInNetworks, IpNotAllowedError, parseNetworks } from '@tokenward/core';
-import { presentRejection } from '@tokenward/core/internal';
+import { clientAddressOf, presentRejection } from '@tokenward/core/internal';
 import './augment';
 import { routeTemplate } from './route-template';
 import { fail, requestStateOf, UNAUTHENTICATED } from './request-state';
@@ -33,7 +33,8 @@ import { fail, requestStateOf, UNAUTHENTICATED } from './request-state';
 export function allowFrom(...cidrs: string[]): RequestHandler {
   const networks = parseNetworks(cidrs, 'allowFrom');
   return (req, res, next) => {
-    if (ipInNetworks(networks, req.ip)) {
+    // req.ip's answer, read past its getter where the answer is known (no proxy trusted).
+    if (ipInNetworks(networks, clientAddressOf(req))) {
       next();
       return;
     }

@@ -7,8 +7,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
-import { createVerifier, type Verifier } from '@tokenward/core';
-import { allowFrom, authenticate } from '@tokenward/express';
+import { createVerifier, type AuditDecisionEvent, type Verifier } from '@tokenward/core';
+import { allowFrom, authenticate, rateLimit } from '@tokenward/express';
 import { createTestIssuer, type TestIssuer } from '@tokenward/testing';
 import { EXPRESS_VERSIONS } from './express-versions';
 
@@ -126,6 +126,116 @@ describe.each(EXPRESS_VERSIONS)('on $label', ({ express }) => {
         'x-forwarded-for': '192.0.2.1',
       });
       expect(outside.status).toBe(403);
+    });
+  });
+
+  describe("every stage that reads the client address reads req.ip's answer", () => {
+    /** Counts the reads of Express's `req.ip` getter in `app` (wrapped on its own prototype). */
+    function countIpReads(app: Express): { reads: number } {
+      let prototype: object | null = app.request;
+      let descriptor: PropertyDescriptor | undefined;
+      while (prototype !== null && descriptor === undefined) {
+        descriptor = Object.getOwnPropertyDescriptor(prototype, 'ip');
+        prototype = Object.getPrototypeOf(prototype) as object | null;
+      }
+      const getter = descriptor?.get as () => unknown;
+      const counter = { reads: 0 };
+      Object.defineProperty(app.request, 'ip', {
+        configurable: true,
+        enumerable: true,
+        get(this: unknown) {
+          counter.reads += 1;
+          return getter.call(this);
+        },
+      });
+      return counter;
+    }
+
+    /** A route behind every address-reading stage, on a verifier that audits each decision. */
+    function governedApp(trustProxy: unknown, setIp?: string) {
+      const events: AuditDecisionEvent[] = [];
+      const verifier = createVerifier(
+        issuer.verifierOptions({
+          metrics: false,
+          cache: { admission: 'always' },
+          failureBudget: { failures: 5 },
+          clientNetworks: { svc: ['127.0.0.0/8', '10.0.0.0/8'] },
+          anomalies: { tokenSpread: { addresses: 5 } },
+          audit: { sink: (e) => void events.push(e as AuditDecisionEvent) },
+        }),
+      );
+      const app = express();
+      app.set('trust proxy', trustProxy);
+      const counter = countIpReads(app);
+      if (setIp !== undefined) {
+        // The application's own address logic, over Express's getter.
+        app.use((req, _res, next) => {
+          Object.defineProperty(req, 'ip', { value: setIp, enumerable: true });
+          next();
+        });
+      }
+      app.get(
+        '/governed',
+        authenticate(verifier),
+        rateLimit({ key: 'ip', limits: [{ points: 100, duration: 60 }] }),
+        allowFrom('127.0.0.0/8', '10.0.0.0/8'),
+        (_req, res) => void res.json({ ok: true }),
+      );
+      return { app, counter, events, verifier };
+    }
+
+    it('no proxy trusted: the socket address, without running the getter', async () => {
+      const { app, counter, events, verifier } = governedApp(false);
+      const authorization = `Bearer ${await issuer.issueSigned({ client_id: 'svc' })}`;
+      await served(app, async (base) => {
+        // A miss, then hits from the verified-token cache.
+        for (let i = 0; i < 3; i++) {
+          expect((await get(`${base}/governed`, { authorization })).status).toBe(200);
+        }
+        const spoofed = await get(`${base}/governed`, {
+          authorization,
+          'x-forwarded-for': '10.1.2.3',
+        });
+        expect(spoofed.status).toBe(200);
+      });
+      await verifier.close();
+      expect(counter.reads).toBe(0);
+      expect(events.length).toBeGreaterThan(0);
+      expect(new Set(events.map((e) => e.ip))).toEqual(new Set(['127.0.0.1']));
+    });
+
+    it('an address the application set on the request is the one every stage holds', async () => {
+      const { app, counter, events, verifier } = governedApp(false, '192.0.2.8');
+      const authorization = `Bearer ${await issuer.issueSigned({ client_id: 'svc' })}`;
+      await served(app, async (base) => {
+        // Outside the client's networks: refused by clientNetworks, as req.ip says.
+        const refused = await get(`${base}/governed`, { authorization });
+        expect(refused).toMatchObject({ status: 403, challenge: null });
+      });
+      await verifier.close();
+      expect(counter.reads).toBe(0);
+      expect(events.map((e) => e.ip)).toContain('192.0.2.8');
+      expect(events.map((e) => e.ip)).not.toContain('127.0.0.1');
+    });
+
+    it('proxies trusted: the getter answers, X-Forwarded-For included', async () => {
+      const { app, counter, events, verifier } = governedApp('loopback');
+      const authorization = `Bearer ${await issuer.issueSigned({ client_id: 'svc' })}`;
+      await served(app, async (base) => {
+        const forwarded = await get(`${base}/governed`, {
+          authorization,
+          'x-forwarded-for': '10.1.2.3',
+        });
+        expect(forwarded.status).toBe(200);
+        const outside = await get(`${base}/governed`, {
+          authorization,
+          'x-forwarded-for': '192.0.2.1',
+        });
+        expect(outside.status).toBe(403);
+      });
+      await verifier.close();
+      expect(counter.reads).toBeGreaterThan(0);
+      expect(events.map((e) => e.ip)).toEqual(expect.arrayContaining(['10.1.2.3', '192.0.2.1']));
     });
   });
 

@@ -1,7 +1,9 @@
 /**
- * The client address of a request as its web framework determined it (`RequestLike.ip`), for
- * the audit trail, read without the framework's getter where its answer is known beforehand: the
- * event builder reads every event's address here, at both stages, whichever adapter called.
+ * The client address of a request as its web framework determined it (`RequestLike.ip`), read
+ * without the framework's getter where its answer is known beforehand. Every stage that reads a
+ * request's address reads it here (the audit events, the failure budget, `clientNetworks` and
+ * `requireNetwork`, the rate limits' `ip` key, the anomaly detectors), so a request costs none of
+ * them a run of proxy-addr.
  */
 import type { RequestLike } from './request';
 
@@ -29,4 +31,17 @@ export function frameworkClientAddress(request: RequestLike): string | undefined
   // by the application (its own proxy-header parsing, say) and is its answer.
   if (Object.hasOwn(request, 'ip')) return request.ip;
   return request.socket?.remoteAddress;
+}
+
+/**
+ * {@link frameworkClientAddress} of a value that may be a request; `undefined` for anything
+ * else. The address is whatever the framework put there: callers parse it (`addressKey`,
+ * `ipInNetworks`) and treat anything that does not parse as no address.
+ *
+ * @example `addressKey(clientAddressOf(request))`
+ */
+export function clientAddressOf(request: unknown): unknown {
+  return typeof request === 'object' && request !== null
+    ? frameworkClientAddress(request as RequestLike)
+    : undefined;
 }

@@ -6,6 +6,7 @@
  */
 import { AccessDeniedError } from '../errors/access-denied-error';
 import type { TokenwardErrorOptions } from '../errors/errors';
+import { clientAddressOf } from '../http/client-address';
 import type { RouteRequirement } from '../authz/policies';
 import type { AccessToken } from '../verifier/access-token';
 import { ipInNetworks, parseNetworks, type NetworkList } from './ip-address';
@@ -48,7 +49,7 @@ export function requireNetwork(...cidrs: string[]): RouteRequirement {
   };
   return Object.assign(() => refuse(), {
     forRequest: (_token: AccessToken, request: { readonly ip?: unknown }) => {
-      if (!ipInNetworks(networks, request.ip)) refuse();
+      if (!ipInNetworks(networks, clientAddressOf(request))) refuse();
     },
   });
 }

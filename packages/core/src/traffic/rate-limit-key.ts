@@ -3,6 +3,7 @@
  * bounded and hash-tagged for Redis Cluster. Never the token itself.
  */
 import { createHash } from 'node:crypto';
+import { clientAddressOf } from '../http/client-address';
 import type { RequestLike } from '../http/request';
 import { addressKey } from './ip-address';
 import type { AccessToken } from '../verifier/access-token';
@@ -90,7 +91,7 @@ export function identityKey(
  * subscriber cannot spread its requests over the addresses of its own network.
  */
 export function ipKey(token: AccessToken, request: RequestLike | undefined): string | undefined {
-  const ip = addressKey(request?.ip);
+  const ip = addressKey(clientAddressOf(request));
   return ip && `{ip:${bounded(ip, token)}}`;
 }
 

@@ -8,6 +8,7 @@ import { buildPlan, type VerificationPlan } from '../config/plan';
 import type { VerifierOptions } from '../config/verifier-options';
 import { InvalidTokenError, TokenwardError } from '../errors/errors';
 import { checkTokenSyntax } from '../http/authorization';
+import { clientAddressOf } from '../http/client-address';
 import { extractToken } from '../http/extract-token';
 import type { AccessToken } from './access-token';
 import { verifyToken } from './pipeline';
@@ -24,7 +25,7 @@ import { RevocationUnavailableError } from '../errors/revocation-unavailable-err
 import { checkClientNetwork, clientNetworkAllows } from '../traffic/ip-allowlist';
 import { approvalOf, checkApproval } from '../traffic/approved-clients';
 import { FailureBudgetExhaustedError } from '../traffic/failure-budget';
-import { FailureBudgetGate, ipOf } from './failure-budget-gate';
+import { FailureBudgetGate } from './failure-budget-gate';
 import { AnomalyDetector } from '../traffic/anomaly/anomaly-detector';
 import { registerRiskSource } from '../traffic/anomaly/risk';
 import { registerResourceMetadata } from '../metadata/protected-resource-metadata';
@@ -165,7 +166,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
    * it is certain, where the list may be unable to say.
    */
   const checkClient = (token: AccessToken, request: RequestLike | undefined): void => {
-    if (clientNetworks !== undefined) checkClientNetwork(clientNetworks, token, ipOf(request));
+    if (clientNetworks !== undefined)
+      checkClientNetwork(clientNetworks, token, clientAddressOf(request));
     if (approvedClients !== undefined) checkApproval(approvedClients, token);
   };
 
@@ -403,7 +405,10 @@ export function createVerifier(options: VerifierOptions): Verifier {
       return undefined;
     }
     // So is a client outside its networks or not approved (or a list that cannot say).
-    if (clientNetworks !== undefined && !clientNetworkAllows(clientNetworks, cached, request.ip)) {
+    if (
+      clientNetworks !== undefined &&
+      !clientNetworkAllows(clientNetworks, cached, clientAddressOf(request))
+    ) {
       return undefined;
     }
     if (approvedClients !== undefined && approvalOf(approvedClients, cached) !== true) {

@@ -5,14 +5,10 @@
  * nothing: the budget is a brake on a flooding address, not a check a token must pass.
  */
 import type { TokenwardError } from '../errors/errors';
+import { clientAddressOf } from '../http/client-address';
 import type { RequestLike } from '../http/request';
 import type { FailureBudgetPlan } from '../traffic/failure-budget';
 import { addressKey } from '../traffic/ip-address';
-
-/** The client address of a request as its framework computed it (`RequestLike.ip`). */
-export function ipOf(request: unknown): unknown {
-  return typeof request === 'object' && request !== null ? (request as RequestLike).ip : undefined;
-}
 
 /**
  * Counts failures and answers blocks for one verifier.
@@ -41,7 +37,7 @@ export class FailureBudgetGate {
    */
   count(presented: TokenwardError, request: RequestLike | undefined): void {
     if (presented.status !== 401 || presented.code === 'ERR_TOKEN_MISSING') return;
-    const key = addressKey(ipOf(request));
+    const key = addressKey(clientAddressOf(request));
     if (key === undefined) return;
     try {
       const pending = this.budget.store.recordFailure(key, Date.now(), this.budget.limits);
@@ -56,7 +52,7 @@ export class FailureBudgetGate {
    * store's pending answer. A store that throws or answers something else refuses nothing.
    */
   blockedFor(request: RequestLike): number | Promise<number> {
-    const key = addressKey(ipOf(request));
+    const key = addressKey(clientAddressOf(request));
     if (key === undefined) return 0;
     try {
       const answer: unknown = this.budget.store.blockedFor(key, Date.now());

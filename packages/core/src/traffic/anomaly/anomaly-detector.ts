@@ -8,6 +8,7 @@
 import { LRUCache } from 'lru-cache';
 import type { AnomalyDetection, Auditor, DecisionPlace } from '../../audit/auditor';
 import type { TokenwardError } from '../../errors/errors';
+import { clientAddressOf } from '../../http/client-address';
 import type { RequestLike } from '../../http/request';
 import type { VerifierMetrics } from '../../metrics/verifier-metrics';
 import type { AccessToken } from '../../verifier/access-token';
@@ -261,7 +262,7 @@ export class AnomalyDetector {
 
   /** The request address's keys, or `undefined` without a parsable address. */
   private addressOf(request: RequestLike | undefined): AddressKeys | undefined {
-    const ip = request?.ip;
+    const ip = clientAddressOf(request);
     if (typeof ip !== 'string') return undefined;
     let keys = this.addressKeys.get(ip);
     if (keys === undefined) {
