@@ -1,10 +1,13 @@
 /**
  * Client addresses and network lists, parsed with ipaddr.js. A request's address is the one its
  * framework computed under its trust-proxy setting (`RequestLike.ip`); nothing here reads a
- * forwarded header. Network lists are parsed once, at configuration, so a request costs one
- * address parse and a few prefix comparisons.
+ * forwarded header. Network lists are parsed once, at configuration; a request's address is
+ * parsed once per address (a bounded memo): every stage that reads it (the failure budget,
+ * `clientNetworks`, `requireNetwork` and `allowFrom`, the rate limits' `ip` key, the anomaly
+ * detectors) then costs a look-up and a few prefix comparisons.
  */
 import * as ipaddr from 'ipaddr.js';
+import { LRUCache } from 'lru-cache';
 
 /** A parsed client address: IPv4, or IPv6 that is not IPv4-mapped. */
 export type IpAddress = ipaddr.IPv4 | ipaddr.IPv6;
@@ -45,9 +48,37 @@ const MAX_ADDRESS_LENGTH = 64;
  * ```
  */
 export function parseIp(value: unknown): IpAddress | undefined {
+  return parsedAddress(value)?.address;
+}
+
+/** A client address parsed once: the address, and its counting key once asked for. */
+interface ParsedAddress {
+  readonly address: IpAddress;
+  key?: string;
+}
+
+// Most distinct addresses whose parse is kept (about 200 bytes each: a key of at most
+// MAX_ADDRESS_LENGTH characters and the parsed octets). Past them the least recently seen is
+// parsed again when it returns; an address that does not parse is kept too (as `false`), so a
+// malformed one costs no more than a valid one.
+const MAX_PARSED_ADDRESSES = 10_000;
+const parsedAddresses = new LRUCache<string, ParsedAddress | false>({ max: MAX_PARSED_ADDRESSES });
+
+function parsedAddress(value: unknown): ParsedAddress | undefined {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ADDRESS_LENGTH) {
     return undefined;
   }
+  let parsed = parsedAddresses.get(value);
+  if (parsed === undefined) {
+    const address = parseAddress(value);
+    parsed = address === undefined ? false : { address };
+    parsedAddresses.set(value, parsed);
+  }
+  return parsed === false ? undefined : parsed;
+}
+
+/** {@link parseIp} without the memo, for a string of at most MAX_ADDRESS_LENGTH characters. */
+function parseAddress(value: string): IpAddress | undefined {
   if (value.includes('%')) return undefined;
   if (value.includes(':')) {
     if (!ipaddr.IPv6.isValid(value)) return undefined;
@@ -117,7 +148,8 @@ function parseNetwork(entry: unknown, option: string): Network {
   if (typeof entry !== 'string') throw bad('expected a string');
   const slash = entry.lastIndexOf('/');
   const text = slash === -1 ? entry : entry.slice(0, slash);
-  const address = parseIp(text);
+  // Parsed apart from the request addresses' memo: a list holds addresses of its own.
+  const address = text.length <= MAX_ADDRESS_LENGTH ? parseAddress(text) : undefined;
   if (address === undefined) throw bad('not an IPv4 or IPv6 address');
   // A mapped block was converted by parseIp: its prefix is counted from bit 96.
   const mapped = address.kind() === 'ipv4' && text.includes(':');
@@ -160,8 +192,13 @@ function networkAddress(address: IpAddress, bits: number): IpAddress {
  * @example `addressKey('2001:db8:1:2::9') // '2001:db8:1:2::/64'`
  */
 export function addressKey(ip: unknown): string | undefined {
-  const address = parseIp(ip);
-  if (address === undefined) return undefined;
+  const parsed = parsedAddress(ip);
+  if (parsed === undefined) return undefined;
+  parsed.key ??= counterKey(parsed.address);
+  return parsed.key;
+}
+
+function counterKey(address: IpAddress): string {
   if (address.kind() === 'ipv4') return address.toString();
   const parts = address.toByteArray().slice(0, 8);
   const words: string[] = [];

@@ -1,7 +1,9 @@
 /**
  * Client addresses and CIDR lists (traffic/ip-address.ts): strict forms only, IPv4-mapped IPv6
- * normalised, zone ids and legacy IPv4 notations refused, lists refused at configuration.
+ * normalised, zone ids and legacy IPv4 notations refused, lists refused at configuration, and a
+ * request address parsed once (a bounded memo) however many stages read it.
  */
+import * as ipaddr from 'ipaddr.js';
 import { ipInNetworks, parseIp, parseNetworks } from '@tokenward/core';
 import { addressKey } from '../../src/traffic/ip-address';
 
@@ -134,5 +136,37 @@ describe('addressKey', () => {
     expect(addressKey('2001:db8:1:3::9')).toBe('2001:db8:1:3::/64');
     expect(addressKey(undefined)).toBeUndefined();
     expect(addressKey('garbage')).toBeUndefined();
+  });
+});
+
+describe('the parse of request addresses', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('is made once per address, for every stage that asks, the malformed ones included', () => {
+    const parse = jest.spyOn(ipaddr.IPv4, 'parse');
+    const valid = jest.spyOn(ipaddr.IPv4, 'isValidFourPartDecimal');
+    const list = parseNetworks(['198.51.100.0/24'], 'allowFrom');
+    parse.mockClear();
+    valid.mockClear();
+    for (let i = 0; i < 3; i++) {
+      expect(ipInNetworks(list, '198.51.100.77')).toBe(true);
+      expect(addressKey('198.51.100.77')).toBe('198.51.100.77');
+      expect(parseIp('198.51.100.77')?.toString()).toBe('198.51.100.77');
+      expect(ipInNetworks(list, '198.51.100.0.1')).toBe(false);
+      expect(addressKey('198.51.100.0.1')).toBeUndefined();
+    }
+    expect(parse).toHaveBeenCalledTimes(1);
+    expect(valid).toHaveBeenCalledTimes(2);
+  });
+
+  it('is kept for a bounded number of addresses: the least recent one is parsed again', () => {
+    const parse = jest.spyOn(ipaddr.IPv4, 'parse');
+    expect(addressKey('192.0.2.200')).toBe('192.0.2.200');
+    // 10,000 other addresses, the memo's bound, push the first one out.
+    for (let i = 0; i < 10_000; i++)
+      addressKey(`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+    parse.mockClear();
+    expect(addressKey('192.0.2.200')).toBe('192.0.2.200');
+    expect(parse).toHaveBeenCalledTimes(1);
   });
 });
