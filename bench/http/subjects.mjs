@@ -183,6 +183,27 @@ export const SUBJECTS = {
       return a;
     },
   },
+  // `tokenward-express` behind every stage that reads the client address: the failure budget,
+  // `clientNetworks` and the anomaly detectors (verifier options), a rate limit by `ip` and
+  // `allowFrom`. Every limit is far above what a run sends.
+  'tokenward-express-address-stages': {
+    supports: () => true,
+    control: true,
+    build: (keys, scenario) => {
+      const { allowFrom, authenticate, rateLimit } = dist('express');
+      return app([
+        authenticate({
+          ...tokenwardOptions(keys, scenario),
+          failureBudget: { failures: 5 },
+          clientNetworks: { bench: ['127.0.0.0/8', '::1'] },
+          anomalies: { tokenSpread: { addresses: 5 } },
+        }),
+        rateLimit({ key: 'ip', limits: [{ points: 1_000_000_000, duration: 60 }] }),
+        allowFrom('127.0.0.0/8', '::1'),
+        (req, _res, next) => ((req.subjectOut = req.auth.subject), next()),
+      ]);
+    },
+  },
   'tokenward-express-nocache': {
     supports: () => true,
     build: (keys, scenario) => {
