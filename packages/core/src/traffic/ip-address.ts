@@ -151,7 +151,7 @@ function parseNetwork(entry: unknown, option: string): Network {
   // Parsed apart from the request addresses' memo: a list holds addresses of its own.
   const address = text.length <= MAX_ADDRESS_LENGTH ? parseAddress(text) : undefined;
   if (address === undefined) throw bad('not an IPv4 or IPv6 address');
-  // A mapped block was converted by parseIp: its prefix is counted from bit 96.
+  // A mapped block was converted by parseAddress: its prefix is counted from bit 96.
   const mapped = address.kind() === 'ipv4' && text.includes(':');
   const width = address.kind() === 'ipv4' ? 32 : 128;
   let bits = width;
