@@ -3,7 +3,7 @@
  * keys were claimed. One `SET key 1 NX PX ttl` per claim: atomic on a single server and on a
  * cluster (each claim is one key, so no cross-slot operation).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type Redis from 'ioredis';
 import type { Cluster } from 'ioredis';
 import type { ReplayStore } from '@tokenward/core';
@@ -61,7 +61,7 @@ export function createRedisReplayStore(options: RedisReplayStoreOptions): Replay
       if (typeof ttlSeconds !== 'number' || !(ttlSeconds > 0) || !Number.isFinite(ttlSeconds)) {
         throw new TypeError('claim: expected a time to live in seconds');
       }
-      const redisKey = prefix + createHash('sha256').update(key).digest('base64url');
+      const redisKey = prefix + hash('sha256', key, 'base64url');
       let timer: NodeJS.Timeout | undefined;
       try {
         const answer = await Promise.race([

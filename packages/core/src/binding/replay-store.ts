@@ -3,7 +3,7 @@
  * store: `claim` answers true exactly once per key within its time to live. The memory store
  * serves one instance; `@tokenward/redis` serves several.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** A store of claimed keys. */
 export interface ReplayStore {
@@ -84,7 +84,8 @@ export function createMemoryReplayStore(options: MemoryReplayStoreOptions = {}):
     }
     const now = Date.now();
     drain(now);
-    const hashed = createHash('sha256').update(key).digest('base64url').slice(0, 22);
+    // The one-shot `hash`, not a `createHash` object: one claim per proof, on the event loop.
+    const hashed = hash('sha256', key, 'base64url').slice(0, 22);
     const held = claims.get(hashed);
     if (held !== undefined && held > now) return false;
     if (claims.size >= max) {

@@ -2,7 +2,7 @@
  * The counter key of a request: the verified identity a rate limit is keyed by, namespaced,
  * bounded and hash-tagged for Redis Cluster. Never the token itself.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { clientAddressOf } from '../http/client-address';
 import type { RequestLike } from '../http/request';
 import { addressKey } from './ip-address';
@@ -30,7 +30,8 @@ export type RateLimitKey =
 /** Identifiers kept as they are: short, and nothing that could be taken for a hash tag. */
 const PLAIN = /^[A-Za-z0-9._~@:+=/-]{1,64}$/;
 
-const sha256 = (value: string): string => createHash('sha256').update(value).digest('base64url');
+// The one-shot `hash`: a rate-limit key is made on every request.
+const sha256 = (value: string): string => hash('sha256', value, 'base64url');
 
 // The few issuers a verifier trusts, each hashed once (with its tenant: two tenants trusting
 // one identity provider never share a subject's or a client's counters).

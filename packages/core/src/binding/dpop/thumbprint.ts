@@ -2,7 +2,7 @@
  * RFC 7638 JWK thumbprints (SHA-256), computed synchronously with node:crypto: the hash of the
  * key's required members in lexicographic order, serialised without whitespace.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /** The members RFC 7638 §3.2 hashes, per key type, already in lexicographic order. */
 const REQUIRED_MEMBERS: Readonly<Record<string, readonly string[]>> = {
@@ -32,5 +32,5 @@ export function jwkThumbprint(jwk: Readonly<Record<string, unknown>>): string | 
     canonical[name] = value;
   }
   // JSON.stringify keeps insertion order and adds no whitespace: RFC 7638 §3.3's form.
-  return createHash('sha256').update(JSON.stringify(canonical)).digest('base64url');
+  return hash('sha256', JSON.stringify(canonical), 'base64url');
 }
