@@ -10,7 +10,7 @@ import type { RequestLike } from '../http/request';
 import type { AccessToken } from '../verifier/access-token';
 import type { DPoPPlan } from './dpop/dpop-options';
 import { normalizeHtu, requestHtu } from './dpop/htu';
-import { checkDPoPProof, type ProofOutcome } from './dpop/verify-proof';
+import { accessTokenHash, checkDPoPProof, type ProofOutcome } from './dpop/verify-proof';
 import { clientCertificateThumbprint } from './mtls/client-certificate';
 import type { MtlsPlan } from './mtls/mtls-options';
 
@@ -76,7 +76,7 @@ export function enforceBinding(
         proof: input.proof,
         method: input.method ?? '',
         htu: htuOf(input.url, dpop),
-        accessToken: token.token,
+        ath: athOf(token),
         jkt: binding.jkt,
         nowMs: input.nowMs,
       },
@@ -141,6 +141,21 @@ function checkCertificate(
       'the client certificate is not the one the token is bound to (cnf x5t#S256)',
     );
   }
+}
+
+/**
+ * A token's `ath` (RFC 9449 §4.2), hashed once per verified token: a cached token is the same
+ * object on every hit, and each of its requests carries a new proof that must match it. Held
+ * weakly, so it leaves with the token.
+ */
+const athByToken = new WeakMap<AccessToken, string>();
+function athOf(token: AccessToken): string {
+  let ath = athByToken.get(token);
+  if (ath === undefined) {
+    ath = accessTokenHash(token.token);
+    athByToken.set(token, ath);
+  }
+  return ath;
 }
 
 /** The request's normalised htu, the configured origin winning over the adapter's. */

@@ -89,6 +89,25 @@ describe('DPoP-bound tokens', () => {
     );
   });
 
+  it("holds each cached token to its own ath: another token's proof fails on every hit", async () => {
+    const { issuer, verifier, token, proof, key } = await setup();
+    const second = await issuer.issueSigned({ scope: 'read', cnf: { jkt: key.jkt } });
+    // Both tokens verified twice: both in the cache, each with its ath already worked out.
+    for (let i = 0; i < 2; i++) {
+      await verifier.verifyRequest(request(token, await proof()));
+      await verifier.verifyRequest(request(second, await proof({ accessToken: second })));
+    }
+    expect(
+      await codeOf(verifier.verifyRequest(request(token, await proof({ accessToken: second })))),
+    ).toBe('ERR_DPOP_ATH_MISMATCH');
+    expect(await codeOf(verifier.verifyRequest(request(second, await proof())))).toBe(
+      'ERR_DPOP_ATH_MISMATCH',
+    );
+    await expect(
+      verifier.verifyRequest(request(second, await proof({ accessToken: second }))),
+    ).resolves.toBeDefined();
+  });
+
   it('refuses a bound token under Bearer (no downgrade), with or without the dpop option', async () => {
     const { issuer, verifier, token, proof } = await setup();
     expect(await codeOf(verifier.verifyRequest(request(token, await proof(), {}, 'Bearer')))).toBe(
