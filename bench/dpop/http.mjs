@@ -57,7 +57,15 @@ const TW = 'tokenward-dpop';
 const started = Date.now();
 
 function startServer(subject, keys) {
-  return forkMeasuredServer(join(here, 'server.mjs'), { subject, keys }, { label: subject });
+  return forkMeasuredServer(
+    join(here, 'server.mjs'),
+    { subject, keys },
+    {
+      label: subject,
+      // BENCH_SERVER_ARGS: Node options of the servers (a profiler, say), as for run.mjs.
+      execArgv: process.env.BENCH_SERVER_ARGS ? process.env.BENCH_SERVER_ARGS.split(' ') : [],
+    },
+  );
 }
 
 /**
