@@ -113,6 +113,44 @@ describe.each(EXPRESS_VERSIONS)('DPoP on $label', ({ express }) => {
     ).toBe(401);
   });
 
+  it("reads Express's protocol and hostname only when dpop.origin is not set", async () => {
+    /** Counts reads of Express's `req.protocol` and `req.hostname` getters in `a`. */
+    const countOriginReads = (a: Express) => {
+      const counter = { reads: 0 };
+      for (const name of ['protocol', 'hostname']) {
+        let prototype: object | null = a.request;
+        let descriptor: PropertyDescriptor | undefined;
+        while (prototype !== null && descriptor === undefined) {
+          descriptor = Object.getOwnPropertyDescriptor(prototype, name);
+          prototype = Object.getPrototypeOf(prototype) as object | null;
+        }
+        const getter = descriptor?.get as () => unknown;
+        Object.defineProperty(a.request, name, {
+          configurable: true,
+          get(this: unknown) {
+            counter.reads += 1;
+            return getter.call(this);
+          },
+        });
+      }
+      return counter;
+    };
+    /** Status and origin-getter reads of one DPoP request to an app with `dpop`. */
+    const served = async (dpop: Record<string, unknown>) => {
+      const a = app(verifierWith(dpop));
+      const counter = countOriginReads(a);
+      const res = await request(a)
+        .get('/messages')
+        .set('Host', 'api.test')
+        .set(await dpopHeaders(key, bound, { method: 'GET', url: 'http://api.test/messages' }));
+      return { status: res.status, reads: counter.reads };
+    };
+    const derived = await served({});
+    expect(derived.status).toBe(200);
+    expect(derived.reads).toBeGreaterThan(0);
+    expect(await served({ origin: 'http://api.test' })).toEqual({ status: 200, reads: 0 });
+  });
+
   it('challenges Bearer and DPoP with the configured algs; the error goes on the scheme used', async () => {
     const a = app(verifierWith({ algorithms: ['ES256', 'EdDSA'] }));
     const none = await request(a).get('/messages');

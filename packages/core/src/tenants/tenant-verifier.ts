@@ -250,7 +250,8 @@ export function createTenantVerifier(options: TenantVerifierOptions): TenantVeri
     const inner = verifierFor(request);
     return inner === undefined ? undefined : verifyRequestFromCache(inner, request, context);
   });
-  registerBindingContext(verifier);
+  // Each tenant's verifier may or may not have its own dpop.origin: the framework's is passed.
+  registerBindingContext(verifier, 'framework');
   registerRouteDecisions(verifier, {
     allow: (token, request, route) => {
       const inner = token.tenant === undefined ? undefined : verifiers.get(token.tenant);

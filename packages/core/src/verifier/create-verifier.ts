@@ -421,7 +421,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
     authenticated(cached, request, context);
     return cached;
   });
-  if (dpop !== undefined) registerBindingContext(verifier);
+  if (dpop !== undefined)
+    registerBindingContext(verifier, dpop.origin === undefined ? 'framework' : 'configured');
   registerResourceMetadata(verifier, plan);
   // The public JWK Set issuers encrypt to (encryptionKeySet), fixed with the options.
   registerEncryptionKeys(verifier, plan.decryptionKeys, plan.keyManagementAlgorithms);

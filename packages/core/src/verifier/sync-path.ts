@@ -85,16 +85,23 @@ export interface RejectionPlace {
 
 const BINDING_CONTEXT = Symbol('tokenward.bindingContext');
 
-type WithBindingContext = Verifier & { readonly [BINDING_CONTEXT]?: true };
+/**
+ * Where a verifier that checks DPoP proofs takes the public origin from: the framework's request
+ * (`'framework'`), or its own `dpop.origin` (`'configured'`), which wins over any other.
+ */
+type OriginSource = 'framework' | 'configured';
+
+type WithBindingContext = Verifier & { readonly [BINDING_CONTEXT]?: OriginSource };
 
 /**
- * Records that a verifier `createVerifier` built checks DPoP proofs, so adapters pass the
- * request's origin and a response-header setter.
+ * Records that a verifier `createVerifier` built checks DPoP proofs, so adapters pass a
+ * response-header setter, and the request's origin unless `origin` is `'configured'` (the
+ * verifier's `dpop.origin` is the one used, so reading the framework's is wasted work).
  *
  * @internal
  */
-export function registerBindingContext(verifier: Verifier): void {
-  Object.defineProperty(verifier, BINDING_CONTEXT, { value: true, enumerable: true });
+export function registerBindingContext(verifier: Verifier, origin: OriginSource): void {
+  Object.defineProperty(verifier, BINDING_CONTEXT, { value: origin, enumerable: true });
 }
 
 /** Most route templates whose verify context one adapter instance keeps. */
@@ -141,7 +148,7 @@ export function routeContexts(
  * @example `const perRequest = usesBindingContext(verifier)`
  */
 export function usesBindingContext(verifier: Verifier): boolean {
-  return (verifier as WithBindingContext)[BINDING_CONTEXT] === true;
+  return (verifier as WithBindingContext)[BINDING_CONTEXT] !== undefined;
 }
 
 /**
@@ -166,8 +173,11 @@ export function bindingContext(
   base: VerifyContext | undefined,
   setHeader: (name: string, value: string) => void,
 ): VerifyContext | undefined {
-  if ((verifier as WithBindingContext)[BINDING_CONTEXT] !== true) return base;
-  const origin = frameworkOrigin(request);
+  const source = (verifier as WithBindingContext)[BINDING_CONTEXT];
+  if (source === undefined) return base;
+  // Express's protocol and hostname getters each consult its trust-proxy function: read only
+  // when the verifier has no origin of its own.
+  const origin = source === 'framework' ? frameworkOrigin(request) : undefined;
   return { ...base, ...(origin !== undefined && { origin }), setHeader };
 }
 

@@ -44,3 +44,45 @@ describe('normalizeHtu', () => {
     },
   );
 });
+
+describe('requestHtu', () => {
+  // The definition: the origin (trailing slashes dropped) and the path, normalised as one URI.
+  const definition = (origin: string, target: string): string | undefined => {
+    if (!target.startsWith('/')) return undefined;
+    const end = target.search(/[?#]/);
+    return normalizeHtu(`${origin.replace(/\/+$/, '')}${end < 0 ? target : target.slice(0, end)}`);
+  };
+  const ORIGINS = [
+    'https://api.example.com',
+    'HTTPS://API.EXAMPLE.COM:443',
+    'https://api.example.com/',
+    'https://api.example.com///',
+    'http://127.0.0.1:8080',
+    'http://[::1]:80',
+    'https://api.example.com:08443',
+    'https://api.example.com/base',
+    'https://api.example.com?x',
+    'https://user@api.example.com',
+    'ftp://api.example.com',
+    'https://api.example.com:99999',
+  ];
+  const TARGETS = ['/messages', '/Messages/7?x=1', '/a#frag', '/', '//double', 'messages', '*'];
+
+  it('has no htu for an origin without a host, even for a target that starts with //', () => {
+    // Normalised as one URI, 'https:' + '//evil.example.com/x' would read the target as the host.
+    expect(requestHtu('https://', '//evil.example.com/x')).toBeUndefined();
+    expect(requestHtu('https://', '/x')).toBeUndefined();
+  });
+
+  it('gives what normalising origin and path as one URI gives, the origin repeated or not', () => {
+    for (const origin of ORIGINS) {
+      for (const target of TARGETS) {
+        // Twice in a row (the remembered origin) and after another origin (a fresh one).
+        expect(requestHtu(origin, target)).toBe(definition(origin, target));
+        expect(requestHtu(origin, target)).toBe(definition(origin, target));
+        requestHtu('https://other.example.com', '/x');
+        expect(requestHtu(origin, target)).toBe(definition(origin, target));
+      }
+    }
+  });
+});

@@ -41,6 +41,23 @@ export function normalizeHtu(value: string): string | undefined {
   return `${scheme}://${host}${port === undefined ? '' : `:${port}`}${path}`;
 }
 
+// The last origin normalised and its normal form: one slot, since an API is usually reached
+// under one origin, so most requests normalise only their path's concatenation. A request under
+// another origin (a hostile Host header, say) costs one normalisation, as without the slot.
+let lastOrigin: string | undefined;
+let lastNormalOrigin: string | undefined;
+
+/** `origin` (scheme and authority, perhaps with trailing slashes) in normal form, no slash. */
+function normalOrigin(origin: string): string | undefined {
+  if (origin === lastOrigin) return lastNormalOrigin;
+  // normalizeHtu keeps the path as it is, so normalising `origin/` and appending the path gives
+  // what normalising the whole URI gives; the '/' is the path the origin alone is given.
+  const normal = normalizeHtu(`${origin.replace(/\/+$/, '')}/`)?.slice(0, -1);
+  lastOrigin = origin;
+  lastNormalOrigin = normal;
+  return normal;
+}
+
 /**
  * The request's own `htu`: its public origin and its path (the request-target without query and
  * fragment), normalised like the proof's.
@@ -57,5 +74,6 @@ export function requestHtu(origin: string, target: string): string | undefined {
   if (!target.startsWith('/')) return undefined;
   const end = target.search(/[?#]/);
   const path = end < 0 ? target : target.slice(0, end);
-  return normalizeHtu(`${origin.replace(/\/+$/, '')}${path}`);
+  const base = normalOrigin(origin);
+  return base === undefined ? undefined : `${base}${path}`;
 }
