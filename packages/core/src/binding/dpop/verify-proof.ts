@@ -55,9 +55,10 @@ const refuse = (code: TokenwardErrorCode, message: string, cause?: unknown): nev
 };
 
 /**
- * base64url(SHA-256(ASCII(token))), the `ath` claim (RFC 9449 §4.2). The token has passed the
- * compact-serialization check (base64url and dots), so its UTF-8 bytes are its ASCII bytes; the
- * one-shot `hash` costs about half of a `createHash` object per proof.
+ * base64url(SHA-256(ASCII(token))), the `ath` claim (RFC 9449 §4.2). Every token verified has
+ * passed the compact-serialization or the RFC 6750 b64token check, so its UTF-8 bytes (what
+ * `hash` encodes) are its ASCII bytes; the one-shot `hash` costs about half of a `createHash`
+ * object.
  */
 export function accessTokenHash(token: string): string {
   return hash('sha256', token, 'base64url');
