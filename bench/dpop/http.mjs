@@ -16,8 +16,12 @@
 // measured proof is sent once more: tokenward must refuse it (401, else abort);
 // express-oauth2-jwt-bearer's answer is recorded (it keeps no jti record).
 //
+// `--pin` (Linux taskset): every server thread on CPU 1, this process (the load generator) on
+// CPU 0, as bench/http/paired.mjs does: each server has one core, its thread pool included.
+//
 //   node bench/dpop/http.mjs [--rounds N] [--requests N] [--warmup N] [--scenarios same,distinct]
-//     [--subjects a,b] [--out file.json]
+//     [--subjects a,b] [--pin] [--out file.json]
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -48,7 +52,11 @@ const config = {
     out: 'dpop-http.json',
   }),
   connections: 10,
+  pin: process.argv.includes('--pin'),
 };
+// -a: every thread there is now; threads made later (the libuv pool) inherit their creator's.
+const taskset = (cpus, pid) => execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)]);
+if (config.pin) taskset('0', process.pid);
 const scenarios = config.scenarios.split(',');
 const subjects = config.subjects.split(',');
 const DPOP = new Set(['tokenward-dpop', 'express-oauth2-jwt-bearer']);
@@ -64,6 +72,7 @@ function startServer(subject, keys) {
       label: subject,
       // BENCH_SERVER_ARGS: Node options of the servers (a profiler, say), as for run.mjs.
       execArgv: process.env.BENCH_SERVER_ARGS ? process.env.BENCH_SERVER_ARGS.split(' ') : [],
+      ...(config.pin && { onSpawn: (child) => taskset('1', child.pid) }),
     },
   );
 }
