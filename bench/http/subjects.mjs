@@ -455,6 +455,36 @@ export const SUBJECTS = {
     },
   },
 
+  // core's whole cache-hit path (`verifyRequestFromCache`: extraction, the cache, the exp/nbf
+  // re-check, the metrics) in a bare middleware, without the Express adapter around it: between
+  // the part controls above and `tokenward-express-one-layer`.
+  'control-core-cache-path': {
+    supports: () => true,
+    control: true,
+    build: (keys, scenario) => {
+      const { createVerifier } = dist('core');
+      const { verifyRequestFromCache } = require('../../packages/core/dist/internal.js');
+      const verifier = createVerifier(tokenwardOptions(keys, scenario));
+      return app([
+        (req, res, next) => {
+          const cached = verifyRequestFromCache(verifier, req);
+          if (cached !== undefined) {
+            req.subjectOut = cached.subject;
+            next();
+            return;
+          }
+          verifier.verifyRequest(req).then(
+            (token) => {
+              req.subjectOut = token.subject;
+              next();
+            },
+            () => unauthorized(res),
+          );
+        },
+      ]);
+    },
+  },
+
   'floor-node-crypto': {
     supports: () => true,
     build: (keys, scenario) => {
