@@ -13,17 +13,13 @@ const INPUTS = [
   'https://api.example.com:00443/x',
   'https://api.example.com:08443/x',
   'HtTp://host/Path/With%2Fescapes/',
-  'https://user@api.example.com/x',
-  'https://api.example.com/x?y=1',
-  'ftp://api.example.com/x',
-  'https://api.example.com:70000/x',
 ];
 
 describe('normalizeHtu', () => {
   it.each(INPUTS)('is idempotent on %s', (input) => {
     const normal = normalizeHtu(input);
-    if (normal === undefined) return expect(normal).toBeUndefined();
-    expect(normalizeHtu(normal)).toBe(normal);
+    expect(normal).toEqual(expect.any(String));
+    expect(normalizeHtu(normal as string)).toBe(normal);
   });
 
   it('gives each request the form its proofs are compared with', () => {
@@ -37,12 +33,14 @@ describe('normalizeHtu', () => {
     );
   });
 
-  it.each(['https://user@api.example.com/x', 'https://api.example.com/x?y=1', 'ftp://a/x'])(
-    'has no normal form for %s',
-    (input) => {
-      expect(normalizeHtu(input)).toBeUndefined();
-    },
-  );
+  it.each([
+    'https://user@api.example.com/x',
+    'https://api.example.com/x?y=1',
+    'ftp://api.example.com/x',
+    'https://api.example.com:70000/x',
+  ])('has no normal form for %s', (input) => {
+    expect(normalizeHtu(input)).toBeUndefined();
+  });
 });
 
 describe('requestHtu', () => {
